@@ -1,0 +1,273 @@
+"""Immutable, content-hashed pydantic models.
+
+`Frozen` is the base of every value Ramify hashes: messages, nodes, frozen agent kwargs.
+Its identity is `hash_key`, the sha256 of a canonical JSON document (see `canonical_json`):
+
+* keys sorted, compact separators (`,` and `:`), UTF-8, no NaN or infinity;
+* every `Frozen` carries its type tag under the key ``"$type"``;
+* a nested `Frozen` value appears by reference, as ``{"$hash": "<64 hex>"}``;
+* tuples are JSON arrays, `FrozenMapping`s are JSON objects;
+* private attributes and fields declared with ``Field(exclude=True)`` are left out.
+
+Keys starting with ``$`` are reserved for these markers, so user mappings may not use them.
+Changing any rule here changes every stored hash: the golden vectors in
+``tests/core/test_frozen_golden.py`` exist to catch that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+
+__all__ = [
+    "Frozen",
+    "FrozenMapping",
+    "UnfreezableValueError",
+    "canonical_json",
+    "freeze",
+    "frozen_from_data",
+]
+
+HASH_RECIPE_VERSION = 1
+
+
+class UnfreezableValueError(TypeError, ValueError):
+    """A value cannot be frozen: it is not one of the supported immutable types."""
+
+
+class FrozenMapping(Mapping[str, Any]):
+    """An immutable, hashable mapping with string keys. What a dict becomes inside `Frozen`."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        merged = dict(data or {}, **kwargs)
+        self._data: dict[str, Any] = {key: freeze(value, key) for key, value in merged.items()}
+        for key in self._data:
+            _check_key(key)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(canonical_json(self))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMapping):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, mutable copy (nested mappings become dicts, tuples become lists)."""
+        return {key: _thaw(value) for key, value in self._data.items()}
+
+
+def _check_key(key: object) -> None:
+    if not isinstance(key, str):
+        raise UnfreezableValueError(f"mapping keys must be str, got {type(key).__name__}: {key!r}")
+    if key.startswith("$"):
+        raise UnfreezableValueError(f"mapping key {key!r} is reserved: keys may not start with '$'")
+
+
+def freeze(value: Any, where: str = "value") -> Any:
+    """Return `value` made immutable: lists become tuples, dicts become `FrozenMapping`s.
+
+    Supported leaves: None, bool, int, finite float, str and `Frozen`. Anything else (sets,
+    bytes, arbitrary objects) raises `UnfreezableValueError` naming `where` it was found.
+    """
+    if value is None or isinstance(value, (bool, int, str, Frozen, FrozenMapping)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UnfreezableValueError(f"{where}: {value!r} cannot be frozen (not a finite float)")
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(item, f"{where}[{index}]") for index, item in enumerate(value))
+    if isinstance(value, Mapping):
+        for key in value:
+            _check_key(key)
+        return FrozenMapping({key: freeze(item, f"{where}.{key}") for key, item in value.items()})
+    raise UnfreezableValueError(
+        f"{where}: a {type(value).__name__} cannot be frozen; use None, bool, int, float, str, "
+        "list/tuple, dict with str keys, or a Frozen model (pass live objects such as clients "
+        "through non_freezable kwargs instead)"
+    )
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, FrozenMapping):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_thaw(item) for item in value]
+    return value
+
+
+def _canonical(value: Any) -> Any:
+    """The JSON-ready canonical form of an already frozen value (nested Frozen by hash)."""
+    if isinstance(value, Frozen):
+        return {"$hash": value.hash_key}
+    if isinstance(value, FrozenMapping):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def canonical_json(value: Frozen | FrozenMapping) -> bytes:
+    """The canonical JSON bytes that `hash_key` digests (see the module docstring)."""
+    if isinstance(value, Frozen):
+        document = value.canonical_document()
+    else:
+        document = _canonical(value)
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+# Type tag -> class, so stored data can be rebuilt into the class that wrote it.
+_REGISTRY: dict[str, type[Frozen]] = {}
+
+
+class Frozen(BaseModel):
+    """An immutable pydantic model whose identity is the sha256 of its canonical JSON.
+
+    Subclasses may set ``type_tag`` (a class variable) to a stable name; it defaults to the
+    class's ``__qualname__``. Equality and ``hash()`` follow ``hash_key``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
+
+    type_tag: ClassVar[str] = "Frozen"
+
+    # Set when data written by a class this process does not know is loaded into a base
+    # class: the original tag keeps the hash stable.
+    _foreign_tag: str | None = PrivateAttr(default=None)
+    _hash_key: str | None = PrivateAttr(default=None)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type_tag" not in cls.__dict__:
+            cls.type_tag = cls.__qualname__
+        _REGISTRY.setdefault(cls.type_tag, cls)
+
+    @model_validator(mode="after")
+    def _freeze_values(self) -> Self:
+        # Declared `dict`/`list` fields arrive as mutable containers after validation, and
+        # extra fields are not validated at all; freezing every value here covers both.
+        for name, value in list(self.__dict__.items()):
+            frozen_value = freeze(value, f"{type(self).__name__}.{name}")
+            if frozen_value is not value:
+                object.__setattr__(self, name, frozen_value)
+        extra = self.__pydantic_extra__
+        if extra:
+            for name, value in list(extra.items()):
+                extra[name] = freeze(value, f"{type(self).__name__}.{name}")
+        return self
+
+    def hashed_fields(self) -> dict[str, Any]:
+        """Field name -> frozen value, for every field that takes part in the hash."""
+        excluded = {name for name, field in type(self).model_fields.items() if field.exclude}
+        values = {name: value for name, value in self.__dict__.items() if name not in excluded}
+        if self.__pydantic_extra__:
+            values.update(self.__pydantic_extra__)
+        return values
+
+    def canonical_document(self) -> dict[str, Any]:
+        """The JSON object hashed by `hash_key`, before encoding."""
+        document = {name: _canonical(value) for name, value in self.hashed_fields().items()}
+        document["$type"] = self._foreign_tag or self.type_tag
+        return document
+
+    @property
+    def hash_key(self) -> str:
+        """Full 64-hex sha256 of `canonical_json(self)`; computed once per instance."""
+        if self._hash_key is None:
+            self._hash_key = hashlib.sha256(canonical_json(self)).hexdigest()
+        return self._hash_key
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Frozen):
+            return self.hash_key == other.hash_key
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.hash_key)
+
+    def to_data(self) -> dict[str, Any]:
+        """A JSON-ready dict with nested `Frozen` values inlined, for storage and export.
+
+        `frozen_from_data` reverses it. Unlike `canonical_document`, it includes excluded
+        fields, since storage must not lose them.
+        """
+        data: dict[str, Any] = {"$type": self._foreign_tag or self.type_tag}
+        fields = dict(self.__dict__)
+        if self.__pydantic_extra__:
+            fields.update(self.__pydantic_extra__)
+        for name, value in fields.items():
+            data[name] = _to_data(value)
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild an instance of `cls` (or the registered subclass named by ``$type``)."""
+        value = frozen_from_data(data, default=cls)
+        if not isinstance(value, cls):
+            raise TypeError(f"stored {data.get('$type')!r} is not a {cls.__name__}")
+        return value
+
+
+def _to_data(value: Any) -> Any:
+    if isinstance(value, Frozen):
+        return value.to_data()
+    if isinstance(value, FrozenMapping):
+        return {key: _to_data(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_to_data(item) for item in value]
+    return value
+
+
+def _from_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$type" in value:
+            return frozen_from_data(value)
+        return {key: _from_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_data(item) for item in value]
+    return value
+
+
+def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) -> Frozen:
+    """Rebuild a `Frozen` from `Frozen.to_data()` output.
+
+    The class is looked up by ``$type``. An unknown tag (data written by a class this process
+    never imported) loads into `default`, keeping the tag so the hash is unchanged.
+    """
+    tag = data.get("$type")
+    if not isinstance(tag, str):
+        raise ValueError("frozen data has no '$type' tag")
+    fields = {key: _from_data(item) for key, item in data.items() if key != "$type"}
+    cls = _REGISTRY.get(tag)
+    if cls is None:
+        instance = default.model_validate(fields)
+        instance._foreign_tag = tag
+        return instance
+    return cls.model_validate(fields)

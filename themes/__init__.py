@@ -1,0 +1,1 @@
+"""ramify.themes: Ramify's own Textual themes."""

@@ -1,0 +1,35 @@
+"""The `ramify` command line.
+
+Argument parsing stays on the standard library and imports nothing heavy at module level, so
+`ramify --version` and `ramify --help` return fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import version
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `ramify`."""
+    parser = argparse.ArgumentParser(
+        prog="ramify",
+        description="Ramify: a terminal IDE for multi-agent LLM conversations.",
+    )
+    parser.add_argument("--version", action="version", version=f"ramify {version('ramify')}")
+    parser.add_argument("--demo", action="store_true", help="use the offline demo model")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ramify` console script."""
+    build_parser().parse_args(argv)
+    from .demo_script import run_demo
+
+    return run_demo()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
