@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-
 import pytest
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -13,14 +11,13 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
+) -> None:
     """Every test gets its own Ramify home and config, and no provider keys."""
     home = tmp_path_factory.mktemp("ramify-home")
     monkeypatch.setenv("RAMIFY_HOME", str(home))
     monkeypatch.setenv("RAMIFY_CONFIG", str(home / "config.toml"))
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(key, raising=False)
-    yield
 
 
 _real_connect = socket.socket.connect

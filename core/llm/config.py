@@ -1,0 +1,267 @@
+"""Ramify's TOML config: providers, models and prices, the default agent, theme, keymap.
+
+The file is ``config.toml`` in the user config directory (platformdirs), or the path in
+``RAMIFY_CONFIG``, or one given explicitly (the CLI flag). A missing file means defaults.
+Any problem raises `ConfigError`, one line naming the file, the line and the problem.
+Keys are never stored here: a provider names the environment variable that holds its key.
+
+    default_agent = "gpt-mini"
+    theme = "nord"
+
+    [providers.local]
+    kind = "openai-compatible"
+    base_url = "http://localhost:11434/v1"
+
+    [models.gpt-mini]
+    provider = "openai"
+    name = "gpt-4o-mini"
+    input_price = 0.15    # dollars per million tokens
+    output_price = 0.60
+
+    [keymap]
+    fork = "ctrl+f"
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .keys import DEFAULT_KEY_ENV
+
+__all__ = [
+    "ConfigError",
+    "ModelConfig",
+    "ProviderConfig",
+    "RamifyConfig",
+    "config_path",
+    "load_config",
+    "parse_config",
+    "set_setting",
+]
+
+ProviderKind = Literal["openai", "anthropic", "openai-compatible"]
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``str(error)`` is ``"<file>, line <n>: <problem>"``."""
+
+
+class ProviderConfig(BaseModel):
+    """One provider: its wire protocol, endpoint and the env var holding its key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ProviderKind
+    base_url: str | None = None
+    api_key_env: str | None = None
+
+    @property
+    def key_env(self) -> str | None:
+        """The env var to read the key from; None for a compatible endpoint without a key."""
+        return self.api_key_env or DEFAULT_KEY_ENV.get(self.kind)
+
+
+class ModelConfig(BaseModel):
+    """One model a user can pick: its provider, API name and prices per million tokens."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str
+    name: str | None = None
+    input_price: float | None = Field(default=None, ge=0)
+    output_price: float | None = Field(default=None, ge=0)
+
+
+BUILTIN_PROVIDERS = {
+    "openai": ProviderConfig(kind="openai"),
+    "anthropic": ProviderConfig(kind="anthropic"),
+}
+
+
+class RamifyConfig(BaseModel):
+    """The whole config. ``providers`` always includes the built-in openai and anthropic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_agent: str = "demo"
+    theme: str = "textual-dark"
+    autosave: bool = True
+    keymap: dict[str, str] = Field(default_factory=dict)
+    providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+
+    def model_name(self, alias: str) -> str:
+        """The API name of the model configured as `alias`."""
+        return self.models[alias].name or alias
+
+    def provider_of(self, alias: str) -> ProviderConfig:
+        """The provider of the model configured as `alias`."""
+        return self.providers[self.models[alias].provider]
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config file to use: `explicit`, else ``RAMIFY_CONFIG``, else the user's."""
+    if explicit is not None:
+        return Path(explicit)
+    if os.environ.get("RAMIFY_CONFIG"):
+        return Path(os.environ["RAMIFY_CONFIG"])
+    from platformdirs import user_config_path
+
+    return user_config_path("ramify") / "config.toml"
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> RamifyConfig:
+    """Read and validate the config (see `config_path`); defaults when the file is missing."""
+    file = config_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return RamifyConfig()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{file}: cannot read the config: {reason}") from None
+    return parse_config(text, file)
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def parse_config(text: str, file: str | os.PathLike[str] = "<config>") -> RamifyConfig:
+    """Validate config `text`; `file` is named in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = _TOML_POSITION.search(message)
+        line = int(found.group(1)) if found else 1
+        column = f" (column {found.group(2)})" if found else ""
+        problem = _TOML_POSITION.sub("", message)
+        raise ConfigError(f"{file}, line {line}: invalid TOML: {problem}{column}") from None
+    try:
+        config = RamifyConfig.model_validate(
+            {**data, "providers": {**BUILTIN_PROVIDERS, **data.get("providers", {})}}
+            if isinstance(data.get("providers", {}), dict)
+            else data
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(str(part) for part in first["loc"])
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        problem = f"{'.'.join(loc) or 'config'}: {first['msg']}{more}"
+        raise ConfigError(f"{file}, line {_line_of(text, loc)}: {problem}") from None
+    for alias, model in config.models.items():
+        if model.provider not in config.providers:
+            loc = ("models", alias, "provider")
+            known = ", ".join(sorted(config.providers))
+            raise ConfigError(
+                f"{file}, line {_line_of(text, loc)}: models.{alias}.provider: unknown "
+                f"provider {model.provider!r} (known: {known})"
+            )
+    return config
+
+
+_KEY_PART = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^.]+')
+
+
+def _key_path(key: str) -> tuple[str, ...]:
+    parts = [part.strip() for part in _KEY_PART.findall(key.strip())]
+    return tuple(json.loads(p) if p.startswith('"') else p.strip("'") for p in parts if p)
+
+
+def _entries(text: str) -> Iterator[tuple[int, tuple[str, ...], tuple[str, ...] | None]]:
+    """Each table header and key line: (line number, table path, key path or None)."""
+    table: tuple[str, ...] = ()
+    in_multiline = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if in_multiline:
+            in_multiline = (line.count('"""') + line.count("'''")) % 2 == 0
+            continue
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            inner = line.lstrip("[").split("]", 1)[0]
+            table = _key_path(inner)
+            yield number, table, None
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            yield number, table, _key_path(key)
+            in_multiline = (value.count('"""') + value.count("'''")) % 2 == 1
+
+
+def _line_of(text: str, loc: tuple[str, ...]) -> int:
+    """The line defining `loc`, or of its nearest enclosing key or table (1 if none)."""
+    best, best_length = 1, -1
+    for number, table, key in _entries(text):
+        path = table + (key or ())
+        if path == loc[: len(path)] and len(path) > best_length:
+            best, best_length = number, len(path)
+    return best
+
+
+def _toml_value(value: str | bool | int | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot store {value!r} in the config")
+        return repr(value)
+    # JSON string escapes are valid TOML basic-string escapes; DEL is the one control
+    # character JSON leaves raw and TOML forbids.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def set_setting(
+    key: str, value: str | bool | int | float, *, path: str | os.PathLike[str] | None = None
+) -> Path:
+    """Write one setting back, keeping the rest of the file (comments included) as it is.
+
+    `key` is a top-level setting (``"theme"``) or ``"table.key"`` (``"keymap.fork"``). The
+    new text is validated before it replaces the file; returns the file written.
+    """
+    file = config_path(path)
+    text = file.read_text(encoding="utf-8") if file.exists() else ""
+    *table_path, name = key.split(".", 1) if "." in key else [key]
+    table = tuple(table_path)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    new_line = f"{_toml_key(name)} = {_toml_value(value)}\n"
+    entries = list(_entries(text))
+    existing = [n for n, t, k in entries if t == table and k == (name,)]
+    if existing:
+        lines[existing[0] - 1] = new_line
+    elif not table:
+        headers = [n for n, _, k in entries if k is None]
+        lines.insert(headers[0] - 1 if headers else len(lines), new_line)
+    else:
+        section = [n for n, t, _ in entries if t == table]
+        if section:
+            lines.insert(section[-1], new_line)
+        else:
+            header = "[" + ".".join(_toml_key(part) for part in table) + "]\n"
+            lines += (["\n"] if lines else []) + [header, new_line]
+    new_text = "".join(lines)
+    parse_config(new_text, file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=".config-", suffix=".toml")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(new_text)
+    os.replace(temporary, file)
+    return file

@@ -1,0 +1,48 @@
+"""The offline demo model: deterministic, quotes the user, reports usage."""
+
+from __future__ import annotations
+
+import pytest
+from ramify.core import AssistantMessage, Message, UserMessage
+from ramify.core.llm import DEMO_MODEL, demo_reply, stream_demo
+
+pytestmark = pytest.mark.timeout(20)
+
+
+async def test_demo_is_deterministic_for_the_same_input() -> None:
+    messages = [UserMessage("What is a fork?")]
+    first = stream_demo(messages, tokens_per_second=0)
+    second = stream_demo(list(messages), tokens_per_second=0)
+    assert [t async for t in first] == [t async for t in second]
+    assert first.result.text == demo_reply(messages)
+
+
+def test_demo_reply_depends_on_the_input() -> None:
+    replies = {demo_reply([UserMessage(f"question {n}")]) for n in range(10)}
+    assert len(replies) == 10
+
+
+@pytest.mark.parametrize(
+    "said", ["Tell me about `forks` and *branches*", "line one\nline two\n```code```"]
+)
+def test_demo_quotes_the_last_user_message_verbatim(said: str) -> None:
+    reply = demo_reply([UserMessage("first"), AssistantMessage("ok"), Message(said)])
+    assert said in reply
+    assert "first" not in reply.split("You said:")[1].split("\n\n")[1]
+
+
+def test_demo_reply_is_realistic_markdown() -> None:
+    reply = demo_reply([UserMessage("hi")])
+    assert reply.startswith("## ")
+    assert "\n- " in reply
+    assert "```python\n" in reply
+
+
+async def test_demo_reports_usage_like_a_provider() -> None:
+    stream = stream_demo([UserMessage("one two three")], tokens_per_second=0)
+    tokens = [t async for t in stream]
+    result = stream.result
+    assert result.model == DEMO_MODEL
+    assert (result.input_tokens, result.output_tokens) == (3, len(tokens))
+    assert result.finish_reason == "stop"
+    assert result.done

@@ -1,0 +1,232 @@
+"""Plain, frozen view models the widgets render, and the pure tree-to-runs grouping.
+
+Widgets never see the store or `Session`: a controller turns core objects into these records. They
+import nothing from Textual, so they can be built and tested without an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class MessageStatus(StrEnum):
+    """Lifecycle of one message as the UI shows it."""
+
+    DONE = "done"
+    STREAMING = "streaming"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Provider-reported token usage of one message (None when unknown)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+    def describe(self) -> str:
+        """`in 12 · out 340`, or an empty string when nothing is known."""
+        parts = []
+        if self.input_tokens is not None:
+            parts.append(f"in {self.input_tokens}")
+        if self.output_tokens is not None:
+            parts.append(f"out {self.output_tokens}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message on a path, as the transcript shows it.
+
+    Args:
+        node_hash: hash of the node (the message's place in the tree).
+        sender: who sent it (user, agent alias, ...).
+        role: `user`, `assistant`, `system`, `error`, ...
+        text: the raw message text; widgets sanitise it before showing it.
+        sibling_index: 1-based index among the parent's children (the `n` of `n/m`).
+        sibling_count: number of children of the parent (the `m` of `n/m`).
+    """
+
+    node_hash: str
+    sender: str
+    role: str
+    text: str
+    model: str | None = None
+    time: str | None = None
+    sibling_index: int = 1
+    sibling_count: int = 1
+    status: MessageStatus = MessageStatus.DONE
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def short_hash(self) -> str:
+        """The first 8 characters of the node hash, git style."""
+        return self.node_hash[:8]
+
+    @property
+    def siblings(self) -> str:
+        """`n/m`, or an empty string for an only child."""
+        return f"{self.sibling_index}/{self.sibling_count}" if self.sibling_count > 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaneState:
+    """The header of one live streaming pane."""
+
+    agent_alias: str
+    model: str | None = None
+    tokens: int = 0
+    tokens_per_second: float = 0.0
+    status: MessageStatus = MessageStatus.STREAMING
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRun:
+    """A run of messages between branch points: one line in the tree pane.
+
+    Args:
+        first: hash of the run's first node; its parent is a branch point or it is a root.
+        last: hash of the run's last node; it has zero or several children.
+        length: number of messages in the run.
+        start_index: 0-based position of `first` on its root-to-node path.
+        branches: names of branches whose heads lie in this run.
+        heads: the head node hashes of those branches, in the same order.
+        children: the runs that start at each child of `last`.
+        active: whether the active path passes through this run.
+        sibling_index: 1-based index of `first` among its parent's children.
+        sibling_count: number of children of `first`'s parent (1 for a root).
+        snippet: a short text of the first message, for the label.
+    """
+
+    first: str
+    last: str
+    length: int
+    start_index: int = 0
+    branches: tuple[str, ...] = ()
+    heads: tuple[str, ...] = ()
+    children: tuple[BranchRun, ...] = ()
+    active: bool = False
+    sibling_index: int = 1
+    sibling_count: int = 1
+    snippet: str = ""
+
+
+def _parents_of(children: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    return {child: parent for parent, kids in children.items() for child in kids}
+
+
+def active_path(children: Mapping[str, Sequence[str]], head: str | None) -> set[str]:
+    """The set of node hashes from a root down to `head` (empty when `head` is None)."""
+    if head is None:
+        return set()
+    parents = _parents_of(children)
+    path = {head}
+    node = head
+    while node in parents:
+        node = parents[node]
+        if node in path:
+            raise ValueError(f"cycle in tree at node {node!r}")
+        path.add(node)
+    return path
+
+
+def group_runs(
+    roots: Sequence[str],
+    children: Mapping[str, Sequence[str]],
+    heads: Mapping[str, str] | None = None,
+    active_head: str | None = None,
+    snippets: Mapping[str, str] | None = None,
+) -> tuple[BranchRun, ...]:
+    """Group a message tree into runs between branch points, without recursion.
+
+    A 100,000-deep chain must not hit Python's recursion limit, so both the walk down and the
+    bottom-up construction of the frozen `BranchRun`s use explicit stacks.
+
+    Args:
+        roots: the root node hashes, in display order.
+        children: parent hash -> child hashes in sibling order (leaves may be absent).
+        heads: branch name -> head node hash.
+        active_head: head of the active branch; runs on its root path are marked active.
+        snippets: node hash -> text used for the run's label (first message of each run).
+    """
+    heads = heads or {}
+    snippets = snippets or {}
+    on_path = active_path(children, active_head)
+    names_at: dict[str, list[str]] = {}
+    for name, node in heads.items():
+        names_at.setdefault(node, []).append(name)
+
+    # Pass 1, top-down: find each run's nodes and the runs that follow it.
+    # spec: run id -> (first, last, length, start_index, sibling index, sibling count, active,
+    # branch names, head nodes); kids: run id -> child run ids.
+    specs: list[tuple[str, str, int, int, int, int, bool, tuple[str, ...], tuple[str, ...]]] = []
+    kids: list[list[int]] = []
+    top: list[int] = []
+    stack: list[tuple[str, int, int, int, int]] = [(root, 0, 1, 1, -1) for root in reversed(roots)]
+    while stack:
+        first, start, sib_index, sib_count, parent_run = stack.pop()
+        names: list[str] = []
+        head_nodes: list[str] = []
+        active = False
+        node, length = first, 0
+        while True:
+            length += 1
+            active = active or node in on_path
+            for name in names_at.get(node, ()):
+                names.append(name)
+                head_nodes.append(node)
+            following = children.get(node, ())
+            if len(following) != 1:
+                break
+            node = following[0]
+        run_id = len(specs)
+        specs.append(
+            (
+                first,
+                node,
+                length,
+                start,
+                sib_index,
+                sib_count,
+                active,
+                tuple(names),
+                tuple(head_nodes),
+            )
+        )
+        kids.append([])
+        (kids[parent_run] if parent_run >= 0 else top).append(run_id)
+        count = len(following)
+        for index in range(count - 1, -1, -1):
+            stack.append((following[index], start + length, index + 1, count, run_id))
+
+    # Pass 2, bottom-up: children were always created after their parent, so walking run ids
+    # backwards builds every child before the parent that holds it.
+    built: list[BranchRun | None] = [None] * len(specs)
+    for run_id in range(len(specs) - 1, -1, -1):
+        first, last, length, start, sib_index, sib_count, active, names_t, heads_t = specs[run_id]
+        child_runs = tuple(built[c] for c in kids[run_id])
+        built[run_id] = BranchRun(
+            first=first,
+            last=last,
+            length=length,
+            start_index=start,
+            branches=names_t,
+            heads=heads_t,
+            children=child_runs,  # type: ignore[arg-type]
+            active=active,
+            sibling_index=sib_index,
+            sibling_count=sib_count,
+            snippet=snippets.get(first, ""),
+        )
+        for c in kids[run_id]:
+            built[c] = None  # the parent holds it now; drop ours so memory stays one copy
+    return tuple(_take(built, t) for t in top)
+
+
+def _take(built: list[BranchRun | None], run_id: int) -> BranchRun:
+    run = built[run_id]
+    assert run is not None
+    return run

@@ -1,0 +1,256 @@
+"""The active branch, root to head, mounted as a sliding window of message widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ramify.tui.view_models import MessageView
+from ramify.tui.widgets.message_view import MessageWidget
+from textual import work
+from textual.containers import VerticalScroll
+from textual.message import Message
+
+Loader = Callable[[int, int], Awaitable[list[MessageView]]]
+"""Async `(start, stop) -> messages[start:stop]` of the active path, supplied by the controller."""
+
+
+async def _no_messages(start: int, stop: int) -> list[MessageView]:
+    return []
+
+
+class Transcript(VerticalScroll):
+    """The active branch, windowed: only `window` messages are ever mounted.
+
+    A 10,000-message branch mounted whole would be 10,000 widgets (and Textual restyles the DOM on
+    every insert), so only a window around the viewport is mounted; pages are fetched from the
+    controller's loader as the reader nears either edge, and the far side is trimmed.
+
+    Args:
+        window: the most message widgets mounted at once.
+        page: how many messages one scroll step loads.
+    """
+
+    DEFAULT_CSS = """
+    Transcript { height: 1fr; }
+    """
+
+    class PageLoaded(Message):
+        """A loader page arrived (posted by the fetch worker, applied by the handler)."""
+
+        def __init__(self, generation: int, start: int, views: list[MessageView], mode: str):
+            super().__init__()
+            self.generation = generation
+            self.start = start
+            self.views = views
+            self.mode = mode
+
+    class WindowChanged(Message):
+        """The mounted window is now messages `[start, end)` of `total`."""
+
+        def __init__(self, transcript: Transcript, start: int, end: int, total: int) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.start = start
+            self.end = end
+            self.total = total
+
+        @property
+        def control(self) -> Transcript:
+            return self.transcript
+
+    EDGE = 2
+    """Lines from the top/bottom edge at which the next page is fetched."""
+
+    def __init__(
+        self,
+        *,
+        window: int = 120,
+        page: int = 40,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        if not 0 < page * 2 <= window:
+            raise ValueError("page must be positive and at most half the window")
+        self.window_size = window
+        self.page = page
+        self.total = 0
+        self._loader: Loader = _no_messages
+        self._start = 0
+        self._generation = 0
+        self._loading = False
+        self._selected: str | None = None
+
+    # -- what the app calls -------------------------------------------------------------------
+
+    def set_source(self, total: int, loader: Loader, *, at: int | None = None) -> None:
+        """Show a new path of `total` messages; open at the end, or around index `at`."""
+        self.total = total
+        self._loader = loader
+        if at is None:
+            self.jump_to_end()
+        else:
+            self.jump_to_index(at)
+
+    def jump_to_start(self) -> None:
+        """Show the first messages (Home)."""
+        self.release_anchor()
+        self._fetch(0, min(self.total, 2 * self.page), "start")
+
+    def jump_to_end(self) -> None:
+        """Show the last messages and follow the bottom again (End)."""
+        if self._stop == self.total and self.children:
+            self._follow()
+            return
+        self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
+
+    def jump_to_index(self, index: int) -> None:
+        """Show the message at `index` of the path at the top of the view."""
+        index = max(0, min(index, self.total - 1))
+        self.release_anchor()
+        self._fetch(max(0, index - self.page), min(self.total, index + self.page), f"at:{index}")
+
+    async def append(self, view: MessageView) -> None:
+        """A new message settled at the end of the path (e.g. a finished stream)."""
+        self.total += 1
+        if self._stop != self.total - 1:
+            return  # the reader is elsewhere; the message loads when they scroll down
+        widget = MessageWidget(view)
+        widget.selected = view.node_hash == self._selected
+        await self.mount(widget)
+        await self._trim(keep="end")
+        self._changed()
+
+    def select(self, node_hash: str | None) -> None:
+        """Highlight the message with this node hash (if mounted now or later)."""
+        self._selected = node_hash
+        for widget in self.query_children(MessageWidget):
+            widget.selected = widget.node_hash == node_hash
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """The mounted range `[start, stop)` of path indices."""
+        return self._start, self._stop
+
+    @property
+    def views(self) -> list[MessageView]:
+        """The mounted messages, in order."""
+        return [widget.view for widget in self.query_children(MessageWidget)]
+
+    @property
+    def loading(self) -> bool:
+        """True while a page is being fetched or applied."""
+        return self._loading
+
+    @property
+    def is_following(self) -> bool:
+        """True while the view sticks to the bottom as content grows."""
+        return self.is_anchored and not self._anchor_released
+
+    # -- key bindings inherited from VerticalScroll ---------------------------------------------
+
+    def action_scroll_home(self) -> None:
+        self.jump_to_start()
+
+    def action_scroll_end(self) -> None:
+        self.jump_to_end()
+
+    # -- windowing -------------------------------------------------------------------------------
+
+    @property
+    def _stop(self) -> int:
+        return self._start + len(self.query_children(MessageWidget))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._loading or not self.children or round(old_value) == round(new_value):
+            return
+        if new_value <= self.EDGE and self._start > 0 and new_value < old_value:
+            self._fetch(max(0, self._start - self.page), self._start, "prepend")
+        elif (
+            new_value >= self.max_scroll_y - self.EDGE
+            and self._stop < self.total
+            and new_value > old_value
+        ):
+            self._fetch(self._stop, min(self.total, self._stop + self.page), "extend")
+
+    def _fetch(self, start: int, stop: int, mode: str) -> None:
+        self._generation += 1
+        self._loading = True
+        self._load(self._generation, start, stop, mode)
+
+    @work(exclusive=True, group="transcript-window")
+    async def _load(self, generation: int, start: int, stop: int, mode: str) -> None:
+        # Workers never touch widgets: the page travels back as a message.
+        views = await self._loader(start, stop) if stop > start else []
+        self.post_message(self.PageLoaded(generation, start, views, mode))
+
+    async def on_transcript_page_loaded(self, event: PageLoaded) -> None:
+        event.stop()
+        if event.generation != self._generation:
+            return  # a newer request superseded this page
+        try:
+            await self._apply(event)
+        finally:
+            self._loading = False
+        self._changed()
+
+    async def _apply(self, event: PageLoaded) -> None:
+        widgets = [MessageWidget(view) for view in event.views]
+        for widget in widgets:
+            widget.selected = widget.node_hash == self._selected
+        mounted = list(self.query_children(MessageWidget))
+        if event.mode == "prepend" and event.start + len(widgets) == self._start:
+            anchor_widget = mounted[0] if mounted else None
+            if widgets:
+                await self.mount_all(widgets, before=0)
+            self._start = event.start
+            await self._trim(keep="start")
+            if anchor_widget is not None:
+                # Keep the reader's place: the old first message stays at the top of the view.
+                self.call_after_refresh(
+                    self.scroll_to_widget, anchor_widget, animate=False, top=True
+                )
+        elif event.mode == "extend" and event.start == self._stop:
+            anchor_widget = mounted[-1] if mounted else None
+            if widgets:
+                await self.mount_all(widgets)
+            await self._trim(keep="end")
+            if anchor_widget is not None:
+                self.call_after_refresh(self.scroll_to_widget, anchor_widget, animate=False)
+        else:
+            await self.remove_children(mounted)
+            self._start = event.start
+            if widgets:
+                await self.mount_all(widgets)
+            if event.mode == "end":
+                self._follow()
+            elif event.mode == "start":
+                self.call_after_refresh(self.scroll_home, animate=False)
+            elif event.mode.startswith("at:"):
+                index = int(event.mode[3:]) - event.start
+                if 0 <= index < len(widgets):
+                    target = widgets[index]
+                    self.call_after_refresh(self.scroll_to_widget, target, animate=False, top=True)
+
+    async def _trim(self, *, keep: str) -> None:
+        mounted = list(self.query_children(MessageWidget))
+        excess = len(mounted) - self.window_size
+        if excess <= 0:
+            return
+        if keep == "end":
+            await self.remove_children(mounted[:excess])
+            self._start += excess
+        else:
+            await self.remove_children(mounted[-excess:])
+
+    def _follow(self) -> None:
+        # Textual#6677: `anchor()` leaves the "released by the user" flag set, so an anchor that
+        # scrolling up released never re-engages; End clears the flag itself.
+        self._anchor_released = False
+        self.anchor()
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def _changed(self) -> None:
+        start, stop = self.window
+        self.post_message(self.WindowChanged(self, start, stop, self.total))
