@@ -4,24 +4,120 @@ Importing this package loads pydantic and the standard library only: no Textual,
 provider SDK (those load when a provider is first used).
 """
 
-# --- data (core I) ---
+from .agents import (
+    AWAIT,
+    CLEAR,
+    Agent,
+    AgentCall,
+    InteractionContext,
+    Ramify,
+    agent,
+    agent_chain,
+    agent_loop,
+    dialog_loop,
+    in_memory_history_agent,
+    markdown_history_agent,
+)
+from .errors import (
+    AmbiguousPrefix,
+    BranchNotFound,
+    CorruptDatabase,
+    DatabaseFileError,
+    ForeignDatabase,
+    InvalidHashPrefix,
+    MessageNotFound,
+    MissingParent,
+    NodeNotFound,
+    NotFound,
+    NothingToUndo,
+    RefConflict,
+    RunNotFound,
+    SchemaTooNew,
+    SessionNotFound,
+    StoreError,
+)
 from .frozen import Frozen, FrozenMapping, UnfreezableValueError, canonical_json
 from .messages import AssistantMessage, ErrorMessage, Message, SystemMessage, UserMessage
-
-# --- storage and sessions (core I) ---
-
-# --- promising (core II) ---
-
-# --- agents and runtime (core III) ---
+from .promising import (
+    AppenderClosedError,
+    AppenderNotOpenError,
+    MalformedProducerError,
+    MessagePromise,
+    MessageSequencePromise,
+    NoActiveContextError,
+    Promise,
+    PromisingContext,
+    PromisingError,
+    ReplyChannel,
+    StreamedPromise,
+    TokenAppender,
+)
+from .runs import Run, RunStatus, RunUsage
+from .session import Session
+from .store import MemoryStore, SessionRecord, SQLiteStore, Store, default_database_path
+from .tree import USER, Node, Ref, ReflogEntry
 
 __all__ = [
+    "AWAIT",
+    "CLEAR",
+    "USER",
+    "Agent",
+    "AgentCall",
+    "AmbiguousPrefix",
+    "AppenderClosedError",
+    "AppenderNotOpenError",
     "AssistantMessage",
+    "BranchNotFound",
+    "CorruptDatabase",
+    "DatabaseFileError",
     "ErrorMessage",
+    "ForeignDatabase",
     "Frozen",
     "FrozenMapping",
+    "InteractionContext",
+    "InvalidHashPrefix",
+    "MalformedProducerError",
+    "MemoryStore",
     "Message",
+    "MessageNotFound",
+    "MessagePromise",
+    "MessageSequencePromise",
+    "MissingParent",
+    "NoActiveContextError",
+    "Node",
+    "NodeNotFound",
+    "NotFound",
+    "NothingToUndo",
+    "Promise",
+    "PromisingContext",
+    "PromisingError",
+    "Ramify",
+    "Ref",
+    "RefConflict",
+    "ReflogEntry",
+    "ReplyChannel",
+    "Run",
+    "RunNotFound",
+    "RunStatus",
+    "RunUsage",
+    "SQLiteStore",
+    "SchemaTooNew",
+    "Session",
+    "SessionNotFound",
+    "SessionRecord",
+    "Store",
+    "StoreError",
+    "StreamedPromise",
     "SystemMessage",
+    "TokenAppender",
     "UnfreezableValueError",
     "UserMessage",
+    "agent",
+    "agent_chain",
+    "agent_loop",
     "canonical_json",
+    "default_database_path",
+    "dialog_loop",
+    "in_memory_history_agent",
+    "markdown_history_agent",
 ]

@@ -75,6 +75,9 @@ class MessagePromise(StreamedPromise[str, Message]):
         self._errors_as_messages = resolve_errors_as_messages(errors_as_messages, self._context)
         self._message: Message | None = None
         self._text: str | None = None
+        # The alias of the agent whose reply first delivered this promise, stamped by the
+        # agents layer so a UI can open a pane per agent before the first token.
+        self.origin: str | None = None
         if tokens is not None:
             if not callable(tokens) and not hasattr(tokens, "__aiter__"):
                 raise MalformedProducerError(
@@ -105,7 +108,19 @@ class MessagePromise(StreamedPromise[str, Message]):
 
     def get(self, field: str, default: Any = None) -> Any:
         """A field known beforehand (or added while streaming), else `default`."""
-        return self._fields.get(field, self.known_beforehand.get(field, default))
+        if field in self._fields:
+            return self._fields[field]
+        if field in self.known_beforehand:
+            return self.known_beforehand[field]
+        if field == "agent_alias" and self.origin is not None:
+            return self.origin
+        return default
+
+    @property
+    def agent_alias(self) -> str | None:
+        """The agent that produced this message, known before its first token."""
+        alias = self.get("agent_alias")
+        return alias if isinstance(alias, str) else None
 
     def text_so_far(self) -> str:
         """The text streamed until now (the whole text once resolved)."""

@@ -145,6 +145,10 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         if self._tasks is not None:
             self._tasks.discard(task)
+        if not task.cancelled():
+            # A KeyboardInterrupt/SystemExit was recorded for consumers and re-raised out of
+            # the event loop already; retrieving it here stops asyncio from printing it twice.
+            task.exception()
         self._maybe_detach()
 
     def _maybe_detach(self) -> None:

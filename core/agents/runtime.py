@@ -1,0 +1,102 @@
+"""`Ramify`: the runtime agents run in.
+
+Three ways to use it: ``Ramify().run(main())``, ``async with Ramify(): ...``, or
+``activate()`` / ``await aclose()`` for a long-lived app such as the TUI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from ..messages import Message
+from ..promising import MessagePromise, MessageSequencePromise, PromisingContext
+from .calls import AgentReplies
+from .context import RunStore
+
+__all__ = ["PersistMessageHandler", "Ramify"]
+
+T = TypeVar("T")
+PersistMessageHandler = Callable[[Message], Awaitable[None]]
+logger = logging.getLogger("ramify.agents")
+
+
+class Ramify(PromisingContext):
+    """The agent runtime: defaults, background tasks, persistence hooks, bounded shutdown.
+
+    Args:
+        store: where every agent call is recorded as a `Run` (None: runs are not recorded
+            unless the call happens inside `Session.inquire`).
+        errors_as_messages: failures become `ErrorMessage`s in replies instead of exceptions.
+        error_tracebacks_in_messages: include tracebacks in those messages.
+        start_asap: agents start at the next task switch (default) or when consumed.
+        shutdown_timeout: seconds leaving the runtime waits for running agents before it
+            cancels them (and logs their names).
+        cancel_grace: seconds cancelled agents then get for their `finally` blocks.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: RunStore | None = None,
+        errors_as_messages: bool = False,
+        error_tracebacks_in_messages: bool = False,
+        start_asap: bool = True,
+        shutdown_timeout: float = 10.0,
+        cancel_grace: float = 1.0,
+    ) -> None:
+        super().__init__(
+            start_asap=start_asap,
+            errors_as_messages=errors_as_messages,
+            error_tracebacks_in_messages=error_tracebacks_in_messages,
+            shutdown_timeout=shutdown_timeout,
+            cancel_grace=cancel_grace,
+        )
+        self.store = store
+        self._persist_handlers: list[PersistMessageHandler] = []
+        self._persisted: set[str] = set()
+        self.on_message_delivered.append(_stamp_origin)
+        self.on_message_resolved.append(self._persist)
+
+    def run(self, awaitable: Coroutine[Any, Any, T]) -> T:
+        """Run `awaitable` in a fresh event loop inside this runtime; return its result."""
+
+        async def main() -> T:
+            async with self:
+                return await awaitable
+
+        return asyncio.run(main())
+
+    def on_persist_message(self, handler: PersistMessageHandler) -> PersistMessageHandler:
+        """Register an async handler called exactly once per message hash (a decorator)."""
+        if not inspect.iscoroutinefunction(handler):
+            raise TypeError("on_persist_message handlers must be `async def` functions")
+        self._persist_handlers.append(handler)
+        return handler
+
+    def _persist(self, promise: MessagePromise, message: Message) -> None:
+        if not self._persist_handlers:
+            return
+        key = message.hash_key
+        if key in self._persisted:
+            return
+        self._persisted.add(key)
+        for handler in self._persist_handlers:
+            self.start_task(_call_handler(handler, message), f"persist:{key[:12]}")
+
+
+def _stamp_origin(sequence: MessageSequencePromise, promise: MessagePromise) -> None:
+    # A promise is delivered first into the reply of the agent that produced it, then into
+    # each outer reply it is forwarded through: the first stamp names the producer.
+    if promise.origin is None and isinstance(sequence, AgentReplies):
+        promise.origin = sequence.agent_alias
+
+
+async def _call_handler(handler: PersistMessageHandler, message: Message) -> None:
+    try:
+        await handler(message)
+    except Exception:
+        logger.exception("on_persist_message handler %r failed", handler)

@@ -1,0 +1,64 @@
+"""Records of agent calls. The agents layer fills them in; the store keeps them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+__all__ = ["Run", "RunStatus", "RunUsage"]
+
+
+class RunStatus(StrEnum):
+    """Where a run is in its life."""
+
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+class RunUsage(BaseModel):
+    """Tokens and cost a provider reported for a run (None when not reported)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: float | None = None
+
+
+def _new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Run(BaseModel):
+    """One agent call: who ran, on what input, how it went and which nodes it produced.
+
+    Mutable on purpose: a run is created when the call starts and updated as it goes. Times are
+    seconds since the epoch.
+    """
+
+    id: str = Field(default_factory=_new_run_id)
+    session_id: str | None = None
+    parent_run_id: str | None = None
+    agent: str
+    fingerprint: str = ""
+    input_node: str | None = None
+    input_messages: list[str] = Field(default_factory=list)
+    status: RunStatus = RunStatus.RUNNING
+    usage: RunUsage = Field(default_factory=RunUsage)
+    started_at: float = Field(default_factory=time.time)
+    first_token_at: float | None = None
+    ended_at: float | None = None
+    output_nodes: list[str] = Field(default_factory=list)
+    error: str | None = None
+    # Which process ran it: a run still "running" whose process is gone reads as interrupted.
+    pid: int | None = None
+    host: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has stopped, for whatever reason."""
+        return self.status is not RunStatus.RUNNING

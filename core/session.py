@@ -1,0 +1,388 @@
+"""`Session`: a named set of branches over a store, and the tree operations the UI calls."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from .agents import Agent
+from .errors import BranchNotFound, NothingToUndo
+from .messages import Message
+from .recording import RecordedReplies, mark_interrupted_runs, resolve_rerun, start_recorded_inquiry
+from .runs import Run
+from .store.base import SessionRecord, Store
+from .tree import USER, Node, Ref, ReflogEntry
+
+__all__ = ["NodeLike", "Session"]
+
+NodeLike = Node | str
+"""A `Node`, its full hash, or a unique hash prefix."""
+
+_UNDO = "undo"
+
+
+class Session:
+    """A named set of branches over a `Store`, plus the UI state that reopens where you were.
+
+    Build one with `Session.create` or `Session.open`. Methods taking a node accept a `Node`,
+    its hash, or a unique prefix. Nothing here ever deletes a node.
+    """
+
+    def __init__(self, store: Store, record: SessionRecord) -> None:
+        self.store = store
+        self._record = record
+        self._branch_locks: dict[str, asyncio.Lock] = {}
+        self._agents: dict[str, Agent] = {}
+
+    @classmethod
+    async def create(
+        cls,
+        store: Store,
+        *,
+        title: str = "",
+        session_id: str | None = None,
+        active_branch: str = "main",
+    ) -> Session:
+        """Start a new, empty session in `store`."""
+        now = time.time()
+        record = SessionRecord(
+            id=session_id or uuid.uuid4().hex,
+            title=title,
+            created_at=now,
+            updated_at=now,
+            active_branch=active_branch,
+        )
+        await store.put_session(record)
+        return cls(store, record)
+
+    @classmethod
+    async def open(cls, store: Store, session_id: str) -> Session:
+        """Reopen a stored session; raises `SessionNotFound`.
+
+        Runs left "running" by a process that has died are marked interrupted.
+        """
+        session = cls(store, await store.get_session(session_id))
+        await mark_interrupted_runs(session)
+        return session
+
+    # --- identity and UI state ---
+
+    @property
+    def id(self) -> str:
+        """The session's stable id."""
+        return self._record.id
+
+    @property
+    def title(self) -> str:
+        """The session's title."""
+        return self._record.title
+
+    @property
+    def active_branch(self) -> str:
+        """The branch the user last looked at; `append` defaults to it."""
+        return self._record.active_branch
+
+    @property
+    def record(self) -> SessionRecord:
+        """A copy of the stored metadata."""
+        return self._record.model_copy(deep=True)
+
+    async def set_title(self, title: str) -> None:
+        """Rename the session."""
+        self._record.title = title
+        await self._save()
+
+    async def set_active_branch(self, name: str) -> None:
+        """Remember which branch is shown (it need not exist yet)."""
+        self._record.active_branch = name
+        await self._save()
+
+    async def remember_child(self, branch_point: NodeLike, child: NodeLike) -> None:
+        """Remember which child of `branch_point` the user is looking at."""
+        parent = await self.resolve(branch_point)
+        chosen = await self.resolve(child)
+        if chosen.parent != parent.hash_key:
+            raise ValueError(f"node {chosen.hash_key} is not a child of {parent.hash_key}")
+        self._record.remembered_children[parent.hash_key] = chosen.hash_key
+        await self._save()
+
+    async def remembered_child(self, branch_point: NodeLike) -> Node | None:
+        """The child last remembered at `branch_point`, if any."""
+        parent = await self.resolve(branch_point)
+        key = self._record.remembered_children.get(parent.hash_key)
+        return None if key is None else await self.store.get_node(key)
+
+    async def _save(self) -> None:
+        self._record.updated_at = time.time()
+        await self.store.put_session(self._record)
+
+    # --- reading ---
+
+    async def resolve(self, node: NodeLike) -> Node:
+        """The stored `Node` named by a `Node`, full hash or unique prefix."""
+        return await self.store.get_node(node.hash_key if isinstance(node, Node) else node)
+
+    async def head(self, branch: str) -> Node | None:
+        """The node at the tip of `branch`, or None if there is no such branch."""
+        ref = await self.store.get_ref(self.id, branch)
+        return None if ref is None else await self.store.get_node(ref.head)
+
+    async def branches(self) -> list[Ref]:
+        """Every branch of the session, by name."""
+        return await self.store.list_refs(self.id)
+
+    async def path(self, branch_or_node: NodeLike) -> list[Node]:
+        """Nodes from the root down to a branch head or node; branch names win over prefixes."""
+        if isinstance(branch_or_node, str):
+            ref = await self.store.get_ref(self.id, branch_or_node)
+            if ref is not None:
+                return await self.store.path(ref.head)
+        return await self.store.path((await self.resolve(branch_or_node)).hash_key)
+
+    async def path_messages(self, branch_or_node: NodeLike) -> list[tuple[Node, Message]]:
+        """`path` with each node's message, ready to show or send to a model."""
+        nodes = await self.path(branch_or_node)
+        messages = await self.store.get_messages([node.message for node in nodes])
+        return [(node, messages[node.message]) for node in nodes]
+
+    async def children(self, node: NodeLike) -> list[Node]:
+        """Children of `node` that belong to this session, oldest first."""
+        parent = await self.resolve(node)
+        return await self.store.children(parent.hash_key, session_id=self.id)
+
+    async def message(self, node: NodeLike) -> Message:
+        """The message a node carries."""
+        return await self.store.get_message((await self.resolve(node)).message)
+
+    async def messages(self, nodes: Sequence[Node]) -> list[Message]:
+        """The messages of many nodes at once, in order."""
+        found = await self.store.get_messages([node.message for node in nodes])
+        return [found[node.message] for node in nodes]
+
+    async def search(self, text: str, *, limit: int = 100) -> list[Node]:
+        """Nodes of this session, on any branch, whose message text holds every word of `text`."""
+        return await self.store.search(text, session_id=self.id, limit=limit)
+
+    async def reflog(self, branch: str | None = None) -> list[ReflogEntry]:
+        """Moves of this session's branch heads, oldest first."""
+        return await self.store.reflog(self.id, branch)
+
+    # --- writing ---
+
+    def _lock(self, branch: str) -> asyncio.Lock:
+        return self._branch_locks.setdefault(branch, asyncio.Lock())
+
+    async def append(
+        self,
+        message: Message,
+        *,
+        sender: str = USER,
+        branch: str | None = None,
+        parent: NodeLike | None = None,
+        run_id: str | None = None,
+    ) -> Node:
+        """Add `message` at the tip of `branch` (default: the active branch) and move its head.
+
+        A branch that does not exist starts at a new root, or under `parent` if given. On an
+        existing branch `parent`, if given, must be its head. Raises `RefConflict` if another
+        writer moved the head meanwhile.
+        """
+        await self.store.put_message(message)
+        return await self._append_node(
+            message.hash_key, sender=sender, branch=branch, parent=parent, run_id=run_id
+        )
+
+    async def _append_node(
+        self,
+        message_hash: str,
+        *,
+        sender: str,
+        branch: str | None,
+        parent: NodeLike | None = None,
+        run_id: str | None = None,
+        forwarded_from: str | None = None,
+        reason: str = "append",
+    ) -> Node:
+        name = branch or self.active_branch
+        async with self._lock(name):
+            ref = await self.store.get_ref(self.id, name)
+            parent_hash = None if parent is None else (await self.resolve(parent)).hash_key
+            if ref is not None:
+                if parent_hash is not None and parent_hash != ref.head:
+                    raise ValueError(
+                        f"branch {name!r} is at {ref.head[:12]}, not {parent_hash[:12]}: "
+                        "append to a new branch to continue from another node"
+                    )
+                parent_hash = ref.head
+            node = Node(
+                message=message_hash,
+                parent=parent_hash,
+                sender=sender,
+                forwarded_from=forwarded_from,
+                run_id=run_id,
+                created_at=time.time(),
+            )
+            await self.store.put_nodes((node,), session_id=self.id)
+            expected = None if ref is None else ref.head
+            await self.store.move_ref(
+                self.id, name, node.hash_key, expected=expected, reason=reason
+            )
+            return node
+
+    async def fork(self, node: NodeLike, name: str) -> Ref:
+        """Create branch `name` at `node`; nothing is copied. Raises `RefConflict` if taken."""
+        target = await self.resolve(node)
+        path = await self.store.path(target.hash_key)
+        # A node reached by hash from elsewhere joins this session with its ancestors.
+        await self.store.put_nodes(path, session_id=self.id)
+        return await self.store.move_ref(
+            self.id, name, target.hash_key, expected=None, reason=f"fork from {target.hash_key}"
+        )
+
+    async def edit(
+        self,
+        node: NodeLike,
+        new_message: Message,
+        *,
+        branch: str | None = None,
+        sender: str | None = None,
+    ) -> Node:
+        """A sibling of `node` carrying `new_message`, on a new branch (``edit-N`` by default).
+
+        The original node and its branches are untouched.
+        """
+        original = await self.resolve(node)
+        name = branch or await self._free_branch_name("edit")
+        await self.store.put_message(new_message)
+        return await self._append_node(
+            new_message.hash_key,
+            sender=original.sender if sender is None else sender,
+            branch=name,
+            parent=original.parent,
+            reason=f"edit of {original.hash_key}",
+        )
+
+    async def forward(self, node: NodeLike, to_branch: str, *, sender: str | None = None) -> Node:
+        """Append `node`'s message to `to_branch`, pointing back at `node` as its source."""
+        source = await self.resolve(node)
+        return await self._append_node(
+            source.message,
+            sender=source.sender if sender is None else sender,
+            branch=to_branch,
+            forwarded_from=source.hash_key,
+            reason=f"forward of {source.hash_key}",
+        )
+
+    async def undo(self, branch: str) -> Node:
+        """Move `branch` back to where it was before its last move; repeat to go further.
+
+        Undoing is itself a logged compare-and-swap move, so it can race and conflict.
+        """
+        async with self._lock(branch):
+            ref = await self.store.get_ref(self.id, branch)
+            if ref is None:
+                raise BranchNotFound(f"session has no branch {branch!r}")
+            moves: list[ReflogEntry] = []
+            for entry in await self.store.reflog(self.id, branch):
+                if entry.reason.startswith(_UNDO):
+                    if moves:
+                        moves.pop()
+                else:
+                    moves.append(entry)
+            if not moves or moves[-1].old is None:
+                raise NothingToUndo(f"branch {branch!r} has no earlier head to go back to")
+            target = moves[-1].old
+            await self.store.move_ref(
+                self.id, branch, target, expected=ref.head, reason=f"{_UNDO} of {ref.head}"
+            )
+            return await self.store.get_node(target)
+
+    async def _free_branch_name(self, stem: str) -> str:
+        taken = {ref.name for ref in await self.branches()}
+        number = 1
+        while f"{stem}-{number}" in taken:
+            number += 1
+        return f"{stem}-{number}"
+
+    # --- runs ---
+
+    async def save_run(self, run: Run) -> Run:
+        """Create or update a run record, tagging it with this session."""
+        if run.session_id is None:
+            run.session_id = self.id
+        await self.store.put_run(run)
+        return run
+
+    async def get_run(self, run_id: str) -> Run:
+        """A run of this store by id; raises `RunNotFound`."""
+        return await self.store.get_run(run_id)
+
+    async def runs(self, *, parent_run_id: str | None = None) -> list[Run]:
+        """This session's runs, oldest first (children of one run, if given)."""
+        return await self.store.list_runs(session_id=self.id, parent_run_id=parent_run_id)
+
+    # --- agent runs (see recording.py) ---
+
+    def known_agent(self, alias: str) -> Agent | None:
+        """An agent this session has run in this process, by alias (what rerun uses)."""
+        return self._agents.get(alias)
+
+    def inquire(
+        self,
+        agent: Agent,
+        branch: str | None = None,
+        *,
+        cache: bool = True,
+        errors_as_messages: bool | None = None,
+        **kwargs: Any,
+    ) -> RecordedReplies:
+        """Run `agent` on `branch`'s history; each reply becomes a node there as it resolves.
+
+        Returns the reply sequence at once (``.run`` is its `Run`). The same agent fingerprint
+        on the same input replays the recorded replies unless `cache` is False or the agent
+        was made with ``cache=False``.
+        """
+        self._agents[agent.alias] = agent
+        return start_recorded_inquiry(
+            self,
+            agent,
+            branch=branch or self.active_branch,
+            use_cache=cache,
+            errors_as_messages=errors_as_messages,
+            kwargs=kwargs,
+        )
+
+    async def rerun(
+        self,
+        node: NodeLike,
+        agent: Agent | None = None,
+        *,
+        branch: str | None = None,
+        errors_as_messages: bool | None = None,
+        **kwargs: Any,
+    ) -> RecordedReplies:
+        """Run again the run that produced `node`, on the same input, bypassing the cache.
+
+        The output lands beside the original replies (siblings), on a new branch
+        (``rerun-N`` unless `branch` is given); the original nodes are untouched. Pass
+        `agent` to rerun with another agent or a fork (another model, temperature ...).
+        """
+        target = await self.resolve(node)
+        run, chosen = await resolve_rerun(self, target, agent)
+        input_node = await self.resolve(run.input_node) if run.input_node else None
+        name = branch or await self._free_branch_name("rerun")
+        if input_node is not None:
+            await self.fork(input_node, name)
+        self._agents[chosen.alias] = chosen
+        return start_recorded_inquiry(
+            self,
+            chosen,
+            branch=name,
+            input_node=input_node,
+            use_cache=False,
+            errors_as_messages=errors_as_messages,
+            kwargs=kwargs,
+        )
