@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+
 import pytest
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")

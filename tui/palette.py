@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from ramify.tui.actions import ACTIONS, Action
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from ramify.tui.actions import ACTIONS, Action
 
 
 class ActionCommands(Provider):

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import ramify.tui
-from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 from textual.widget import Widget
+
+import ramify.tui
+from ramify.themes.ramify import DEFAULT_THEME, register_themes
 
 T = TypeVar("T")
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
 from ramify.tui.actions import (
     ACTIONS,
     APP,
@@ -18,9 +21,6 @@ from ramify.tui.actions import (
 from ramify.tui.palette import ActionCommands
 from ramify.tui.screens.help import HelpScreen
 from ramify.tui.widgets.composer import ComposerArea
-from textual.app import App, ComposeResult
-from textual.widgets import Static
-
 from tests.tui.hosts import rendered_text
 
 REQUIRED = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ramify.tui.view_models import BranchRun, group_runs
-from ramify.tui.widgets.branch_tree import MAX_NESTING, BranchTree
 from textual.widgets.tree import TreeNode
 
+from ramify.tui.view_models import BranchRun, group_runs
+from ramify.tui.widgets.branch_tree import MAX_NESTING, BranchTree
 from tests.tui.hosts import HostApp, posted
 from tests.tui.test_view_models import chain_with_forks
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ramify.tui.widgets.composer import Composer
-
 from tests.tui.hosts import HostApp, posted, rendered_text
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ramify.tui.widgets.inspector import Inspector
-
 from tests.tui.hosts import HostApp, rendered_text
 
 

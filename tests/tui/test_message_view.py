@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ramify.tui.view_models import MessageStatus, MessageView, Usage
 from ramify.tui.widgets.message_view import MessageWidget
-
 from tests.tui.hosts import HostApp, rendered_text
 
 INJECTION = "[bold red]boom[/] and \x1b[31mred and [link=x]l[/link]"

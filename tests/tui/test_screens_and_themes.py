@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ramify.themes.ramify import RAMIFY_DARK, RAMIFY_LIGHT, register_themes
-from ramify.tui.screens.prompt import PromptScreen
 from textual.app import App, ComposeResult
 from textual.widgets import Static
+
+from ramify.themes.ramify import RAMIFY_DARK, RAMIFY_LIGHT, register_themes
+from ramify.tui.screens.prompt import PromptScreen
 
 
 class PromptApp(App[None]):

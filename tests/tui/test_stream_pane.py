@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import Markdown
+
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets.agent_panes import AgentPanes
 from ramify.tui.widgets.stream_pane import StreamPane
-from textual.widgets import Markdown
-
 from tests.tui.hosts import HostApp, posted, rendered_text
 
 DELTAS = ["# Title\n\n", "Some ", "*prose* ", "here.\n\n", "```python\n", "x = 1\n", "```\n"]

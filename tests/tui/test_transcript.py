@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from ramify.tui.view_models import MessageView
 from ramify.tui.widgets.message_view import MessageWidget
 from ramify.tui.widgets.transcript import Transcript
-from textual.pilot import Pilot
-
 from tests.tui.hosts import HostApp
 
 WIDGET_CEILING = 400

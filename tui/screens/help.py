@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ramify.tui.actions import help_rows
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ramify.tui.actions import help_rows
 
 
 def help_table(keymap: Mapping[str, str] | None = None) -> Table:

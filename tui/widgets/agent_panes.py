@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ramify.tui.view_models import MessageStatus
-from ramify.tui.widgets.stream_pane import StreamPane
 from textual.containers import HorizontalGroup
 from textual.message import Message
+
+from ramify.tui.view_models import MessageStatus
+from ramify.tui.widgets.stream_pane import StreamPane
 
 
 class AgentPanes(HorizontalGroup):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ramify.tui.sanitize import snippet
-from ramify.tui.view_models import BranchRun
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from ramify.tui.sanitize import snippet
+from ramify.tui.view_models import BranchRun
 
 MAX_NESTING = 200
 """Deepest tree level used; deeper runs continue at this level.

@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ramify.tui.sanitize import sanitize
 from rich.console import Group
 from rich.syntax import Syntax
 from rich.table import Table
@@ -14,6 +13,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from ramify.tui.sanitize import sanitize
 
 FIELDS = ("hash", "parent", "sender", "role", "model", "run", "usage", "time")
 """Keys shown as a summary above the raw JSON, in this order, when present."""

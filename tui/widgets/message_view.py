@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ramify.tui.sanitize import sanitize
-from ramify.tui.view_models import MessageStatus, MessageView
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
+
+from ramify.tui.sanitize import sanitize
+from ramify.tui.view_models import MessageStatus, MessageView
 
 _STATUS_STYLE = {
     MessageStatus.ERROR: "bold red",

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ramify.tui.sanitize import sanitize
-from ramify.tui.view_models import MessageStatus, PaneState
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Markdown, Static
+
+from ramify.tui.sanitize import sanitize
+from ramify.tui.view_models import MessageStatus, PaneState
 
 FLUSH_INTERVAL = 0.05
 """Seconds between `Markdown.append()` calls; research/env.md measured 50 ms as the sweet spot."""

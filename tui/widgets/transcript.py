@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ramify.tui.view_models import MessageView
-from ramify.tui.widgets.message_view import MessageWidget
 from textual import work
 from textual.containers import VerticalScroll
 from textual.message import Message
+
+from ramify.tui.view_models import MessageView
+from ramify.tui.widgets.message_view import MessageWidget
 
 Loader = Callable[[int, int], Awaitable[list[MessageView]]]
 """Async `(start, stop) -> messages[start:stop]` of the active path, supplied by the controller."""

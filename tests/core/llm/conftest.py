@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from ramify.core.llm import close_clients
 from ramify.core.testing import FakeProvider, fake_provider
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ramify.core.llm import (
     ConfigError,
     config_path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ramify.core import AssistantMessage, Message, UserMessage
 from ramify.core.llm import DEMO_MODEL, demo_reply, stream_demo
 

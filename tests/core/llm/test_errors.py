@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from ramify.core import UserMessage
 from ramify.core.llm import ProviderError, TokenStream, stream_anthropic, stream_openai
 from ramify.core.testing import FakeProvider, Reply

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from ramify.core import UserMessage
 from ramify.core.llm import ProviderError, set_setting, stream_anthropic, stream_openai
 from ramify.core.testing import FakeProvider, Reply

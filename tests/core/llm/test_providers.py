@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from ramify.core import AssistantMessage, ErrorMessage, Message, SystemMessage, UserMessage
 from ramify.core.llm import stream_anthropic, stream_openai
 from ramify.core.llm.roles import PLACEHOLDER_USER_TURN

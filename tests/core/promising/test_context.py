@@ -7,6 +7,7 @@ import gc
 import logging
 
 import pytest
+
 from ramify.core.promising import (
     MessageSequencePromise,
     NoActiveContextError,

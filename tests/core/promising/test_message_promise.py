@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from ramify.core.messages import AssistantMessage, ErrorMessage, Message
 from ramify.core.promising import (
     AppenderClosedError,

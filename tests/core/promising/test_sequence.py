@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+
 from ramify.core.messages import ErrorMessage, Message
 from ramify.core.promising import (
     MessagePromise,

@@ -7,6 +7,7 @@ import asyncio
 import anthropic
 import openai
 import pytest
+
 from ramify.core.testing import FakeProvider, RecordedRequest, Reply, fake_provider
 
 pytestmark = pytest.mark.timeout(30)

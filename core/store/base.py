@@ -1,0 +1,218 @@
+"""The async `Store` interface: the object database under sessions."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidHashPrefix
+from ..messages import Message
+from ..runs import Run
+from ..tree import Node, Ref, ReflogEntry, is_full_hash
+
+__all__ = ["MIN_PREFIX", "SessionRecord", "Store", "check_prefix", "search_terms"]
+
+MIN_PREFIX = 4
+"""The shortest hash prefix accepted, as in git."""
+
+_HEX_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_PREFIX},64}}")
+# Letters and digits, as SQLite's unicode61 tokenizer splits words, so both stores agree.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def check_prefix(prefix: str) -> str:
+    """Return `prefix` lowercased, or raise `InvalidHashPrefix` if it cannot name a hash."""
+    lowered = prefix.strip().lower()
+    if not _HEX_PREFIX.fullmatch(lowered):
+        raise InvalidHashPrefix(
+            f"{prefix!r} is not a hash prefix: give {MIN_PREFIX} to 64 hex characters"
+        )
+    return lowered
+
+
+def search_terms(query: str) -> list[list[str]]:
+    """Split a user query into terms, each a phrase of lowercase words, all required.
+
+    Both stores read a query this way, so no user input is ever parsed as query syntax.
+    """
+    terms = (_WORD.findall(part.lower()) for part in query.split())
+    return [words for words in terms if words]
+
+
+class SessionRecord(BaseModel):
+    """A session's stored metadata and UI state."""
+
+    id: str
+    title: str = ""
+    created_at: float
+    updated_at: float
+    active_branch: str = "main"
+    # Branch-point node hash -> the child last shown there, so reopening lands in place.
+    remembered_children: dict[str, str] = Field(default_factory=dict)
+
+
+class Store(ABC):
+    """Async storage of messages, nodes, branch heads, sessions and runs.
+
+    Messages and nodes are content-addressed and written idempotently; nothing is ever deleted.
+    Use as ``async with SomeStore(...) as store:``.
+    """
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:  # noqa: B027 - optional hook; in-memory stores need nothing
+        """Make the store ready (connect, check and migrate)."""
+
+    async def close(self) -> None:  # noqa: B027
+        """Release resources; the store cannot be used afterwards."""
+
+    # --- messages and nodes ---
+
+    async def put_message(self, message: Message) -> str:
+        """Store `message` (idempotent) and return its hash."""
+        await self.put_nodes((), (message,))
+        return message.hash_key
+
+    async def put_node(
+        self, node: Node, message: Message | None = None, *, session_id: str | None = None
+    ) -> Node:
+        """Store one node (and its message, if given); see `put_nodes`."""
+        await self.put_nodes((node,), () if message is None else (message,), session_id=session_id)
+        return node
+
+    @abstractmethod
+    async def put_nodes(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message] = (),
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        """Store messages and nodes in one transaction, idempotently by hash.
+
+        A node's parent must be stored already or come earlier in `nodes`; the same holds for
+        its message (or be in `messages`) and its ``forwarded_from``. Otherwise `MissingParent`
+        is raised and nothing is written. With `session_id`, the nodes join that session.
+        """
+
+    @abstractmethod
+    async def get_message(self, key: str) -> Message:
+        """The message with this full hash or unique prefix."""
+
+    @abstractmethod
+    async def get_messages(self, hashes: Sequence[str]) -> dict[str, Message]:
+        """Messages by full hash; unknown hashes are left out of the result."""
+
+    @abstractmethod
+    async def get_node(self, key: str) -> Node:
+        """The node with this full hash or unique prefix."""
+
+    @abstractmethod
+    async def children(self, node_hash: str, *, session_id: str | None = None) -> list[Node]:
+        """Nodes whose parent is `node_hash` (in that session, if given), oldest first."""
+
+    @abstractmethod
+    async def path(self, node_hash: str) -> list[Node]:
+        """Nodes from the root down to `node_hash` inclusive."""
+
+    @abstractmethod
+    async def count_nodes(self) -> int:
+        """How many nodes are stored in all."""
+
+    @abstractmethod
+    async def search(
+        self, query: str, *, session_id: str | None = None, limit: int = 100
+    ) -> list[Node]:
+        """Nodes whose message text holds every term of `query` (see `search_terms`)."""
+
+    # --- refs ---
+
+    @abstractmethod
+    async def get_ref(self, session_id: str, name: str) -> Ref | None:
+        """The branch head, or None if the session has no such branch."""
+
+    @abstractmethod
+    async def list_refs(self, session_id: str) -> list[Ref]:
+        """Every branch of a session, by name."""
+
+    @abstractmethod
+    async def move_ref(
+        self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
+    ) -> Ref:
+        """Compare-and-swap a branch head from `expected` to `new`, logging the move.
+
+        ``expected=None`` creates the branch. Raises `RefConflict` if the head is not
+        `expected`, and `NodeNotFound` if `new` is not a stored node.
+        """
+
+    @abstractmethod
+    async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
+        """Moves of a session's heads (one branch if `name` is given), oldest first."""
+
+    # --- sessions ---
+
+    @abstractmethod
+    async def put_session(self, record: SessionRecord) -> None:
+        """Create or replace a session's metadata."""
+
+    @abstractmethod
+    async def get_session(self, session_id: str) -> SessionRecord:
+        """A session's metadata; raises `SessionNotFound`."""
+
+    @abstractmethod
+    async def list_sessions(self) -> list[SessionRecord]:
+        """Every session, most recently updated first."""
+
+    # --- runs ---
+
+    @abstractmethod
+    async def put_run(self, run: Run) -> None:
+        """Create or replace a run record."""
+
+    @abstractmethod
+    async def get_run(self, run_id: str) -> Run:
+        """A run by id; raises `RunNotFound`."""
+
+    @abstractmethod
+    async def list_runs(
+        self, *, session_id: str | None = None, parent_run_id: str | None = None
+    ) -> list[Run]:
+        """Runs, oldest first, filtered by session and/or parent run."""
+
+
+_NODE_FIELDS = ("message", "parent", "sender", "forwarded_from", "run_id", "created_at")
+
+
+def node_from_row(row: Sequence[Any]) -> Node:
+    """Build a stored node from ``(hash, *fields)`` without re-validating or re-hashing it.
+
+    Walks build thousands of nodes; skipping pydantic validation (the row came from a node
+    that was validated when written) makes them several times faster.
+    """
+    node = Node.__new__(Node)
+    object.__setattr__(node, "__dict__", dict(zip(_NODE_FIELDS, row[1:], strict=True)))
+    object.__setattr__(node, "__pydantic_fields_set__", set(_NODE_FIELDS))
+    object.__setattr__(node, "__pydantic_extra__", None)
+    object.__setattr__(node, "__pydantic_private__", {"_foreign_tag": None, "_hash_key": row[0]})
+    return node
+
+
+def full_hash_or_none(key: str) -> str | None:
+    """`key` lowercased if it is a full hash, else None (then treat it as a prefix)."""
+    lowered = key.lower()
+    return lowered if is_full_hash(lowered) else None

@@ -1,0 +1,215 @@
+"""`MemoryStore`: the whole store in dicts, for tests and throwaway sessions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TypeVar
+
+from ..errors import (
+    AmbiguousPrefix,
+    MessageNotFound,
+    MissingParent,
+    NodeNotFound,
+    RefConflict,
+    RunNotFound,
+    SessionNotFound,
+)
+from ..messages import Message
+from ..runs import Run
+from ..tree import Node, Ref, ReflogEntry
+from .base import SessionRecord, Store, check_prefix, full_hash_or_none, search_terms
+
+__all__ = ["MemoryStore"]
+
+_T = TypeVar("_T")
+
+
+def _lookup(table: dict[str, _T], key: str, kind: str, missing: type[Exception]) -> _T:
+    full = full_hash_or_none(key)
+    if full is not None:
+        try:
+            return table[full]
+        except KeyError:
+            raise missing(f"no {kind} has hash {full}") from None
+    prefix = check_prefix(key)
+    matches = [value for name, value in table.items() if name.startswith(prefix)]
+    if not matches:
+        raise missing(f"no {kind} hash starts with {prefix!r}")
+    if len(matches) > 1:
+        raise AmbiguousPrefix(kind, prefix, len(matches))
+    return matches[0]
+
+
+def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
+    size = len(phrase)
+    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+
+
+class MemoryStore(Store):
+    """A `Store` held in process memory; everything is lost when it is dropped.
+
+    Every method completes without awaiting, so each one is atomic under asyncio.
+    """
+
+    def __init__(self) -> None:
+        self._messages: dict[str, Message] = {}
+        self._nodes: dict[str, Node] = {}
+        self._children: dict[str, list[str]] = {}
+        self._session_nodes: dict[str, set[str]] = {}
+        self._refs: dict[tuple[str, str], str] = {}
+        self._reflog: list[ReflogEntry] = []
+        self._sessions: dict[str, SessionRecord] = {}
+        self._runs: dict[str, Run] = {}
+
+    async def put_nodes(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message] = (),
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        new_messages = {message.hash_key: message for message in messages}
+        seen: set[str] = set()
+        for node in nodes:
+            if node.message not in new_messages and node.message not in self._messages:
+                raise MissingParent(
+                    f"node {node.hash_key} refers to unknown message {node.message}"
+                )
+            for label, ref in (("parent", node.parent), ("forwarded-from", node.forwarded_from)):
+                if ref is not None and ref not in seen and ref not in self._nodes:
+                    raise MissingParent(f"node {node.hash_key} has unknown {label} node {ref}")
+            seen.add(node.hash_key)
+        for key, message in new_messages.items():
+            self._messages.setdefault(key, message)
+        for node in nodes:
+            key = node.hash_key
+            if key not in self._nodes:
+                self._nodes[key] = node
+                if node.parent is not None:
+                    self._children.setdefault(node.parent, []).append(key)
+            if session_id is not None:
+                self._session_nodes.setdefault(session_id, set()).add(key)
+
+    async def get_message(self, key: str) -> Message:
+        return _lookup(self._messages, key, "message", MessageNotFound)
+
+    async def get_messages(self, hashes: Sequence[str]) -> dict[str, Message]:
+        return {key: self._messages[key] for key in hashes if key in self._messages}
+
+    async def get_node(self, key: str) -> Node:
+        return _lookup(self._nodes, key, "node", NodeNotFound)
+
+    async def children(self, node_hash: str, *, session_id: str | None = None) -> list[Node]:
+        keys = self._children.get(node_hash, [])
+        if session_id is not None:
+            members = self._session_nodes.get(session_id, set())
+            keys = [key for key in keys if key in members]
+        return [self._nodes[key] for key in keys]
+
+    async def path(self, node_hash: str) -> list[Node]:
+        node = await self.get_node(node_hash)
+        path = [node]
+        while node.parent is not None:
+            node = self._nodes[node.parent]
+            path.append(node)
+        path.reverse()
+        return path
+
+    async def count_nodes(self) -> int:
+        return len(self._nodes)
+
+    async def search(
+        self, query: str, *, session_id: str | None = None, limit: int = 100
+    ) -> list[Node]:
+        terms = search_terms(query)
+        if not terms:
+            return []
+        members = None if session_id is None else self._session_nodes.get(session_id, set())
+        found: list[Node] = []
+        for key, node in self._nodes.items():
+            if members is not None and key not in members:
+                continue
+            words = search_terms(self._messages[node.message].text)
+            flat = [word for term in words for word in term]
+            if all(_contains_phrase(flat, phrase) for phrase in terms):
+                found.append(node)
+                if len(found) >= limit:
+                    break
+        return found
+
+    async def get_ref(self, session_id: str, name: str) -> Ref | None:
+        head = self._refs.get((session_id, name))
+        return None if head is None else Ref(session_id=session_id, name=name, head=head)
+
+    async def list_refs(self, session_id: str) -> list[Ref]:
+        return sorted(
+            (
+                Ref(session_id=sid, name=name, head=head)
+                for (sid, name), head in self._refs.items()
+                if sid == session_id
+            ),
+            key=lambda ref: ref.name,
+        )
+
+    async def move_ref(
+        self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
+    ) -> Ref:
+        if new not in self._nodes:
+            raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
+        current = self._refs.get((session_id, name))
+        if current != expected:
+            raise RefConflict(
+                f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
+            )
+        self._refs[(session_id, name)] = new
+        self._reflog.append(
+            ReflogEntry(
+                session_id=session_id,
+                name=name,
+                old=expected,
+                new=new,
+                reason=reason,
+                at=time.time(),
+            )
+        )
+        return Ref(session_id=session_id, name=name, head=new)
+
+    async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
+        return [
+            entry
+            for entry in self._reflog
+            if entry.session_id == session_id and (name is None or entry.name == name)
+        ]
+
+    async def put_session(self, record: SessionRecord) -> None:
+        self._sessions[record.id] = record.model_copy(deep=True)
+
+    async def get_session(self, session_id: str) -> SessionRecord:
+        try:
+            return self._sessions[session_id].model_copy(deep=True)
+        except KeyError:
+            raise SessionNotFound(f"no session has id {session_id!r}") from None
+
+    async def list_sessions(self) -> list[SessionRecord]:
+        records = sorted(self._sessions.values(), key=lambda record: -record.updated_at)
+        return [record.model_copy(deep=True) for record in records]
+
+    async def put_run(self, run: Run) -> None:
+        self._runs[run.id] = run.model_copy(deep=True)
+
+    async def get_run(self, run_id: str) -> Run:
+        try:
+            return self._runs[run_id].model_copy(deep=True)
+        except KeyError:
+            raise RunNotFound(f"no run has id {run_id!r}") from None
+
+    async def list_runs(
+        self, *, session_id: str | None = None, parent_run_id: str | None = None
+    ) -> list[Run]:
+        return [
+            run.model_copy(deep=True)
+            for run in sorted(self._runs.values(), key=lambda run: run.started_at)
+            if (session_id is None or run.session_id == session_id)
+            and (parent_run_id is None or run.parent_run_id == parent_run_id)
+        ]

@@ -1,0 +1,117 @@
+"""Sessions, runs and full-text search in every store."""
+
+from __future__ import annotations
+
+import pytest
+
+from ramify.core import (
+    Node,
+    Run,
+    RunNotFound,
+    RunStatus,
+    RunUsage,
+    SessionNotFound,
+    SessionRecord,
+    Store,
+    UserMessage,
+)
+
+from .helpers import add, chain
+
+
+async def test_session_record_round_trips_and_updates(store: Store) -> None:
+    record = SessionRecord(id="s1", title="demo", created_at=1.0, updated_at=1.0)
+    await store.put_session(record)
+    record.title = "renamed"
+    record.active_branch = "side"
+    record.remembered_children = {"a" * 64: "b" * 64}
+    record.updated_at = 2.0
+    await store.put_session(record)
+    assert await store.get_session("s1") == record
+
+
+async def test_sessions_listed_most_recent_first(store: Store) -> None:
+    for index, updated in enumerate([5.0, 9.0, 1.0]):
+        await store.put_session(SessionRecord(id=f"s{index}", created_at=0.0, updated_at=updated))
+    assert [r.id for r in await store.list_sessions()] == ["s1", "s0", "s2"]
+
+
+async def test_unknown_session_raises(store: Store) -> None:
+    with pytest.raises(SessionNotFound):
+        await store.get_session("nope")
+
+
+async def test_run_round_trips_and_updates_in_place(store: Store) -> None:
+    run = Run(session_id="s", agent="echo", fingerprint="f" * 64, input_node="a" * 64)
+    await store.put_run(run)
+    run.status = RunStatus.DONE
+    run.usage = RunUsage(input_tokens=3, output_tokens=5, cost=0.01)
+    run.first_token_at = run.started_at + 0.1
+    run.ended_at = run.started_at + 1
+    run.output_nodes.append("b" * 64)
+    await store.put_run(run)
+    assert await store.get_run(run.id) == run
+    assert len(await store.list_runs()) == 1
+
+
+async def test_runs_filtered_by_session_and_parent(store: Store) -> None:
+    parent = Run(session_id="s", agent="outer", started_at=1.0)
+    child = Run(session_id="s", agent="inner", parent_run_id=parent.id, started_at=2.0)
+    other = Run(session_id="t", agent="else", started_at=3.0)
+    for run in (child, other, parent):
+        await store.put_run(run)
+    assert [r.id for r in await store.list_runs(session_id="s")] == [parent.id, child.id]
+    assert [r.id for r in await store.list_runs(parent_run_id=parent.id)] == [child.id]
+
+
+async def test_unknown_run_raises(store: Store) -> None:
+    with pytest.raises(RunNotFound):
+        await store.get_run("nope")
+
+
+async def test_search_finds_words_across_branches(store: Store) -> None:
+    root = await add(store, "Tell me about quantum physics", session_id="s")
+    left = await add(store, "Quantum entanglement is spooky", root, session_id="s")
+    await add(store, "Classical mechanics instead", root, session_id="s")
+    found = await store.search("quantum", session_id="s")
+    assert [n.hash_key for n in found] == [root.hash_key, left.hash_key]
+    assert [n.hash_key for n in await store.search("QUANTUM spooky")] == [left.hash_key]
+
+
+async def test_search_within_session_ignores_other_sessions(store: Store) -> None:
+    await add(store, "shared secret word", session_id="s1")
+    await chain(store, ["unrelated", "secret in two"], session_id="s2")
+    assert len(await store.search("secret", session_id="s1")) == 1
+    assert len(await store.search("secret", session_id="s2")) == 1
+    assert len(await store.search("secret")) == 2
+
+
+@pytest.mark.parametrize(
+    "query", ['foo"bar', "AND", "OR NOT", "NEAR(", "*", "col:value", "'", "^x", "(a OR", ""]
+)
+async def test_search_treats_user_input_as_plain_words(store: Store, query: str) -> None:
+    await add(store, 'an AND b foo"bar and col value x')
+    await store.search(query)
+
+
+async def test_search_matches_quotes_and_operators_as_words(store: Store) -> None:
+    node = await add(store, 'the AND operator and foo"bar')
+    assert [n.hash_key for n in await store.search("AND")] == [node.hash_key]
+    assert [n.hash_key for n in await store.search('foo"bar')] == [node.hash_key]
+    assert await store.search("OR") == []
+
+
+async def test_search_respects_limit(store: Store) -> None:
+    await chain(store, [f"needle {i}" for i in range(10)])
+    assert len(await store.search("needle", limit=3)) == 3
+
+
+async def test_search_of_forwarded_message_finds_both_nodes(store: Store) -> None:
+    source = await add(store, "forward this")
+    message = UserMessage(text="forward this")
+    copy = Node(message=message.hash_key, sender="bot", forwarded_from=source.hash_key)
+    await store.put_node(copy)
+    assert {n.hash_key for n in await store.search("forward")} == {
+        source.hash_key,
+        copy.hash_key,
+    }
