@@ -25,10 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ramify` console script."""
-    build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     from .demo_script import run_demo
 
-    return run_demo()
+    return run_demo(force_demo=args.demo)
 
 
 if __name__ == "__main__":
