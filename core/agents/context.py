@@ -91,6 +91,11 @@ class InteractionContext:
         """The session branch this call runs on, if any."""
         return self._scope.branch
 
+    @property
+    def errors_as_messages(self) -> bool:
+        """Whether this call's failures become `ErrorMessage`s (per call, else the runtime's)."""
+        return bool(self._channel.sequence._errors_as_messages)
+
     @classmethod
     def current(cls) -> InteractionContext:
         """The context of the agent running in the calling task."""

@@ -1,5 +1,8 @@
 """ramify.core.llm: model providers (OpenAI, Anthropic, OpenAI-compatible, offline demo).
 
+The agents: `openai_agent`, `anthropic_agent`, `demo_agent` (fork them with ``model=...``),
+and `agent_for_model(alias)` for a model named in the config.
+
 Each provider is a function returning a `TokenStream`: iterate it for `str` tokens, then
 read its `StreamResult` (model, usage, finish reason; the partial text after a
 cancellation). Failures are `ProviderError`s with a one-line cause and what to do.
@@ -7,6 +10,17 @@ Importing this package does not import the provider SDKs; they load on first use
 """
 
 from ._clients import close_clients
+from .agents import (
+    ANTHROPIC_AGENT,
+    DEMO_AGENT,
+    DEMO_ALIAS,
+    OPENAI_AGENT,
+    agent_for_model,
+    anthropic_agent,
+    default_agent_name,
+    demo_agent,
+    openai_agent,
+)
 from .anthropic_provider import DEFAULT_MAX_TOKENS, stream_anthropic
 from .config import (
     ConfigError,
@@ -27,9 +41,13 @@ from .roles import anthropic_conversation, openai_conversation
 from .stream import StreamResult, TokenStream
 
 __all__ = [
+    "ANTHROPIC_AGENT",
     "DEFAULT_KEY_ENV",
     "DEFAULT_MAX_TOKENS",
+    "DEMO_AGENT",
+    "DEMO_ALIAS",
     "DEMO_MODEL",
+    "OPENAI_AGENT",
     "ConfigError",
     "MissingKeyError",
     "ModelConfig",
@@ -38,15 +56,20 @@ __all__ = [
     "RamifyConfig",
     "StreamResult",
     "TokenStream",
+    "agent_for_model",
+    "anthropic_agent",
     "anthropic_conversation",
     "api_key",
     "close_clients",
     "config_path",
+    "default_agent_name",
+    "demo_agent",
     "demo_reply",
     "estimate_cost",
     "format_cost",
     "has_api_key",
     "load_config",
+    "openai_agent",
     "openai_conversation",
     "parse_config",
     "provider_error",

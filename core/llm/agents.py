@@ -1,0 +1,289 @@
+"""LLM agents: `openai_agent`, `anthropic_agent`, `demo_agent`, and `agent_for_model`.
+
+Each agent awaits its whole input, then replies one streamed `AssistantMessage` whose
+``model``, ``agent_alias`` and ``role`` are known before the first token. When the stream
+ends, the usage (input/output tokens, finish reason, final model name, a cost estimate
+where the config gives prices) is added to the message and to the call's run.
+
+    gpt = openai_agent.fork(model="gpt-4o-mini", temperature=0.7)
+    async for promise in gpt.inquire("Hello", system="Be brief.", max_tokens=50):
+        async for token in promise:
+            print(token, end="")
+
+Provider failures (`ProviderError`) end the reply at the position they happened: with
+errors-as-messages the message resolves to an `ErrorMessage` (its ``partial_text`` keeps
+what streamed), otherwise consuming it raises the `ProviderError`. Cancelling the reply
+closes the HTTP stream and keeps the partial reply (``promise.partial().cancelled``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
+
+from ..agents import Agent, InteractionContext, agent
+from ..frozen import FrozenMapping
+from ..messages import AssistantMessage, Message
+from ..promising import MessagePromise
+from .anthropic_provider import stream_anthropic
+from .config import ConfigError, RamifyConfig, load_config
+from .demo import DEMO_MODEL, stream_demo
+from .keys import DEFAULT_KEY_ENV, has_api_key
+from .openai_provider import stream_openai
+from .pricing import estimate_cost
+from .stream import TokenStream
+
+__all__ = [
+    "ANTHROPIC_AGENT",
+    "DEFAULT_TOKENS_PER_SECOND",
+    "DEMO_AGENT",
+    "DEMO_ALIAS",
+    "OPENAI_AGENT",
+    "agent_for_model",
+    "anthropic_agent",
+    "default_agent_name",
+    "demo_agent",
+    "openai_agent",
+]
+
+#: The name `agent_for_model` and the config's ``default_agent`` use for the demo model.
+DEMO_ALIAS = "demo"
+#: The demo model's default pace, about as fast as a hosted model streams.
+DEFAULT_TOKENS_PER_SECOND = 60.0
+
+_OPENAI_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4")
+_ANTHROPIC_PREFIXES = ("claude-",)
+
+StreamFactory = Callable[[list[Message]], TokenStream]
+
+
+def _plain(value: Any) -> Any:
+    """`value` with frozen containers turned back into lists and dicts, for the SDKs."""
+    if isinstance(value, FrozenMapping):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _plain_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in kwargs.items()}
+
+
+def _prices(alias: str, models: Sequence[str]) -> tuple[float | None, float | None]:
+    """Prices per million tokens from the config, for the agent alias or a model name.
+
+    A config that cannot be read gives no price: a cost estimate never fails a reply.
+    """
+    try:
+        config = load_config()
+    except (ConfigError, OSError, ValueError):
+        return None, None
+    for key, model in config.models.items():
+        if key == alias:
+            return model.input_price, model.output_price
+    for key, model in config.models.items():
+        if key in models or (model.name is not None and model.name in models):
+            return model.input_price, model.output_price
+    return None, None
+
+
+async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFactory) -> None:
+    """Reply one `AssistantMessage` streamed from `factory(input)`; record its usage."""
+    messages = list(await ctx.message_promises)
+    alias = ctx.this_agent.alias
+
+    async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
+        stream = factory(messages)
+        first = True
+        try:
+            async with stream:  # leaving it (a cancel included) closes the HTTP stream
+                async for token in stream:
+                    if first:
+                        first = False
+                        ctx.mark_first_token()
+                    yield token
+        finally:
+            result = stream.result
+            input_price, output_price = _prices(alias, (model, result.model))
+            cost = estimate_cost(
+                result.input_tokens,
+                result.output_tokens,
+                input_price=input_price,
+                output_price=output_price,
+            )
+            fields.update(
+                model=result.model,
+                input_tokens=result.input_tokens,
+                output_tokens=result.output_tokens,
+                finish_reason=result.finish_reason,
+            )
+            if cost is not None:
+                fields["cost"] = cost
+            ctx.record_usage(
+                input_tokens=result.input_tokens, output_tokens=result.output_tokens, cost=cost
+            )
+
+    promise = MessagePromise(
+        tokens,
+        message_class=AssistantMessage,
+        errors_as_messages=ctx.errors_as_messages,
+        model=model,
+        agent_alias=alias,
+        role="assistant",
+    )
+    ctx.reply(promise)
+    # Stay in the call until the reply has streamed, so the run records its usage; a
+    # failure is already recorded in the message at its position, so it is not re-raised.
+    try:
+        await promise
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:
+        pass
+
+
+def _required_model(kwargs: Mapping[str, Any], agent_name: str) -> str:
+    model = kwargs.get("model")
+    if not isinstance(model, str) or not model:
+        raise TypeError(f"{agent_name} needs a model: {agent_name}.fork(model='...')")
+    return model
+
+
+@agent(alias="OPENAI_AGENT")
+async def openai_agent(ctx: InteractionContext, **kwargs: Any) -> None:
+    """Chat Completions streaming, for OpenAI and OpenAI-compatible endpoints (``base_url``).
+
+    Kwargs (at fork or call time): ``model`` (required), ``system``, ``temperature``,
+    ``max_tokens``, ``base_url``, ``api_key_env``, ``provider`` (the name in error texts),
+    ``timeout``, ``max_retries`` and any other ``chat.completions.create`` parameter.
+    """
+    params = _plain_kwargs(kwargs)
+    model = _required_model(params, "openai_agent")
+    params.setdefault("default_role", "user")
+    await _reply_streamed(ctx, model, lambda messages: stream_openai(messages, **params))
+
+
+@agent(alias="ANTHROPIC_AGENT")
+async def anthropic_agent(ctx: InteractionContext, **kwargs: Any) -> None:
+    """Anthropic Messages streaming.
+
+    Kwargs (at fork or call time): ``model`` (required), ``system``, ``temperature``,
+    ``max_tokens`` (default `DEFAULT_MAX_TOKENS`), ``base_url``, ``api_key_env``,
+    ``provider``, ``timeout``, ``max_retries`` and any other ``messages.create`` parameter.
+    """
+    params = _plain_kwargs(kwargs)
+    model = _required_model(params, "anthropic_agent")
+    params.setdefault("default_role", "user")
+    await _reply_streamed(ctx, model, lambda messages: stream_anthropic(messages, **params))
+
+
+@agent(alias="DEMO_AGENT")
+async def demo_agent(
+    ctx: InteractionContext,
+    *,
+    model: str = DEMO_MODEL,
+    tokens_per_second: float = DEFAULT_TOKENS_PER_SECOND,
+    default_role: Any = "user",
+    **_ignored: Any,
+) -> None:
+    """The offline demo model: a deterministic markdown reply quoting the last user message.
+
+    ``tokens_per_second`` sets the pace (0: as fast as possible). Provider parameters
+    (``system``, ``temperature``, ``max_tokens`` ...) are accepted and ignored, so the demo
+    agent can stand in for any other.
+    """
+    await _reply_streamed(
+        ctx,
+        model,
+        lambda messages: stream_demo(
+            messages, tokens_per_second=tokens_per_second, default_role=default_role, model=model
+        ),
+    )
+
+
+OPENAI_AGENT = openai_agent
+ANTHROPIC_AGENT = anthropic_agent
+DEMO_AGENT = demo_agent
+
+
+def _is_demo(name: str) -> bool:
+    return name in (DEMO_ALIAS, DEMO_MODEL)
+
+
+def _guess_kind(name: str) -> str | None:
+    """The provider kind of a bare model name not in the config, by its well-known prefix."""
+    if name.startswith(_OPENAI_PREFIXES):
+        return "openai"
+    if name.startswith(_ANTHROPIC_PREFIXES):
+        return "anthropic"
+    return None
+
+
+def _key_env_of(name: str, config: RamifyConfig) -> tuple[bool, str | None]:
+    """(whether `name` is usable at all, the env var its key comes from or None)."""
+    if name in config.models:
+        return True, config.provider_of(name).key_env
+    kind = _guess_kind(name)
+    if kind is None:
+        return False, None
+    return True, DEFAULT_KEY_ENV[kind]
+
+
+def default_agent_name(config: RamifyConfig | None = None) -> str:
+    """The model to use when none is picked: the config's ``default_agent`` if it can run
+    (its key env var is set, or it needs no key), else the demo model (`DEMO_ALIAS`)."""
+    config = config if config is not None else load_config()
+    name = config.default_agent
+    if _is_demo(name):
+        return DEMO_ALIAS
+    usable, key_env = _key_env_of(name, config)
+    if usable and (key_env is None or has_api_key(key_env)):
+        return name
+    return DEMO_ALIAS
+
+
+def agent_for_model(name: str | None, config: RamifyConfig | None = None) -> Agent:
+    """The agent for model alias `name` (None: `default_agent_name`).
+
+    A configured model becomes `openai_agent` or `anthropic_agent` forked with its API
+    name, ``base_url``, key env var and provider name, under the alias `name`. ``"demo"`` or
+    ``"ramify-demo"`` is `demo_agent`; an unconfigured ``gpt-*`` / ``o1...`` / ``claude-*``
+    name uses the standard provider. `config` defaults to `load_config()` (which raises
+    `ConfigError` for a broken file); an unknown name raises `ValueError`.
+    """
+    config = config if config is not None else load_config()
+    if name is None:
+        name = default_agent_name(config)
+    if _is_demo(name):
+        return demo_agent
+    if name in config.models:
+        provider_name = config.models[name].provider
+        provider = config.provider_of(name)
+        kind: str = provider.kind
+        options: dict[str, Any] = {
+            "model": config.model_name(name),
+            "api_key_env": provider.key_env,
+            "provider": _display_provider(provider_name, kind),
+        }
+        if provider.base_url is not None:
+            options["base_url"] = provider.base_url
+    else:
+        guessed = _guess_kind(name)
+        if guessed is None:
+            known = ", ".join([DEMO_ALIAS, *sorted(config.models)])
+            raise ValueError(f"unknown model {name!r}; configured models: {known}")
+        kind = guessed
+        options = {"model": name}
+    base = anthropic_agent if kind == "anthropic" else openai_agent
+    if kind == "anthropic" and options.get("api_key_env") is None:
+        options.pop("api_key_env", None)  # Anthropic always needs a key: the standard var
+    return base.fork(alias=name, **options)
+
+
+def _display_provider(name: str, kind: str) -> str:
+    builtin = {"openai": "OpenAI", "anthropic": "Anthropic"}
+    return builtin[name] if name in builtin and kind == name else name
