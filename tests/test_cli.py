@@ -63,3 +63,16 @@ def test_version_is_printed() -> None:
         check=False,
     )
     assert result.stdout.startswith("ramify 0.1.0")
+
+
+def test_a_broken_config_named_by_the_flag_gives_one_line_and_falls_back_to_demo(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text('default_agent = "demo"\n[providers\n')
+    result = _ramify(tmp_path, "--config", str(config), stdin="hi\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(config) in result.stderr
+    assert "line 2" in result.stderr
+    assert "DEMO_AGENT> " in result.stdout

@@ -208,7 +208,9 @@ def node_from_row(row: Sequence[Any]) -> Node:
     object.__setattr__(node, "__dict__", dict(zip(_NODE_FIELDS, row[1:], strict=True)))
     object.__setattr__(node, "__pydantic_fields_set__", set(_NODE_FIELDS))
     object.__setattr__(node, "__pydantic_extra__", None)
-    object.__setattr__(node, "__pydantic_private__", {"_foreign_tag": None, "_hash_key": row[0]})
+    private = {name: attr.get_default() for name, attr in Node.__private_attributes__.items()}
+    private["_hash_key"] = row[0]
+    object.__setattr__(node, "__pydantic_private__", private)
     return node
 
 

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ..errors import (
-    AmbiguousPrefix,
-    CorruptDatabase,
-    MessageNotFound,
-    MissingParent,
-    NodeNotFound,
-    RefConflict,
-    RunNotFound,
-    SessionNotFound,
-    StoreError,
-)
+from ..errors import AmbiguousPrefix, CorruptDatabase, MessageNotFound, MissingParent, NodeNotFound
 from ..messages import Message
-from ..runs import Run
-from ..tree import Node, Ref, ReflogEntry
-from .base import (
-    SessionRecord,
-    Store,
-    check_prefix,
-    full_hash_or_none,
-    node_from_row,
-    search_terms,
-)
-from .location import resolve_database_path
-from .schema import check_header, prepare
+from ..tree import Node
+from .base import check_prefix, full_hash_or_none, node_from_row, search_terms
+from .sqlite_records import SQLiteRecords
 
 if TYPE_CHECKING:
     import aiosqlite
 
 __all__ = ["SQLiteStore"]
 
-_T = TypeVar("_T")
 _NODE_COLUMNS = "hash, message, parent, sender, forwarded_from, run_id, created_at"
 # SQLite's default limit on bound parameters is 999 in older builds.
 _CHUNK = 900
@@ -64,67 +40,12 @@ def _fts_query(query: str) -> str | None:
     return " AND ".join('"' + " ".join(words) + '"' for words in terms)
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteRecords):
     """A `Store` in one SQLite file: WAL, ``synchronous=NORMAL``, FTS5 over message text.
 
     `path` defaults to `default_database_path()`. A corrupt, foreign or newer-schema file raises
     a `DatabaseFileError` on `open` and is never written to.
     """
-
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._path_arg = path
-        self._path: Path | None = None
-        self._db: aiosqlite.Connection | None = None
-        # One connection serves every task; the lock keeps their transactions apart.
-        self._lock = asyncio.Lock()
-
-    @property
-    def file_path(self) -> Path:
-        """The database file (known once the store is open)."""
-        if self._path is None:
-            return resolve_database_path(self._path_arg)
-        return self._path
-
-    async def open(self) -> None:
-        import aiosqlite
-
-        path = resolve_database_path(self._path_arg)
-        check_header(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            await prepare(db, path)
-        except BaseException:
-            await db.close()
-            raise
-        self._path = path
-        self._db = db
-
-    async def close(self) -> None:
-        if self._db is not None:
-            db, self._db = self._db, None
-            await db.close()
-
-    def _conn(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise StoreError("the store is not open: use `async with SQLiteStore(...) as store`")
-        return self._db
-
-    async def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        db = self._conn()
-        async with self._lock:
-            return list(await db.execute_fetchall(sql, args))
-
-    async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
-        db = self._conn()
-        async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                result = await body(db)
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-            await db.execute("COMMIT")
-            return result
 
     # --- messages and nodes ---
 
@@ -138,27 +59,32 @@ class SQLiteStore(Store):
         message_rows = {}
         for message in messages:
             data = message.to_data()
-            message_rows[message.hash_key] = (
-                message.hash_key,
+            key = message.hash_key
+            message_rows[key] = (
+                key,
                 data["$type"],
                 json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                 message.text,
             )
+        # `hash_key` is cached per instance but still costs a lookup; read it once per node.
+        keyed = [(node.hash_key, node) for node in nodes]
+        in_batch = {key for key, _ in keyed}
+        outside = sorted(
+            {
+                ref
+                for _, node in keyed
+                for ref in (node.parent, node.forwarded_from)
+                if ref is not None and ref not in in_batch
+            }
+        )
+        wanted_messages = sorted({node.message for node in nodes} - message_rows.keys())
 
         async def body(db: aiosqlite.Connection) -> None:
             depths: dict[str, int] = {}
-            outside = {
-                ref
-                for node in nodes
-                for ref in (node.parent, node.forwarded_from)
-                if ref is not None
-            }
-            wanted_messages = {node.message for node in nodes} - message_rows.keys()
-            known_nodes = await self._depths(db, sorted(outside))
-            known_messages = await self._existing_messages(db, sorted(wanted_messages))
+            known_nodes = await self._depths(db, outside)
+            known_messages = await self._existing_messages(db, wanted_messages)
             node_rows = []
-            for node in nodes:
-                key = node.hash_key
+            for key, node in keyed:
                 if node.message not in message_rows and node.message not in known_messages:
                     raise MissingParent(f"node {key} refers to unknown message {node.message}")
                 for label, ref in (
@@ -317,154 +243,3 @@ class SQLiteStore(Store):
         sql += "ORDER BY n.rowid LIMIT ?"
         args.append(limit)
         return [node_from_row(row) for row in await self._read(sql, args)]
-
-    # --- refs ---
-
-    async def get_ref(self, session_id: str, name: str) -> Ref | None:
-        rows = await self._read(
-            "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
-        )
-        return Ref(session_id=session_id, name=name, head=rows[0][0]) if rows else None
-
-    async def list_refs(self, session_id: str) -> list[Ref]:
-        rows = await self._read(
-            "SELECT name, head FROM refs WHERE session_id = ? ORDER BY name", (session_id,)
-        )
-        return [Ref(session_id=session_id, name=name, head=head) for name, head in rows]
-
-    async def move_ref(
-        self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
-    ) -> Ref:
-        async def body(db: aiosqlite.Connection) -> Ref:
-            if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
-                raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
-            if expected is None:
-                cursor = await db.execute(
-                    "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (session_id, name, new),
-                )
-            else:
-                cursor = await db.execute(
-                    "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
-                    (new, session_id, name, expected),
-                )
-            if cursor.rowcount != 1:
-                rows = await db.execute_fetchall(
-                    "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
-                )
-                current = next(iter(rows))[0] if rows else None
-                raise RefConflict(
-                    f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
-                )
-            await db.execute(
-                "INSERT INTO reflog(session_id, name, old, new, reason, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, name, expected, new, reason, time.time()),
-            )
-            return Ref(session_id=session_id, name=name, head=new)
-
-        return await self._write(body)
-
-    async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
-        sql = "SELECT session_id, name, old, new, reason, at FROM reflog WHERE session_id = ?"
-        args: list[Any] = [session_id]
-        if name is not None:
-            sql += " AND name = ?"
-            args.append(name)
-        rows = await self._read(sql + " ORDER BY id", args)
-        return [
-            ReflogEntry(session_id=sid, name=ref, old=old, new=new, reason=reason, at=at)
-            for sid, ref, old, new, reason, at in rows
-        ]
-
-    # --- sessions ---
-
-    async def put_session(self, record: SessionRecord) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
-                "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "title = excluded.title, updated_at = excluded.updated_at, "
-                "active_branch = excluded.active_branch, "
-                "remembered_children = excluded.remembered_children",
-                (
-                    record.id,
-                    record.title,
-                    record.created_at,
-                    record.updated_at,
-                    record.active_branch,
-                    json.dumps(record.remembered_children, sort_keys=True),
-                ),
-            )
-
-        await self._write(body)
-
-    _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered_children"
-
-    @staticmethod
-    def _session_from_row(row: Sequence[Any]) -> SessionRecord:
-        session_id, title, created_at, updated_at, active_branch, remembered = row
-        return SessionRecord(
-            id=session_id,
-            title=title,
-            created_at=created_at,
-            updated_at=updated_at,
-            active_branch=active_branch,
-            remembered_children=json.loads(remembered),
-        )
-
-    async def get_session(self, session_id: str) -> SessionRecord:
-        rows = await self._read(
-            f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
-        )
-        if not rows:
-            raise SessionNotFound(f"no session has id {session_id!r}")
-        return self._session_from_row(rows[0])
-
-    async def list_sessions(self) -> list[SessionRecord]:
-        rows = await self._read(
-            f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
-        )
-        return [self._session_from_row(row) for row in rows]
-
-    # --- runs ---
-
-    async def put_run(self, run: Run) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-                "status = excluded.status, started_at = excluded.started_at, data = excluded.data",
-                (
-                    run.id,
-                    run.session_id,
-                    run.parent_run_id,
-                    run.status.value,
-                    run.started_at,
-                    run.model_dump_json(),
-                ),
-            )
-
-        await self._write(body)
-
-    async def get_run(self, run_id: str) -> Run:
-        rows = await self._read("SELECT data FROM runs WHERE id = ?", (run_id,))
-        if not rows:
-            raise RunNotFound(f"no run has id {run_id!r}")
-        return Run.model_validate_json(rows[0][0])
-
-    async def list_runs(
-        self, *, session_id: str | None = None, parent_run_id: str | None = None
-    ) -> list[Run]:
-        sql = "SELECT data FROM runs WHERE 1 = 1"
-        args: list[Any] = []
-        if session_id is not None:
-            sql += " AND session_id = ?"
-            args.append(session_id)
-        if parent_run_id is not None:
-            sql += " AND parent_run_id = ?"
-            args.append(parent_run_id)
-        rows = await self._read(sql + " ORDER BY started_at, rowid", args)
-        return [Run.model_validate_json(row[0]) for row in rows]

@@ -13,6 +13,7 @@ import pytest
 def test_importing_core_llm_and_testing_leaves_sdks_unloaded() -> None:
     code = (
         "import ramify.core, ramify.core.llm, ramify.core.testing, sys; "
+        "import ramify.tui, ramify.tui.cli; "
         "loaded = [m for m in ('openai', 'anthropic', 'httpx2') if m in sys.modules]; "
         "print(','.join(loaded))"
     )

@@ -1,0 +1,80 @@
+"""The connection half of `SQLiteStore`: opening, checking, and serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import StoreError
+from .base import Store
+from .location import resolve_database_path
+from .schema import check_header, prepare
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+__all__ = ["SQLiteConnection"]
+
+_T = TypeVar("_T")
+
+
+class SQLiteConnection(Store):
+    """Owns the aiosqlite connection of an `SQLiteStore`; see there."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self._path_arg = path
+        self._path: Path | None = None
+        self._db: aiosqlite.Connection | None = None
+        # One connection serves every task; the lock keeps their transactions apart.
+        self._lock = asyncio.Lock()
+
+    @property
+    def file_path(self) -> Path:
+        """The database file (known once the store is open)."""
+        if self._path is None:
+            return resolve_database_path(self._path_arg)
+        return self._path
+
+    async def open(self) -> None:
+        import aiosqlite
+
+        path = resolve_database_path(self._path_arg)
+        check_header(path)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await prepare(db, path)
+        except BaseException:
+            await db.close()
+            raise
+        self._path = path
+        self._db = db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()
+
+    def _conn(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError("the store is not open: use `async with SQLiteStore(...) as store`")
+        return self._db
+
+    async def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        db = self._conn()
+        async with self._lock:
+            return list(await db.execute_fetchall(sql, args))
+
+    async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
+        db = self._conn()
+        async with self._lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                result = await body(db)
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+            return result

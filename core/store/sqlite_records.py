@@ -1,0 +1,174 @@
+"""Branch heads, sessions and runs in SQLite: the record half of `SQLiteStore`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NodeNotFound, RefConflict, RunNotFound, SessionNotFound
+from ..runs import Run
+from ..tree import Ref, ReflogEntry
+from .base import SessionRecord
+from .sqlite_connection import SQLiteConnection
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+__all__ = ["SQLiteRecords"]
+
+
+class SQLiteRecords(SQLiteConnection):
+    """Refs (compare-and-swap with a reflog), sessions and runs over the shared connection."""
+
+    # --- refs ---
+
+    async def get_ref(self, session_id: str, name: str) -> Ref | None:
+        rows = await self._read(
+            "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
+        )
+        return Ref(session_id=session_id, name=name, head=rows[0][0]) if rows else None
+
+    async def list_refs(self, session_id: str) -> list[Ref]:
+        rows = await self._read(
+            "SELECT name, head FROM refs WHERE session_id = ? ORDER BY name", (session_id,)
+        )
+        return [Ref(session_id=session_id, name=name, head=head) for name, head in rows]
+
+    async def move_ref(
+        self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
+    ) -> Ref:
+        async def body(db: aiosqlite.Connection) -> Ref:
+            if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
+                raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
+            if expected is None:
+                cursor = await db.execute(
+                    "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (session_id, name, new),
+                )
+            else:
+                cursor = await db.execute(
+                    "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
+                    (new, session_id, name, expected),
+                )
+            if cursor.rowcount != 1:
+                rows = await db.execute_fetchall(
+                    "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
+                )
+                current = next(iter(rows))[0] if rows else None
+                raise RefConflict(
+                    f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
+                )
+            await db.execute(
+                "INSERT INTO reflog(session_id, name, old, new, reason, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, name, expected, new, reason, time.time()),
+            )
+            return Ref(session_id=session_id, name=name, head=new)
+
+        return await self._write(body)
+
+    async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
+        sql = "SELECT session_id, name, old, new, reason, at FROM reflog WHERE session_id = ?"
+        args: list[Any] = [session_id]
+        if name is not None:
+            sql += " AND name = ?"
+            args.append(name)
+        rows = await self._read(sql + " ORDER BY id", args)
+        return [
+            ReflogEntry(session_id=sid, name=ref, old=old, new=new, reason=reason, at=at)
+            for sid, ref, old, new, reason, at in rows
+        ]
+
+    # --- sessions ---
+
+    async def put_session(self, record: SessionRecord) -> None:
+        async def body(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
+                "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "title = excluded.title, updated_at = excluded.updated_at, "
+                "active_branch = excluded.active_branch, "
+                "remembered_children = excluded.remembered_children",
+                (
+                    record.id,
+                    record.title,
+                    record.created_at,
+                    record.updated_at,
+                    record.active_branch,
+                    json.dumps(record.remembered_children, sort_keys=True),
+                ),
+            )
+
+        await self._write(body)
+
+    _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered_children"
+
+    @staticmethod
+    def _session_from_row(row: Sequence[Any]) -> SessionRecord:
+        session_id, title, created_at, updated_at, active_branch, remembered = row
+        return SessionRecord(
+            id=session_id,
+            title=title,
+            created_at=created_at,
+            updated_at=updated_at,
+            active_branch=active_branch,
+            remembered_children=json.loads(remembered),
+        )
+
+    async def get_session(self, session_id: str) -> SessionRecord:
+        rows = await self._read(
+            f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+        )
+        if not rows:
+            raise SessionNotFound(f"no session has id {session_id!r}")
+        return self._session_from_row(rows[0])
+
+    async def list_sessions(self) -> list[SessionRecord]:
+        rows = await self._read(
+            f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
+        )
+        return [self._session_from_row(row) for row in rows]
+
+    # --- runs ---
+
+    async def put_run(self, run: Run) -> None:
+        async def body(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, data) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
+                "status = excluded.status, started_at = excluded.started_at, data = excluded.data",
+                (
+                    run.id,
+                    run.session_id,
+                    run.parent_run_id,
+                    run.status.value,
+                    run.started_at,
+                    run.model_dump_json(),
+                ),
+            )
+
+        await self._write(body)
+
+    async def get_run(self, run_id: str) -> Run:
+        rows = await self._read("SELECT data FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise RunNotFound(f"no run has id {run_id!r}")
+        return Run.model_validate_json(rows[0][0])
+
+    async def list_runs(
+        self, *, session_id: str | None = None, parent_run_id: str | None = None
+    ) -> list[Run]:
+        sql = "SELECT data FROM runs WHERE 1 = 1"
+        args: list[Any] = []
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            args.append(session_id)
+        if parent_run_id is not None:
+            sql += " AND parent_run_id = ?"
+            args.append(parent_run_id)
+        rows = await self._read(sql + " ORDER BY started_at, rowid", args)
+        return [Run.model_validate_json(row[0]) for row in rows]
