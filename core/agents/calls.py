@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from .agent import Agent
 
 __all__ = ["AgentCall", "AgentReplies"]
+
+logger = logging.getLogger("ramify.agents")
 
 
 class AgentReplies(MessageSequencePromise):
@@ -142,9 +145,7 @@ async def _save_quietly(store: Any, run: Run) -> None:
     try:
         await store.put_run(run)
     except Exception:
-        import logging
-
-        logging.getLogger("ramify.agents").warning("could not record run %s", run.id)
+        logger.warning("could not record run %s", run.id)
 
 
 async def _invoke(agent: Agent, ctx: InteractionContext, kwargs: Mapping[str, Any]) -> None:
