@@ -56,6 +56,8 @@ ACTIONS: tuple[Action, ...] = (
            "Conversation", COMPOSER, show=True),
     Action("composer.newline", "shift+enter,ctrl+j", "Newline",
            "Insert a newline in the composer", "Conversation", COMPOSER),
+    Action("target", "a", "Switch agent",
+           "Choose the agent or model that receives what you send", "Conversation"),
     Action("cancel", "escape", "Cancel", "Cancel the focused pane's run, keeping the partial reply",
            "Conversation", show=True),
     Action("fork", "f", "Fork here", "Start a new named branch at the selected message",

@@ -1,6 +1,8 @@
-"""Modal screens of the Ramify IDE (help, prompts)."""
+"""Modal screens of the Ramify IDE (help, prompts, pickers, the editor)."""
 
+from ramify.tui.screens.edit import EditScreen
 from ramify.tui.screens.help import HelpScreen
+from ramify.tui.screens.pick import PickScreen
 from ramify.tui.screens.prompt import PromptScreen
 
-__all__ = ["HelpScreen", "PromptScreen"]
+__all__ = ["EditScreen", "HelpScreen", "PickScreen", "PromptScreen"]

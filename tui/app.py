@@ -1,0 +1,721 @@
+"""The Ramify IDE: tree pane, transcript, live agent panes, composer and inspector.
+
+Harlequin's structure: every key, palette entry and help line comes from the action registry
+(`ramify.tui.actions`); workers talk to the session controller and post `ramify.tui.events`
+messages; handlers on the app are the only code that changes widgets. The app never touches the
+store: it asks the `SessionController`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
+
+from ramify.core import Agent, Store
+from ramify.core.recording import RecordedReplies
+from ramify.themes.ramify import DEFAULT_THEME, register_themes
+from ramify.tui.actions import APP, bindings
+from ramify.tui.controller import DETACHED, SessionController, code_blocks
+from ramify.tui.events import InquiryDone, SessionReady, StreamClosed, StreamDelta, StreamOpened
+from ramify.tui.palette import ActionCommands, AgentCommands
+from ramify.tui.sanitize import sanitize, snippet
+from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
+from ramify.tui.view_models import MessageStatus
+from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
+
+AgentFactory = Callable[[str], Agent]
+"""Turns a model or agent name into an agent (config lookups live outside the app)."""
+
+SessionOpener = Callable[[Store], Awaitable[SessionController]]
+
+
+class RamifyApp(App[int]):
+    """The IDE.
+
+    Args:
+        store: an open store; the app never closes it (its opener does).
+        open_session: builds the controller once the first frame is up (off the start-up path).
+        agent_names: names offered by "switch agent" and "rerun with…" besides known agents.
+        make_agent: resolves one of `agent_names` to an agent.
+        keymap: user remappings, action id -> keys.
+        theme: the theme to start with (Ramify's dark theme by default).
+        save_theme: called with the new theme name when the user picks one (persists it).
+        export_directory: where "save session" proposes to write.
+    """
+
+    CSS_PATH = "ramify.tcss"
+    TITLE = "Ramify"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(APP)  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {ActionCommands, AgentCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        store: Store,
+        open_session: SessionOpener,
+        *,
+        agent_names: tuple[str, ...] = (),
+        make_agent: AgentFactory | None = None,
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        save_theme: Callable[[str], None] | None = None,
+        export_directory: Path | None = None,
+        replay_pace: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self._open_session = open_session
+        self.agent_names = agent_names
+        self._make_agent = make_agent
+        self.user_keymap = dict(keymap or {})
+        self._start_theme = theme
+        self._save_theme = save_theme
+        self.export_directory = export_directory or Path.cwd()
+        self.replay_pace = replay_pace
+        self.controller: SessionController | None = None
+        # Replies still streaming, by run key; the worker adds and removes them.
+        self.inquiries: dict[str, RecordedReplies] = {}
+        self._pane_runs: dict[str, str] = {}
+        self._cancel_requested: set[str] = set()
+        self._shown: list[str] = []
+        self._tree_dirty = False
+        self.status_message = ""
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="tree-pane"):
+                yield Static(Text("Branches", style="bold"), id="tree-title")
+                yield BranchTree(id="tree")
+            with Vertical(id="centre"):
+                yield Static(Text("opening…", style="dim"), id="path-bar")
+                yield Transcript(id="transcript")
+                yield AgentPanes(id="panes")
+                yield Composer(id="composer")
+            yield Inspector(id="inspector", classes="-hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        register_themes(self)
+        self.theme = (
+            self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
+        )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        self.query_one(Composer).area.focus()
+        self._load_session(self._open_session)
+
+    @work(group="session", exclusive=True, exit_on_error=False)
+    async def _load_session(self, opener: SessionOpener) -> None:
+        try:
+            controller = await opener(self.store)
+        except Exception as error:  # the one-line message is the whole report the user needs
+            self.post_message(SessionReady(None, f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(SessionReady(controller))
+
+    async def on_session_ready(self, event: SessionReady) -> None:
+        if event.controller is None:
+            self.notify(f"Could not open the session: {event.error}", severity="error")
+            return
+        self.controller = event.controller
+        self.query_one(Composer).target = event.controller.target.alias
+        self._shown = []
+        await self._show_path(reset=True)
+        await self._rebuild_tree()
+
+    def _theme_changed(self, theme: Any) -> None:
+        if self._save_theme is not None:
+            try:
+                self._save_theme(theme.name)
+            except Exception as error:
+                self.notify(f"Theme not saved: {error}", severity="warning")
+
+    # --- showing the controller's state ----------------------------------------------------
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    def _need(self) -> SessionController | None:
+        if self.controller is None:
+            self.notify("The session is still opening.", severity="warning")
+        return self.controller
+
+    async def _show_path(self, *, reset: bool = False) -> None:
+        """Bring the transcript in line with the controller's path and selection."""
+        controller = self.controller
+        if controller is None:
+            return
+        path = controller.path
+        transcript = self.transcript
+        grew = (
+            not reset and len(path) >= len(self._shown) and path[: len(self._shown)] == self._shown
+        )
+        if grew and len(path) - len(self._shown) <= 8:
+            start = len(self._shown)
+            if len(path) > start:
+                for view in await controller.views(start, len(path)):
+                    await transcript.append(view)
+        else:
+            at_end = controller.selected >= len(path) - 1
+            at = None if at_end else controller.selected
+            transcript.set_source(len(path), controller.views, at=at)
+        self._shown = list(path)
+        transcript.select(controller.selected_hash)
+        self._update_path_bar()
+        await self._update_inspector()
+
+    async def _show_selection(self) -> None:
+        """The selection moved (and maybe the path): highlight it and bring it into view."""
+        controller = self.controller
+        if controller is None:
+            return
+        if controller.path != self._shown:
+            self._shown = list(controller.path)
+            self.transcript.set_source(
+                len(controller.path), controller.views, at=controller.selected
+            )
+            self._tree_dirty = True
+        else:
+            start, stop = self.transcript.window
+            if not start <= controller.selected < stop:
+                self.transcript.jump_to_index(controller.selected)
+        self.transcript.select(controller.selected_hash)
+        self._update_path_bar()
+        await self._update_inspector()
+        if self._tree_dirty:
+            await self._rebuild_tree()
+
+    def _update_path_bar(self) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        bar.append(snippet(controller.title, 40), style="bold")
+        bar.append("  ⑂ ", style="dim")
+        if controller.branch == DETACHED:
+            bar.append("detached", style="bold yellow")
+        else:
+            bar.append(snippet(controller.branch, 32), style="bold green")
+        total = len(controller.path)
+        position = controller.selected + 1 if total else 0
+        bar.append(f"  {position}/{total}", style="dim")
+        branches = len(controller.heads)
+        bar.append(f"  · {branches} branch" + ("es" if branches != 1 else ""), style="dim")
+        if self.inquiries:
+            bar.append(f"  · {len(self.inquiries)} running", style="bold cyan")
+        self.query_one("#path-bar", Static).update(bar)
+
+    async def _update_inspector(self) -> None:
+        inspector = self.query_one(Inspector)
+        controller = self.controller
+        if inspector.has_class("-hidden") or controller is None:
+            return
+        node = controller.selected_hash
+        inspector.show(await controller.inspect(node) if node else None)
+
+    async def _rebuild_tree(self) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        self._tree_dirty = False
+        self.query_one(BranchTree).show_runs(await controller.tree_runs())
+
+    # --- streaming ---------------------------------------------------------------------------
+
+    def _start_inquiry(self, start: Callable[[], Awaitable[RecordedReplies]]) -> None:
+        self._drive(start)
+
+    @work(group="inquiries", exit_on_error=False)
+    async def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> None:
+        """Start a run and pump every reply message of it to the app as events."""
+        try:
+            replies = await start()
+        except Exception as error:
+            self.post_message(InquiryDone("", "", _one_line(error)))
+            return
+        run_key = replies.run.id
+        self.inquiries[run_key] = replies
+        self.post_message(InquiryDone(run_key, replies.branch, None, started=True))
+        pumps: list[asyncio.Task[None]] = []
+        error: str | None = None
+        try:
+            count = 0
+            async for promise in replies:
+                count += 1
+                key = f"{run_key}/{count}"
+                alias = promise.agent_alias or replies.run.agent
+                self.post_message(StreamOpened(key, run_key, alias, self._model_of(alias)))
+                pumps.append(asyncio.create_task(self._pump(key, promise)))
+        except asyncio.CancelledError:
+            pass
+        except Exception as failure:
+            error = _one_line(failure)
+        finally:
+            if pumps:
+                await asyncio.gather(*pumps, return_exceptions=True)
+            try:
+                run = await asyncio.wait_for(replies.recorded(), timeout=10)
+                error = error or run.error
+            except TimeoutError:
+                error = error or "the run did not finish recording in time"
+            self.inquiries.pop(run_key, None)
+            self.post_message(InquiryDone(run_key, replies.branch, error))
+
+    async def _pump(self, key: str, promise: Any) -> None:
+        status = MessageStatus.DONE
+        try:
+            async for chunk in promise.chunks():
+                if chunk:
+                    self.post_message(StreamDelta(key, chunk))
+            message = await promise
+            if message.role == "error":
+                status = MessageStatus.ERROR
+            elif getattr(message, "cancelled", False):
+                status = MessageStatus.CANCELLED
+        except asyncio.CancelledError:
+            status = MessageStatus.CANCELLED
+        except Exception:
+            status = MessageStatus.CANCELLED if self._cancelled(key) else MessageStatus.ERROR
+        finally:
+            self.post_message(StreamClosed(key, status))
+
+    def _cancelled(self, key: str) -> bool:
+        return key.split("/", 1)[0] in self._cancel_requested
+
+    def _model_of(self, alias: str) -> str | None:
+        controller = self.controller
+        agent = None
+        if controller is not None:
+            agent = controller.agents.get(alias) or controller.session.known_agent(alias)
+        if agent is None:
+            return None
+        model = agent.params.get("model")
+        return str(model) if model else None
+
+    async def on_stream_opened(self, event: StreamOpened) -> None:
+        self._pane_runs[event.key] = event.run_key
+        await self.query_one(AgentPanes).open_pane(event.key, event.agent_alias, event.model)
+
+    def on_stream_delta(self, event: StreamDelta) -> None:
+        panes = self.query_one(AgentPanes)
+        if event.key in panes.keys:
+            panes.add_tokens(event.key, event.text, event.tokens)
+
+    async def on_stream_closed(self, event: StreamClosed) -> None:
+        panes = self.query_one(AgentPanes)
+        if event.key in panes.keys:
+            await panes.finish(event.key, event.status)
+
+    async def on_agent_panes_settled(self, event: AgentPanes.Settled) -> None:
+        self._pane_runs.pop(event.key, None)
+        await self._catch_up()
+
+    async def on_inquiry_done(self, event: InquiryDone) -> None:
+        if event.started:
+            # The user's message (or the fork) is in the tree before any reply streams.
+            await self._catch_up(tree=True)
+            return
+        if event.error and event.run_key == "":
+            self.notify(event.error, severity="error")
+            return
+        if event.error:
+            self.notify(f"{event.branch}: {event.error}", severity="error", timeout=8)
+        await self._catch_up(tree=True)
+
+    async def _catch_up(self, *, tree: bool = False) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        await controller.refresh()
+        await self._show_path()
+        if tree:
+            await self._rebuild_tree()
+
+    # --- composer ----------------------------------------------------------------------------
+
+    def on_composer_submitted(self, event: Composer.Submitted) -> None:
+        controller = self._need()
+        if controller is None:
+            # Keep what the user wrote: put it back.
+            event.composer.text = event.text
+            return
+        self._start_inquiry(lambda: controller.send(event.text))
+
+    # --- actions (ids in ramify.tui.actions) ------------------------------------------------
+
+    def action_cancel(self) -> None:
+        """Esc: cancel the focused pane's run, else the newest run."""
+        focused = self.focused
+        run_key = None
+        while focused is not None:
+            if isinstance(focused, StreamPane):
+                run_key = self._pane_runs.get(focused.key)
+                break
+            focused = focused.parent  # type: ignore[assignment]
+        if run_key is None and self.inquiries:
+            run_key = list(self.inquiries)[-1]
+        replies = self.inquiries.get(run_key) if run_key else None
+        if replies is None:
+            return
+        self._cancel_requested.add(run_key)
+        replies.cancel()
+        self.notify("Cancelled; the partial reply is kept.", timeout=3)
+
+    async def action_fork(self) -> None:
+        controller = self._need()
+        if controller is None or controller.selected_hash is None:
+            return
+        default = await controller.free_branch_name("fork")
+        self.push_screen(PromptScreen("Fork here: name of the new branch", default=default),
+                         self._fork_named)  # fmt: skip
+
+    async def _fork_named(self, name: str | None) -> None:
+        controller = self.controller
+        if not name or controller is None:
+            return
+        try:
+            await controller.fork(name)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error")
+            return
+        self.notify(f"Branch {name} created at {controller.path[-1][:8]}.")
+        await self._show_path(reset=True)
+        await self._rebuild_tree()
+
+    async def action_edit(self) -> None:
+        controller = self._need()
+        node = controller.selected_hash if controller else None
+        if controller is None or node is None:
+            return
+        original = await controller.session.message(node)
+        if original.role != "user":
+            self.notify("Only your own messages can be edited; rerun (r) an agent's reply.")
+            return
+
+        def edited(text: str | None) -> None:
+            if text is not None and text != original.text:
+                self._start_inquiry(lambda: controller.edit(text))
+
+        self.push_screen(EditScreen(original.text), edited)
+
+    def action_rerun(self) -> None:
+        self.rerun_with(None)
+
+    def rerun_with(self, name: str | None) -> None:
+        """Rerun the selected agent message, with agent `name` (None: the same agent)."""
+        controller = self._need()
+        if controller is None:
+            return
+        agent = self._agent(name) if name else None
+        if name and agent is None:
+            return
+        self._start_inquiry(lambda: controller.rerun(agent))
+
+    async def action_forward(self) -> None:
+        controller = self._need()
+        if controller is None or controller.selected_hash is None:
+            return
+        items = [
+            (f"branch:{name}", f"→ branch {name}")
+            for name in sorted(controller.heads)
+            if name != controller.branch
+        ]
+        items += [(f"agent:{name}", f"→ agent {name}") for name in self._agent_choices()]
+        self.push_screen(PickScreen("Forward the selected message to…", items), self._forward_to)
+
+    async def _forward_to(self, choice: str | None) -> None:
+        controller = self.controller
+        if not choice or controller is None:
+            return
+        kind, _, name = choice.partition(":")
+        if kind == "branch":
+            try:
+                await controller.forward_to_branch(name)
+            except Exception as error:
+                self.notify(_one_line(error), severity="error")
+                return
+            self.notify(f"Forwarded to {name}.")
+            await self._catch_up(tree=True)
+        else:
+            agent = self._agent(name)
+            if agent is not None:
+                self._start_inquiry(lambda: controller.forward_to_agent(agent))
+
+    async def action_branch_switch(self) -> None:
+        controller = self._need()
+        if controller is None:
+            return
+        heads = sorted(controller.heads.items())
+        items = [(name, f"{name}  ·  {head[:8]}") for name, head in heads]
+        self.push_screen(
+            PickScreen("Switch branch", items, highlighted=controller.branch), self.switch_branch
+        )
+
+    async def switch_branch(self, name: str | None) -> None:
+        """Check out branch `name` (None: do nothing)."""
+        if name and self.controller is not None:
+            await self.controller.checkout(name)
+            await self._show_path(reset=True)
+            await self._rebuild_tree()
+
+    async def action_target(self) -> None:
+        controller = self._need()
+        if controller is None:
+            return
+        items = [(name, name) for name in self._agent_choices()]
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.use_target(name)
+
+        self.push_screen(
+            PickScreen("Send to which agent or model?", items, highlighted=controller.target.alias),
+            picked,
+        )
+
+    def use_target(self, name: str) -> None:
+        """Send the next messages to agent or model `name`."""
+        agent = self._agent(name)
+        if agent is not None and self.controller is not None:
+            self.controller.set_target(agent)
+            self.query_one(Composer).target = agent.alias
+
+    async def action_nav_parent(self) -> None:
+        if self.controller and await self.controller.nav_parent():
+            await self._show_selection()
+
+    async def action_nav_child(self) -> None:
+        if self.controller and await self.controller.nav_child():
+            await self._show_selection()
+
+    async def action_nav_prev_sibling(self) -> None:
+        if self.controller and await self.controller.nav_sibling(-1):
+            await self._show_selection()
+
+    async def action_nav_next_sibling(self) -> None:
+        if self.controller and await self.controller.nav_sibling(1):
+            await self._show_selection()
+
+    async def action_nav_prev_branch_point(self) -> None:
+        if self.controller and self.controller.nav_branch_point(-1):
+            await self._show_selection()
+
+    async def action_nav_next_branch_point(self) -> None:
+        if self.controller and self.controller.nav_branch_point(1):
+            await self._show_selection()
+
+    async def action_search(self) -> None:
+        controller = self._need()
+        if controller is None:
+            return
+        self.push_screen(PromptScreen("Search every branch", placeholder="words…"), self.search)
+
+    async def search(self, query: str | None) -> None:
+        """Search every branch for `query` and offer the hits; picking one jumps to it."""
+        controller = self.controller
+        if not query or controller is None:
+            return
+        hits = await controller.search(query)
+        if not hits:
+            self.notify(f"No message contains {query!r}.")
+            return
+        items = [(hit.node_hash, f"[{hit.branch}] {hit.sender}: {hit.snippet}") for hit in hits]
+
+        async def picked(node: str | None) -> None:
+            if node:
+                await self.jump_to(node)
+
+        self.push_screen(PickScreen(f"{len(hits)} hits for {query!r}", items), picked)
+
+    async def jump_to(self, node_hash: str) -> None:
+        """Show the path through a node and select it."""
+        controller = self._need()
+        if controller is None:
+            return
+        await controller.show_node(node_hash)
+        await self._show_selection()
+
+    async def action_copy_message(self) -> None:
+        controller = self._need()
+        node = controller.selected_hash if controller else None
+        if controller is None or node is None:
+            return
+        text = await controller.text_of(node)
+        self._copy(text, "message")
+
+    async def action_copy_code(self) -> None:
+        controller = self._need()
+        node = controller.selected_hash if controller else None
+        if controller is None or node is None:
+            return
+        blocks = code_blocks(await controller.text_of(node))
+        if not blocks:
+            self.notify("The selected message has no code block.")
+            return
+        if len(blocks) == 1:
+            self._copy(blocks[0], "code block")
+            return
+        items = [(str(i), snippet(block, 100)) for i, block in enumerate(blocks)]
+
+        def picked(index: str | None) -> None:
+            if index is not None:
+                self._copy(blocks[int(index)], "code block")
+
+        self.push_screen(PickScreen("Copy which code block?", items), picked)
+
+    async def action_copy_branch(self) -> None:
+        controller = self._need()
+        if controller is None:
+            return
+        self._copy(await controller.path_markdown(), "branch as markdown")
+
+    def _copy(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text)} characters).", timeout=3)
+
+    async def action_session_new(self) -> None:
+        if self._need() is None:
+            return
+        await self._switch_session(None, create=True)
+
+    async def action_session_open(self) -> None:
+        if self._need() is None:
+            return
+        records = sorted(await self.store.list_sessions(), key=lambda r: -r.updated_at)
+        items = [(r.id, f"{r.title}  ·  {r.id[:8]}") for r in records]
+        current = self.controller.session.id if self.controller else None
+
+        async def picked(choice: str | None) -> None:
+            if choice:
+                await self._switch_session(choice)
+
+        self.push_screen(PickScreen("Open session", items, highlighted=current), picked)
+
+    async def _switch_session(self, session_id: str | None, *, create: bool = False) -> None:
+        controller = self.controller
+        assert controller is not None
+        await self._cancel_all()
+        target, agents = controller.target, controller.agents
+        if create:
+            from ramify.core import Session
+
+            session = await Session.create(self.store, title="new session")
+            session_id = session.id
+        new = await SessionController.open(self.store, session_id, target, agents)
+        self.post_message(SessionReady(new))
+
+    async def action_session_save(self) -> None:
+        controller = self._need()
+        if controller is None:
+            return
+        default = self.export_directory / f"{_file_stem(controller.title)}.md"
+        self.push_screen(
+            PromptScreen("Save the whole session as markdown to", default=str(default)),
+            self.save_to,
+        )
+
+    async def save_to(self, answer: str | None) -> None:
+        """Save the whole session as markdown to path `answer` (None: do nothing)."""
+        controller = self.controller
+        if not answer or controller is None:
+            return
+        try:
+            written = await save_session_markdown(controller, _user_path(answer))
+        except Exception as error:
+            self.notify(f"Not saved: {_one_line(error)}", severity="error", timeout=8)
+            return
+        self.notify(f"Saved to {written}.")
+
+    def action_theme(self) -> None:
+        self.search_themes()
+
+    async def action_inspector_toggle(self) -> None:
+        inspector = self.query_one(Inspector)
+        inspector.toggle_class("-hidden")
+        await self._update_inspector()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.user_keymap))
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: cancel every stream, wait until what arrived is recorded, then leave."""
+        await self._cancel_all()
+        self.exit(0)
+
+    async def _cancel_all(self) -> None:
+        running = list(self.inquiries.values())
+        self._cancel_requested.update(self.inquiries)
+        for replies in running:
+            replies.cancel()
+        if running:
+            await asyncio.wait(
+                [asyncio.ensure_future(replies.recorded()) for replies in running], timeout=5
+            )
+
+    # --- tree pane ----------------------------------------------------------------------------
+
+    async def on_branch_tree_run_selected(self, event: BranchTree.RunSelected) -> None:
+        await self.jump_to(event.run.first)
+
+    # --- agents ---------------------------------------------------------------------------------
+
+    def _agent_choices(self) -> list[str]:
+        names = list(self.controller.agents) if self.controller else []
+        for name in self.agent_names:
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _agent(self, name: str) -> Agent | None:
+        controller = self.controller
+        if controller is not None and name in controller.agents:
+            return controller.agents[name]
+        if self._make_agent is None:
+            self.notify(f"Unknown agent {name!r}.", severity="error")
+            return None
+        try:
+            agent = self._make_agent(name)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error")
+            return None
+        if controller is not None:
+            controller.agents[agent.alias] = agent
+        return agent
+
+
+async def save_session_markdown(controller: SessionController, path: Path) -> Path:
+    """Export the whole tree to `path` atomically."""
+    from ramify.core.sessionfile import write_atomic
+
+    text = await controller.session.export_markdown(scope="tree")
+    await write_atomic(path, text)
+    return path
+
+
+def _user_path(text: str) -> Path:
+    # `~` expansion reads the environment only; no disk access happens here.
+    return Path(os.path.expanduser(text))
+
+
+def _file_stem(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-.") or "session"
+
+
+def _one_line(error: BaseException | str) -> str:
+    text = error if isinstance(error, str) else str(error) or type(error).__name__
+    return sanitize(" ".join(text.split()))

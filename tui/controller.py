@@ -1,0 +1,552 @@
+"""The session layer the IDE talks to: what is shown, what is selected, and every tree action.
+
+The app never touches the store: it asks this controller, which speaks to a `Session`. The
+controller imports no Textual, so its logic is tested without an app. It keeps the session's tree
+shape (parent -> children) in memory, loaded once and grown as nodes arrive, so the tree pane,
+the `n/m` sibling indicators and navigation never query the store per message.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ramify.core import USER, Agent, ErrorMessage, Message, Node, Session, Store, UserMessage
+from ramify.core.recording import RecordedReplies
+from ramify.tui.view_models import BranchRun, MessageStatus, MessageView, Usage, group_runs
+
+DETACHED = ""
+"""The branch name while the path shown ends at a node no branch points at (after an undo)."""
+
+_CODE_FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def code_blocks(text: str) -> list[str]:
+    """The bodies of the fenced code blocks in a markdown text, in order."""
+    return [match.group(2) for match in _CODE_FENCE.finditer(text)]
+
+
+def message_status(message: Message) -> MessageStatus:
+    """How the UI labels a stored message: error, cancelled partial, or done."""
+    if isinstance(message, ErrorMessage):
+        return MessageStatus.ERROR
+    if getattr(message, "cancelled", False):
+        return MessageStatus.CANCELLED
+    return MessageStatus.DONE
+
+
+def format_time(timestamp: float | None) -> str | None:
+    """`2026-11-20 14:03` in local time, or None."""
+    if timestamp is None:
+        return None
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One full-text search result: the node, a line of its text, and where it lives."""
+
+    node_hash: str
+    sender: str
+    snippet: str
+    branch: str
+
+
+class SessionController:
+    """One open session as the IDE sees it.
+
+    State: the branch checked out (or `DETACHED`), the path shown (root to the branch head), the
+    selected index on that path, and the agent that receives what the user sends.
+
+    Args:
+        session: the open session.
+        target: the agent that receives sent messages.
+        agents: other agents the user can switch to or rerun with, by alias.
+    """
+
+    def __init__(
+        self, session: Session, target: Agent, agents: Mapping[str, Agent] | None = None
+    ) -> None:
+        self.session = session
+        self.target = target
+        self.agents: dict[str, Agent] = {target.alias: target, **(agents or {})}
+        self.branch: str = session.active_branch
+        self.path: list[str] = []
+        self.selected: int = -1
+        self._children: dict[str, list[str]] = {}
+        self._parent: dict[str, str | None] = {}
+        self._message_of: dict[str, str] = {}
+        self._heads: dict[str, str] = {}
+
+    # --- loading ---------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        store: Store,
+        session_id: str | None,
+        target: Agent,
+        agents: Mapping[str, Agent] | None = None,
+        *,
+        title: str = "new session",
+        create: bool = False,
+    ) -> SessionController:
+        """Open `session_id`, or the most recently used session, or a new one when none exist
+        (or when `create` is set)."""
+        if session_id is None and not create:
+            sessions = await store.list_sessions()
+            if sessions:
+                session_id = max(sessions, key=lambda record: record.updated_at).id
+        if session_id is None:
+            session = await Session.create(store, title=title)
+        else:
+            session = await Session.open(store, session_id)
+        controller = cls(session, target, agents)
+        await controller.load()
+        return controller
+
+    @property
+    def store(self) -> Store:
+        """The store under the session (for the app's lifetime management only)."""
+        return self.session.store
+
+    async def load(self) -> None:
+        """(Re)read the tree shape, the branch heads and the checked-out path."""
+        self._children.clear()
+        self._parent.clear()
+        self._message_of.clear()
+        await self._load_shape()
+        await self.checkout(self.branch or self.session.active_branch, remember=False)
+
+    async def _load_shape(self) -> None:
+        refs = await self.session.branches()
+        self._heads = {ref.name: ref.head for ref in refs}
+        for node_hash, parent, message in await _tree_edges(self.session):
+            self._add(node_hash, parent, message)
+
+    def _add(self, node_hash: str, parent: str | None, message: str) -> None:
+        if node_hash in self._parent:
+            return
+        self._parent[node_hash] = parent
+        self._message_of[node_hash] = message
+        if parent is not None:
+            self._children.setdefault(parent, []).append(node_hash)
+
+    def _absorb(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            self._add(node.hash_key, node.parent, node.message)
+
+    async def refresh(self) -> bool:
+        """Catch up with nodes and ref moves made since the last look; True if the path grew or
+        changed."""
+        refs = await self.session.branches()
+        moved = [ref for ref in refs if self._heads.get(ref.name) != ref.head]
+        self._heads = {ref.name: ref.head for ref in refs}
+        for ref in moved:
+            if ref.head not in self._parent:
+                self._absorb(await self.session.path(ref.head))
+        if self.branch == DETACHED or self.branch not in self._heads:
+            return False
+        head = self._heads[self.branch]
+        if self.path and self.path[-1] == head:
+            return False
+        following = self.selected == len(self.path) - 1
+        self.path = self._path_to(head)
+        if following or self.selected >= len(self.path):
+            self.selected = len(self.path) - 1
+        return True
+
+    def _path_to(self, node_hash: str) -> list[str]:
+        path = []
+        current: str | None = node_hash
+        while current is not None:
+            path.append(current)
+            current = self._parent.get(current)
+        path.reverse()
+        return path
+
+    # --- what is shown ---------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        return self.session.title
+
+    @property
+    def heads(self) -> dict[str, str]:
+        """Branch name -> head node hash."""
+        return dict(self._heads)
+
+    @property
+    def selected_hash(self) -> str | None:
+        """Hash of the selected node, or None on an empty path."""
+        return self.path[self.selected] if 0 <= self.selected < len(self.path) else None
+
+    @property
+    def node_count(self) -> int:
+        return len(self._parent)
+
+    def siblings(self, node_hash: str) -> list[str]:
+        """The children of `node_hash`'s parent (the roots, for a root), oldest first."""
+        parent = self._parent.get(node_hash)
+        if parent is None:
+            return [n for n, p in self._parent.items() if p is None]
+        return self._children.get(parent, [])
+
+    def children_of(self, node_hash: str) -> list[str]:
+        return list(self._children.get(node_hash, ()))
+
+    def is_branch_point(self, node_hash: str) -> bool:
+        return len(self._children.get(node_hash, ())) > 1
+
+    async def views(self, start: int, stop: int) -> list[MessageView]:
+        """Messages `[start, stop)` of the shown path, ready for the transcript."""
+        hashes = self.path[start:stop]
+        if not hashes:
+            return []
+        nodes = [await self.session.resolve(h) for h in hashes]
+        messages = await self.session.messages(nodes)
+        return [self.view_of(node, message) for node, message in zip(nodes, messages, strict=True)]
+
+    def view_of(self, node: Node, message: Message) -> MessageView:
+        """The transcript's view of one node."""
+        siblings = self.siblings(node.hash_key)
+        index = siblings.index(node.hash_key) + 1 if node.hash_key in siblings else 1
+        return MessageView(
+            node_hash=node.hash_key,
+            sender=node.sender,
+            role=message.role or "assistant",
+            text=message.text,
+            model=getattr(message, "model", None),
+            time=format_time(node.created_at),
+            sibling_index=index,
+            sibling_count=max(len(siblings), 1),
+            status=message_status(message),
+            usage=Usage(
+                getattr(message, "input_tokens", None), getattr(message, "output_tokens", None)
+            ),
+        )
+
+    async def tree_runs(self) -> tuple[BranchRun, ...]:
+        """The tree pane's runs, with a snippet of each run's first message."""
+        roots = [n for n, p in self._parent.items() if p is None]
+        head = self.path[-1] if self.path else None
+        runs = group_runs(roots, self._children, self._heads, head)
+        firsts: list[str] = []
+        stack = list(runs)
+        while stack:
+            run = stack.pop()
+            firsts.append(run.first)
+            stack.extend(run.children)
+        found = await self.session.store.get_messages([self._message_of[f] for f in firsts])
+        snippets = {f: found[self._message_of[f]].text for f in firsts}
+        return group_runs(roots, self._children, self._heads, head, snippets)
+
+    async def inspect(self, node_hash: str) -> dict[str, Any]:
+        """Everything known about a node, as plain data for the inspector."""
+        node = await self.session.resolve(node_hash)
+        message = await self.session.message(node)
+        data: dict[str, Any] = {
+            "hash": node.hash_key,
+            "parent": node.parent,
+            "sender": node.sender,
+            "role": message.role,
+            "model": getattr(message, "model", None),
+            "run": node.run_id,
+            "time": format_time(node.created_at),
+            "forwarded_from": node.forwarded_from,
+            "message": message.to_data(),
+        }
+        usage = {
+            key: getattr(message, key)
+            for key in ("input_tokens", "output_tokens")
+            if getattr(message, key, None) is not None
+        }
+        if usage:
+            data["usage"] = usage
+        if node.run_id:
+            try:
+                run = await self.session.get_run(node.run_id)
+            except Exception:
+                run = None
+            if run is not None:
+                data["run_status"] = run.status.value
+                data["run_agent"] = run.agent
+        return data
+
+    async def text_of(self, node_hash: str) -> str:
+        return (await self.session.message(node_hash)).text
+
+    # --- checking out and moving around ----------------------------------------------------
+
+    async def checkout(self, branch: str, *, remember: bool = True) -> None:
+        """Show `branch` (root to head) and select its head."""
+        head = self._heads.get(branch)
+        self.branch = branch if head is not None else (branch if not self._heads else DETACHED)
+        if head is None and self._heads:
+            # The remembered branch is gone: fall back to main, else the first branch.
+            name = "main" if "main" in self._heads else sorted(self._heads)[0]
+            self.branch, head = name, self._heads[name]
+        self.path = self._path_to(head) if head is not None else []
+        self.selected = len(self.path) - 1
+        if remember and self.branch and self.branch != self.session.active_branch:
+            await self.session.set_active_branch(self.branch)
+
+    def _leaf_below(self, node_hash: str) -> str:
+        """Follow the remembered child (else the newest child) down to a leaf."""
+        remembered = self.session.record.remembered_children
+        current = node_hash
+        while kids := self._children.get(current):
+            chosen = remembered.get(current)
+            current = chosen if chosen in kids else kids[-1]
+        return current
+
+    def branch_at(self, node_hash: str) -> str:
+        """The branch whose head is `node_hash`, preferring the current one, then main."""
+        names = [name for name, head in self._heads.items() if head == node_hash]
+        if not names:
+            return DETACHED
+        for preferred in (self.branch, "main"):
+            if preferred in names:
+                return preferred
+        return sorted(names)[0]
+
+    async def show_node(self, node_hash: str) -> None:
+        """Show the path through `node_hash` down to a leaf, selecting `node_hash`.
+
+        The branch checked out becomes the one whose head is that leaf (detached when none);
+        the choice of child at each branch point is remembered for the next visit.
+        """
+        if node_hash not in self._parent:
+            node = await self.session.resolve(node_hash)
+            self._absorb(await self.session.path(node.hash_key))
+            node_hash = node.hash_key
+        # Stop at a branch head on the way down when it is the branch we are on.
+        leaf = self._leaf_below(node_hash)
+        path = self._path_to(leaf)
+        current_head = self._heads.get(self.branch)
+        if (
+            current_head is not None
+            and current_head in path
+            and node_hash in self._path_to(current_head)
+        ):
+            leaf, path = current_head, self._path_to(current_head)
+        self.path = path
+        self.selected = path.index(node_hash)
+        self.branch = self.branch_at(leaf)
+        if self.branch and self.branch != self.session.active_branch:
+            await self.session.set_active_branch(self.branch)
+        parent = self._parent.get(node_hash)
+        if parent is not None and self.is_branch_point(parent):
+            await self.session.remember_child(parent, node_hash)
+
+    def select(self, index: int) -> bool:
+        """Select path index `index` (clamped); True if the selection moved."""
+        index = max(0, min(index, len(self.path) - 1))
+        moved = index != self.selected
+        self.selected = index
+        return moved
+
+    def select_hash(self, node_hash: str) -> bool:
+        if node_hash in self.path:
+            return self.select(self.path.index(node_hash))
+        return False
+
+    async def nav_parent(self) -> bool:
+        return self.select(self.selected - 1)
+
+    async def nav_child(self) -> bool:
+        if self.selected < len(self.path) - 1:
+            return self.select(self.selected + 1)
+        current = self.selected_hash
+        kids = self._children.get(current, []) if current else []
+        if not kids:
+            return False
+        remembered = self.session.record.remembered_children.get(current or "")
+        await self.show_node(remembered if remembered in kids else kids[-1])
+        return True
+
+    async def nav_sibling(self, step: int) -> bool:
+        current = self.selected_hash
+        if current is None:
+            return False
+        siblings = self.siblings(current)
+        index = siblings.index(current) + step
+        if not 0 <= index < len(siblings):
+            return False
+        await self.show_node(siblings[index])
+        return True
+
+    def nav_branch_point(self, step: int) -> bool:
+        """Select the next (`step` 1) or previous (-1) node on the path that has several
+        children."""
+        index = self.selected + step
+        while 0 <= index < len(self.path):
+            if self.is_branch_point(self.path[index]):
+                return self.select(index)
+            index += step
+        return False
+
+    # --- changing the tree -------------------------------------------------------------------
+
+    async def _ensure_branch(self) -> str:
+        """The branch to write to; a detached path gets a new branch at its end first."""
+        if self.branch and self.branch in self._heads:
+            return self.branch
+        name = self.branch or await self.free_branch_name("branch")
+        if self.path:
+            await self.session.fork(self.path[-1], name)
+        self.branch = name
+        await self.session.set_active_branch(name)
+        await self.refresh()
+        return name
+
+    async def free_branch_name(self, stem: str) -> str:
+        taken = set(self._heads) | {ref.name for ref in await self.session.branches()}
+        number = 1
+        while f"{stem}-{number}" in taken:
+            number += 1
+        return f"{stem}-{number}"
+
+    async def send(self, text: str, agent: Agent | None = None) -> RecordedReplies:
+        """Append the user's message to the checked-out branch and ask the target agent."""
+        branch = await self._ensure_branch()
+        node = await self.session.append(UserMessage(text=text), sender=USER, branch=branch)
+        self._absorb([node])
+        await self.refresh()
+        self.selected = len(self.path) - 1
+        return self.session.inquire(agent or self.target, branch)
+
+    async def fork(self, name: str) -> str:
+        """A new branch at the selected node, checked out."""
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing to fork: the session is empty")
+        await self.session.fork(node, name)
+        await self.refresh()
+        await self.checkout(name)
+        return name
+
+    async def edit(self, new_text: str, agent: Agent | None = None) -> RecordedReplies:
+        """Edit the selected user message into a sibling on a new branch, and resend it."""
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing selected")
+        original = await self.session.resolve(node)
+        message = await self.session.message(original)
+        if message.role != "user":
+            raise ValueError("only your own messages can be edited; rerun an agent's instead")
+        name = await self.free_branch_name("edit")
+        await self.session.edit(original, UserMessage(text=new_text), branch=name)
+        await self.refresh()
+        await self.checkout(name)
+        return self.session.inquire(agent or self.target, name)
+
+    async def rerun(self, agent: Agent | None = None) -> RecordedReplies:
+        """Rerun the run that produced the selected agent message; siblings on `rerun-N`."""
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing selected")
+        original = await self.session.resolve(node)
+        if original.sender == USER:
+            raise ValueError("select an agent's message to rerun (edit resends your own)")
+        if agent is None and self.session.known_agent(original.sender) is None:
+            known = self.agents.get(original.sender)
+            agent = known or self.target
+        name = await self.free_branch_name("rerun")
+        replies = await self.session.rerun(original, agent, branch=name)
+        await self.refresh()
+        await self.checkout(name)
+        return replies
+
+    async def forward_to_branch(self, branch: str) -> str:
+        """Append the selected message to the end of `branch` (a forwarded copy)."""
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing selected")
+        if branch not in self._heads:
+            raise ValueError(f"there is no branch {branch!r}")
+        forwarded = await self.session.forward(node, branch)
+        self._absorb([forwarded])
+        await self.refresh()
+        return forwarded.hash_key
+
+    async def forward_to_agent(self, agent: Agent) -> RecordedReplies:
+        """Ask `agent` about the conversation up to the selected message, on a new branch."""
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing selected")
+        name = await self.free_branch_name(f"to-{_slug(agent.alias)}")
+        await self.session.fork(node, name)
+        await self.refresh()
+        await self.checkout(name)
+        return self.session.inquire(agent, name)
+
+    async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Full-text hits over every branch, each with the branch it would open on."""
+        nodes = await self.session.search(query, limit=limit)
+        self._absorb(nodes)
+        if not nodes:
+            return []
+        messages = await self.session.messages(nodes)
+        hits = []
+        for node, message in zip(nodes, messages, strict=True):
+            leaf = self._leaf_below(node.hash_key)
+            hits.append(
+                SearchHit(node.hash_key, node.sender, _line_with(message.text, query),
+                          self.branch_at(leaf) or "(detached)")
+            )  # fmt: skip
+        return hits
+
+    async def undo(self) -> None:
+        """Move the checked-out branch back one step (its nodes stay in the tree)."""
+        if not self.branch:
+            raise ValueError("no branch is checked out")
+        await self.session.undo(self.branch)
+        await self.refresh()
+        await self.checkout(self.branch, remember=False)
+
+    async def set_title(self, title: str) -> None:
+        await self.session.set_title(title)
+
+    def set_target(self, agent: Agent) -> None:
+        self.agents.setdefault(agent.alias, agent)
+        self.target = agent
+
+    async def path_markdown(self) -> str:
+        """The shown path as markdown (the seed's role-heading format)."""
+        nodes = [await self.session.resolve(h) for h in self.path]
+        messages = await self.session.messages(nodes)
+        sections = []
+        for node, message in zip(nodes, messages, strict=True):
+            model = getattr(message, "model", None)
+            heading = node.sender + (f" / {model}" if model else "")
+            sections.append(f"{heading}\n{'=' * len(heading)}\n{message.text}\n")
+        return "\n".join(sections)
+
+
+async def _tree_edges(session: Session) -> list[tuple[str, str | None, str]]:
+    """`(node, parent, message)` for every node reachable from the session's branches,
+    parents before children."""
+    edges: list[tuple[str, str | None, str]] = []
+    seen: set[str] = set()
+    for ref in await session.branches():
+        for node in await session.path(ref.head):
+            if node.hash_key not in seen:
+                seen.add(node.hash_key)
+                edges.append((node.hash_key, node.parent, node.message))
+    return edges
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "agent"
+
+
+def _line_with(text: str, query: str, width: int = 80) -> str:
+    words = [w.lower() for w in query.split()]
+    for line in text.splitlines():
+        if any(w in line.lower() for w in words):
+            return line.strip()[:width]
+    return " ".join(text.split())[:width]

@@ -1,0 +1,67 @@
+"""Messages workers post to the app. Workers never touch widgets; handlers on the app do.
+
+Each stream is addressed by a pane key, `"<run key>/<n>"` for the n-th message of a run.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ramify.tui.controller import SessionController
+from ramify.tui.view_models import MessageStatus
+
+
+class SessionReady(Message):
+    """The store is open and the session loaded (or opening failed with `error`)."""
+
+    def __init__(self, controller: SessionController | None, error: str | None = None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.error = error
+
+
+class StreamOpened(Message):
+    """A reply message started streaming."""
+
+    def __init__(self, key: str, run_key: str, agent_alias: str, model: str | None) -> None:
+        super().__init__()
+        self.key = key
+        self.run_key = run_key
+        self.agent_alias = agent_alias
+        self.model = model
+
+
+class StreamDelta(Message):
+    """Text arrived for stream `key`."""
+
+    def __init__(self, key: str, text: str, tokens: int = 1) -> None:
+        super().__init__()
+        self.key = key
+        self.text = text
+        self.tokens = tokens
+
+
+class StreamClosed(Message):
+    """Stream `key` ended with `status`."""
+
+    def __init__(self, key: str, status: MessageStatus) -> None:
+        super().__init__()
+        self.key = key
+        self.status = status
+
+
+class InquiryDone(Message):
+    """Every reply of run `run_key` is in the tree; `error` says what went wrong, if anything.
+
+    Posted with `started=True` as soon as the run exists (the user's message is in the tree by
+    then), and again when it has finished.
+    """
+
+    def __init__(
+        self, run_key: str, branch: str, error: str | None = None, *, started: bool = False
+    ) -> None:
+        super().__init__()
+        self.run_key = run_key
+        self.branch = branch
+        self.error = error
+        self.started = started

@@ -1,0 +1,178 @@
+"""Start the IDE: read the config, pick the agent, open the store, run the app, close cleanly.
+
+Every way this can go wrong before the first frame (a broken config, a damaged database, a bad
+agent file) ends in one line on stderr saying what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ramify.core import Agent, Store
+    from ramify.core.llm import RamifyConfig
+    from ramify.tui.controller import SessionController
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOptions:
+    """What the command line asked for."""
+
+    demo: bool = False
+    agent_spec: str | None = None
+    open_file: Path | None = None
+    replay_file: Path | None = None
+    pace: float = 1.0
+    new_session: bool = False
+
+
+def _warn(text: str) -> None:
+    print(f"ramify: {text}", file=sys.stderr)
+
+
+def _config() -> RamifyConfig:
+    from ramify.core.llm import ConfigError, RamifyConfig, load_config
+
+    try:
+        return load_config()
+    except ConfigError as error:
+        _warn(f"{error}; starting with the default settings")
+        return RamifyConfig()
+
+
+def _target(options: LaunchOptions, config: RamifyConfig) -> Agent | None:
+    from ramify.core.llm import agent_for_model, demo_agent
+
+    if options.agent_spec:
+        from ramify.tui.agent_loader import AgentSpecError, load_agent_spec
+
+        try:
+            return load_agent_spec(options.agent_spec)
+        except AgentSpecError as error:
+            _warn(str(error))
+            return None
+    if options.demo:
+        return demo_agent
+    try:
+        return agent_for_model(None, config)
+    except Exception as error:
+        _warn(f"{error}; using the offline demo model")
+        return demo_agent
+
+
+def run(options: LaunchOptions) -> int:
+    """Run the IDE; returns the process exit code."""
+    import asyncio
+
+    try:
+        return asyncio.run(_run(options))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(options: LaunchOptions) -> int:
+    from ramify.core import Ramify, StoreError
+    from ramify.core.llm import agent_for_model, set_setting
+
+    config = _config()
+    target = _target(options, config)
+    if target is None:
+        return 2
+    store_or_error = await _open_store(options)
+    if isinstance(store_or_error, str):
+        _warn(store_or_error)
+        return 1
+    store = store_or_error
+    try:
+        opener = await _opener(options, target)
+    except Exception as error:
+        await store.close()
+        _warn(_describe(error))
+        return 1
+    from ramify.tui.app import RamifyApp
+
+    def save_theme(name: str) -> None:
+        set_setting("theme", name)
+
+    app = RamifyApp(
+        store,
+        opener,
+        agent_names=("demo", *config.models),
+        make_agent=lambda name: agent_for_model(name, config),
+        keymap=config.keymap,
+        theme=config.theme,
+        save_theme=save_theme,
+        replay_pace=options.pace if options.replay_file else None,
+    )
+    try:
+        async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
+            result = await app.run_async()
+    except StoreError as error:
+        _warn(str(error))
+        return 1
+    finally:
+        await store.close()
+    return result or 0
+
+
+async def _open_store(options: LaunchOptions) -> Store | str:
+    from ramify.core import MemoryStore, SQLiteStore, StoreError
+    from ramify.core.store.location import resolve_database_path
+
+    if options.replay_file is not None:
+        # A replay never writes to the user's database: the session lives in memory.
+        return MemoryStore()
+    path = resolve_database_path()
+    try:
+        store = SQLiteStore(path)
+        await store.open()
+    except StoreError as error:
+        return str(error)
+    except OSError as error:
+        return f"cannot open the session database {path}: {error.strerror or error}"
+    return store
+
+
+async def _opener(
+    options: LaunchOptions, target: Agent
+) -> Callable[[Store], Awaitable[SessionController]]:
+    from ramify.tui.controller import SessionController
+
+    file = options.replay_file or options.open_file
+    if file is None:
+
+        async def open_latest(store: Store) -> SessionController:
+            return await SessionController.open(store, None, target, create=options.new_session)
+
+        return open_latest
+    text = await _read_session_file(file)
+
+    async def open_file(store: Store) -> SessionController:
+        from ramify.core import Session
+
+        session = await Session.import_markdown(store, text, source=str(file))
+        controller = SessionController(session, target)
+        await controller.load()
+        return controller
+
+    return open_file
+
+
+async def _read_session_file(file: Path) -> bytes:
+    import aiofiles
+
+    try:
+        async with aiofiles.open(file, "rb") as handle:
+            return bytes(await handle.read())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such session file: {file}") from None
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename or ''}: {error.strerror}".lstrip(": ")
+    return str(error) or type(error).__name__
