@@ -88,6 +88,8 @@ class RamifyApp(App[int]):
         self.inquiries: dict[str, RecordedReplies] = {}
         self._pane_runs: dict[str, str] = {}
         self._cancel_requested: set[str] = set()
+        # Set once quitting starts: late stream events must not touch widgets being removed.
+        self._quitting = False
         self._shown: list[str] = []
         self._tree_dirty = False
         self.status_message = ""
@@ -308,6 +310,8 @@ class RamifyApp(App[int]):
         return str(model) if model else None
 
     async def on_stream_opened(self, event: StreamOpened) -> None:
+        if self._quitting:
+            return
         self._pane_runs[event.key] = event.run_key
         await self.query_one(AgentPanes).open_pane(event.key, event.agent_alias, event.model)
 
@@ -317,6 +321,8 @@ class RamifyApp(App[int]):
             panes.add_tokens(event.key, event.text, event.tokens)
 
     async def on_stream_closed(self, event: StreamClosed) -> None:
+        if self._quitting:
+            return
         panes = self.query_one(AgentPanes)
         if event.key in panes.keys:
             await panes.finish(event.key, event.status)
@@ -339,7 +345,7 @@ class RamifyApp(App[int]):
 
     async def _catch_up(self, *, tree: bool = False) -> None:
         controller = self.controller
-        if controller is None:
+        if controller is None or self._quitting:
             return
         await controller.refresh()
         await self._show_path()
@@ -654,6 +660,7 @@ class RamifyApp(App[int]):
 
     async def action_quit(self) -> None:
         """Ctrl+Q: cancel every stream, wait until what arrived is recorded, then leave."""
+        self._quitting = True
         await self._cancel_all()
         self.exit(0)
 

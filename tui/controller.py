@@ -283,6 +283,8 @@ class SessionController:
 
     async def checkout(self, branch: str, *, remember: bool = True) -> None:
         """Show `branch` (root to head) and select its head."""
+        if branch not in self._heads:
+            await self.refresh()  # made by someone else since we last looked?
         head = self._heads.get(branch)
         self.branch = branch if head is not None else (branch if not self._heads else DETACHED)
         if head is None and self._heads:
