@@ -63,10 +63,10 @@ class Gate:
 AGENTS: dict[str, Agent] = {echo.alias: echo, shout.alias: shout}
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    """Let the app work until `condition()` holds (bounded; fails with a clear message)."""
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], limit: float = 20) -> None:
+    """Let the app work until `condition()` holds (bounded by `limit` seconds)."""
     app = pilot.app
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(limit):
         while True:
             await pilot.pause()
             if condition():
@@ -83,9 +83,9 @@ async def settled(pilot: Pilot[Any]) -> None:
 
     await until(
         pilot,
-        lambda: not app.inquiries
-        and not app.query_one(AgentPanes).keys
-        and not app.workers._workers,  # noqa: SLF001 - no public "all idle" in Textual
+        lambda: (
+            not app.inquiries and not app.query_one(AgentPanes).keys and not app.workers._workers
+        ),
     )
     await pilot.pause()
 
@@ -111,14 +111,12 @@ async def ide(
             return known[name]
         raise ValueError(f"unknown agent {name!r}")
 
-    app = RamifyApp(
-        store, opener, agent_names=tuple(known), make_agent=make_agent, **options
-    )
-    async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
-        async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: app.controller is not None)
-            await pilot.pause()
-            yield app, pilot
+    app = RamifyApp(store, opener, agent_names=tuple(known), make_agent=make_agent, **options)
+    runtime = Ramify(errors_as_messages=True, shutdown_timeout=2.0)
+    async with runtime, app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.controller is not None)
+        await pilot.pause()
+        yield app, pilot
 
 
 async def send(app: RamifyApp, pilot: Pilot[Any], text: str) -> None:

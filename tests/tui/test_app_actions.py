@@ -69,7 +69,7 @@ async def test_escape_cancels_the_run_and_keeps_the_partial_reply(store: Store) 
         await pilot.press("escape")
         await settled(pilot)
         session = app.controller.session
-        node, message = (await session.path_messages("main"))[-1]
+        _node, message = (await session.path_messages("main"))[-1]
         assert message.text == "partial reply"
         assert message.cancelled is True  # type: ignore[attr-defined]
         assert (await session.get_run(run_id)).status is RunStatus.CANCELLED
@@ -92,7 +92,8 @@ async def test_fork_asks_for_a_name_and_branches_at_the_selected_node(store: Sto
         await pilot.press("enter")
         await until(pilot, lambda: controller.branch == "idea")
         ref = await store.get_ref(controller.session.id, "idea")
-        assert ref is not None and ref.head == first_reply
+        assert ref is not None
+        assert ref.head == first_reply
         assert (await store.get_ref(controller.session.id, "main")).head != first_reply  # type: ignore[union-attr]
         # Sending now continues the new branch, leaving main alone.
         await send(app, pilot, "other")
@@ -121,7 +122,8 @@ async def test_edit_resends_a_user_message_as_a_sibling_on_a_new_branch(store: S
         assert await _texts(session, "edit-1") == [(USER, "edited"), ("ECHO", "echo: edited")]
         assert await _texts(session, "main") == [(USER, "origin"), ("ECHO", "echo: origin")]
         edited_root = (await session.path("edit-1"))[0]
-        assert edited_root.parent is None and edited_root.hash_key != original
+        assert edited_root.parent is None
+        assert edited_root.hash_key != original
 
 
 async def test_edit_refuses_an_agent_message(store: Store) -> None:
@@ -176,7 +178,7 @@ async def test_forward_to_a_branch_appends_a_forwarded_copy(store: Store) -> Non
         await send(app, pilot, "one")
         controller = app.controller
         await controller.session.fork(controller.path[0], "side")
-        await app._catch_up()  # noqa: SLF001 - a branch made behind the app's back
+        await app._catch_up()
         reply = controller.path[-1]
         await focus_transcript(app, pilot)
         await pilot.press("t")
@@ -185,7 +187,8 @@ async def test_forward_to_a_branch_appends_a_forwarded_copy(store: Store) -> Non
         await until(pilot, lambda: len(controller.session.record.active_branch) > 0)
         await settled(pilot)
         head = await controller.session.head("side")
-        assert head is not None and head.forwarded_from == reply
+        assert head is not None
+        assert head.forwarded_from == reply
         assert head.parent == controller.path[0]
 
 
@@ -238,7 +241,8 @@ async def test_navigation_keys_walk_parent_child_siblings_and_branch_points(stor
         assert (await controller.session.message(controller.selected_hash)).text == "q2 prime"  # type: ignore[arg-type]
         assert app.query_one(Transcript).views[2].siblings == "2/2"
         await pilot.press("k")
-        assert controller.branch == "main" and controller.selected_hash == main_path[2]
+        assert controller.branch == "main"
+        assert controller.selected_hash == main_path[2]
         await pilot.press("left_square_bracket")
         assert controller.selected_hash == main_path[1]  # a1 is the branch point
         await pilot.press("h")
@@ -290,7 +294,8 @@ async def test_search_jumps_to_the_hit_on_its_branch(store: Store) -> None:
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         hits = app.screen.items  # type: ignore[attr-defined]
-        assert len(hits) == 2 and all("[alt]" in label for _, label in hits)
+        assert len(hits) == 2
+        assert all("[alt]" in label for _, label in hits)
         await pilot.press("enter")
         await until(pilot, lambda: app.controller.branch == "alt")
         text = await app.controller.text_of(app.controller.selected_hash)  # type: ignore[arg-type]
@@ -326,12 +331,10 @@ async def test_new_and_open_session(store: Store) -> None:
         picker.query_one("#pick-list").highlighted = ids.index(first)
         await pilot.press("enter")
         await until(pilot, lambda: app.controller.session.id == first)
-        assert [v.text for v in app.query_one(Transcript).views][0] == "in the first session"
+        assert next(v.text for v in app.query_one(Transcript).views) == "in the first session"
 
 
-async def test_save_session_writes_markdown_that_opens_again(
-    store: Store, tmp_path: Path
-) -> None:
+async def test_save_session_writes_markdown_that_opens_again(store: Store, tmp_path: Path) -> None:
     target = tmp_path / "saved.md"
     async with ide(store) as (app, pilot):
         await send(app, pilot, "keep me")
@@ -413,16 +416,15 @@ async def test_switch_agent_changes_who_receives_messages(store: Store) -> None:
 async def test_quit_mid_stream_cancels_and_persists_what_arrived(tmp_path: Path) -> None:
     gate = Gate(before=("half ", "way"))
     db = tmp_path / "quit.db"
-    async with SQLiteStore(db) as store:
-        async with ide(store, gate.agent) as (app, pilot):
-            composer = app.query_one(Composer)
-            composer.text = "start"
-            await pilot.press("enter")
-            await gate.started.wait()
-            await until(pilot, lambda: bool(app.query_one(AgentPanes).keys))
-            session_id = app.controller.session.id
-            await pilot.press("ctrl+q")
-            await until(pilot, lambda: app.return_code is not None or not app.is_running)
+    async with SQLiteStore(db) as store, ide(store, gate.agent) as (app, pilot):
+        composer = app.query_one(Composer)
+        composer.text = "start"
+        await pilot.press("enter")
+        await gate.started.wait()
+        await until(pilot, lambda: bool(app.query_one(AgentPanes).keys))
+        session_id = app.controller.session.id
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.return_code is not None or not app.is_running)
     async with SQLiteStore(db) as reopened:
         session = await Session.open(reopened, session_id)
         texts = [(n.sender, m.text) for n, m in await session.path_messages("main")]
@@ -451,7 +453,7 @@ async def test_selecting_a_run_in_the_tree_shows_it(store: Store) -> None:
         controller = app.controller
         alt_run = next(
             node.data
-            for node in tree._by_first.values()  # noqa: SLF001
+            for node in tree._by_first.values()
             if node.data is not None and "alt" in node.data.branches
         )
         tree.post_message(BranchTree.RunSelected(tree, alt_run))
