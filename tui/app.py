@@ -22,12 +22,19 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
-from ramify.core import Agent, Store
+from ramify.core import USER, Agent, Store
 from ramify.core.recording import RecordedReplies
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui.actions import APP, bindings
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
-from ramify.tui.events import InquiryDone, SessionReady, StreamClosed, StreamDelta, StreamOpened
+from ramify.tui.events import (
+    InquiryDone,
+    ReplayReveal,
+    SessionReady,
+    StreamClosed,
+    StreamDelta,
+    StreamOpened,
+)
 from ramify.tui.palette import ActionCommands, AgentCommands
 from ramify.tui.sanitize import sanitize, snippet
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
@@ -54,7 +61,7 @@ class RamifyApp(App[int]):
         export_directory: where "save session" proposes to write.
     """
 
-    CSS_PATH = "ramify.tcss"
+    CSS_PATH = Path(__file__).parent / "ramify.tcss"
     TITLE = "Ramify"
     BINDINGS: ClassVar[list[BindingType]] = bindings(APP)  # type: ignore[assignment]
     COMMANDS = App.COMMANDS | {ActionCommands, AgentCommands}
@@ -88,6 +95,8 @@ class RamifyApp(App[int]):
         self.inquiries: dict[str, RecordedReplies] = {}
         self._pane_runs: dict[str, str] = {}
         self._cancel_requested: set[str] = set()
+        self._replay_path: list[str] | None = None
+        self._replayed = False
         # Set once quitting starts: late stream events must not touch widgets being removed.
         self._quitting = False
         self._shown: list[str] = []
@@ -136,6 +145,10 @@ class RamifyApp(App[int]):
         self.controller = event.controller
         self.query_one(Composer).target = event.controller.target.alias
         self._shown = []
+        if self.replay_pace is not None and not self._replayed:
+            self._replayed = True
+            await self._start_replay(event.controller)
+            return
         await self._show_path(reset=True)
         await self._rebuild_tree()
 
@@ -345,12 +358,69 @@ class RamifyApp(App[int]):
 
     async def _catch_up(self, *, tree: bool = False) -> None:
         controller = self.controller
-        if controller is None or self._quitting:
+        if controller is None or self._quitting or self._replay_path is not None:
             return
         await controller.refresh()
         await self._show_path()
         if tree:
             await self._rebuild_tree()
+
+    # --- replay ---------------------------------------------------------------------------------
+
+    async def _start_replay(self, controller: SessionController) -> None:
+        """Show an empty transcript, then play the checked-out path back message by message."""
+        self._replay_path = list(controller.path)
+        controller.path, controller.selected = [], -1
+        composer = self.query_one(Composer)
+        composer.disabled = True
+        composer.target = "replay (no model is called)"
+        await self._show_path(reset=True)
+        self._replay(controller, list(self._replay_path), self.replay_pace or 1.0)
+
+    @work(group="replay", exclusive=True, exit_on_error=False)
+    async def _replay(self, controller: SessionController, path: list[str], pace: float) -> None:
+        """Stream each recorded reply into a pane at its recorded pace; reveal user messages."""
+        from ramify.core.sessionfile import replay_chunks
+
+        for index, node_hash in enumerate(path):
+            node = await controller.session.resolve(node_hash)
+            message = await controller.session.message(node)
+            if node.sender != USER:
+                timings = None
+                if node.run_id:
+                    try:
+                        run = await controller.session.get_run(node.run_id)
+                        timings = run.timings.get(node_hash)
+                    except Exception:
+                        timings = None  # no recorded pace: the default one will do
+                key = f"replay/{index}"
+                model = getattr(message, "model", None)
+                self.post_message(StreamOpened(key, "replay", node.sender, model))
+                try:
+                    chunks = replay_chunks(message.text, timings, pace=pace, max_delay=2.0)
+                except ValueError:
+                    chunks = replay_chunks(message.text, None, pace=pace)
+                for delay, chunk in chunks:
+                    await asyncio.sleep(delay)
+                    self.post_message(StreamDelta(key, chunk))
+                self.post_message(StreamClosed(key, controller.status_of(message)))
+            self.post_message(ReplayReveal(index + 1))
+        self.post_message(ReplayReveal(len(path), finished=True))
+
+    async def on_replay_reveal(self, event: ReplayReveal) -> None:
+        controller = self.controller
+        if controller is None or self._replay_path is None:
+            return
+        controller.path = self._replay_path[: event.count]
+        controller.selected = len(controller.path) - 1
+        await self._show_path()
+        if event.finished:
+            self._replay_path = None
+            composer = self.query_one(Composer)
+            composer.disabled = False
+            composer.target = controller.target.alias
+            await self._rebuild_tree()
+            self.notify("Replay finished. The session lives in memory: Ctrl+S saves it.")
 
     # --- composer ----------------------------------------------------------------------------
 

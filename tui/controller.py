@@ -276,6 +276,11 @@ class SessionController:
                 data["run_agent"] = run.agent
         return data
 
+    @staticmethod
+    def status_of(message: Message) -> MessageStatus:
+        """How a stored message is labelled (error, cancelled, done)."""
+        return message_status(message)
+
     async def text_of(self, node_hash: str) -> str:
         return (await self.session.message(node_hash)).text
 

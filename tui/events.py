@@ -65,3 +65,12 @@ class InquiryDone(Message):
         self.branch = branch
         self.error = error
         self.started = started
+
+
+class ReplayReveal(Message):
+    """A replay reached path index `count`: show the first `count` messages."""
+
+    def __init__(self, count: int, *, finished: bool = False) -> None:
+        super().__init__()
+        self.count = count
+        self.finished = finished

@@ -80,6 +80,7 @@ class Transcript(VerticalScroll):
         self._start = 0
         self._generation = 0
         self._loading = False
+        self._pending_mode = ""
         self._selected: str | None = None
 
     # -- what the app calls -------------------------------------------------------------------
@@ -114,6 +115,11 @@ class Transcript(VerticalScroll):
     async def append(self, view: MessageView) -> None:
         """A new message settled at the end of the path (e.g. a finished stream)."""
         self.total += 1
+        if self._loading and self._pending_mode == "end":
+            # A page for the old end is in flight and would replace what we mount now: ask for
+            # the new end instead (the loader already knows the new message).
+            self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
+            return
         if self._stop != self.total - 1:
             return  # the reader is elsewhere; the message loads when they scroll down
         widget = MessageWidget(view)
@@ -176,6 +182,7 @@ class Transcript(VerticalScroll):
             self._fetch(self._stop, min(self.total, self._stop + self.page), "extend")
 
     def _fetch(self, start: int, stop: int, mode: str) -> None:
+        self._pending_mode = mode
         self._generation += 1
         self._loading = True
         self._load(self._generation, start, stop, mode)
