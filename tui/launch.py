@@ -87,6 +87,10 @@ async def _run(options: LaunchOptions) -> int:
         _warn(store_or_error)
         return 1
     store = store_or_error
+    if not _has_terminal():
+        await store.close()
+        _warn("the IDE needs a terminal (stdin and stderr must be a tty); try `ramify export`")
+        return 2
     try:
         opener = await _opener(options, target)
     except Exception as error:
@@ -170,6 +174,12 @@ async def _read_session_file(file: Path) -> bytes:
             return bytes(await handle.read())
     except FileNotFoundError:
         raise FileNotFoundError(f"no such session file: {file}") from None
+
+
+def _has_terminal() -> bool:
+    # Textual reads keys from stdin and draws on stderr.
+    streams = (sys.stdin, sys.__stderr__)
+    return all(stream is not None and stream.isatty() for stream in streams)
 
 
 def _describe(error: BaseException) -> str:

@@ -90,7 +90,7 @@ async def test_replay_streams_the_recorded_path_into_panes_with_no_model_calls()
         seen = app.seen
         async with Ramify(errors_as_messages=True), app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.controller is not None)
-            await until(pilot, lambda: app._replay_path is None and app._replayed)  # noqa: SLF001
+            await until(pilot, lambda: app._replay_path is None and app._replayed)
             await until(pilot, lambda: len(app.query_one(Transcript).views) == len(expected))
             views = app.query_one(Transcript).views
             assert [view.text for view in views] == expected
