@@ -21,7 +21,7 @@ from .errors import NotFound
 from .frozen import FrozenMapping, freeze
 from .messages import ErrorMessage, Message
 from .promising import MessagePromise, MessageSequencePromise, ReplyChannel
-from .runs import Run, RunStatus
+from .runs import Run, RunStatus, encode_timings
 from .tree import Node
 
 if TYPE_CHECKING:
@@ -136,6 +136,50 @@ async def _replay(
         await session.append(message, sender=node.sender, branch=replies.branch, run_id=cached.id)
 
 
+class _TimingTape:
+    """How one message's text arrived: ``[chars, ms since the previous step]`` per chunk.
+
+    Chunks within the same millisecond join the step before, so a fast local stream stays a
+    short record.
+    """
+
+    __slots__ = ("_chars", "_last", "_steps")
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+        self._steps: list[list[int]] = []
+        self._chars = 0
+
+    def add(self, chunk: str) -> None:
+        if not chunk:
+            return
+        now = time.monotonic()
+        ms = round((now - self._last) * 1000)
+        self._chars += len(chunk)
+        if ms == 0 and self._steps:
+            self._steps[-1][0] += len(chunk)
+            return
+        self._steps.append([len(chunk), ms])
+        self._last = now
+
+    def encoded(self, text: str) -> str | None:
+        """The record for `text`, the whole streamed text (None if the tape saw more)."""
+        missing = len(text) - self._chars
+        if missing < 0 or not text:
+            return None
+        if missing:
+            # Pieces that arrived after the last chunk this tape saw (a cancel, a failure).
+            self.add(text[-missing:])
+        return encode_timings((chars, ms) for chars, ms in self._steps)
+
+
+def _timing_of(tape: _TimingTape | None, promise: MessagePromise, message: Message) -> str | None:
+    # An error's text is not what streamed (that is its partial_text): nothing to replay.
+    if tape is None or message.text != promise.text_so_far():
+        return None
+    return tape.encoded(message.text)
+
+
 def _cancelled_copy(promise: MessagePromise) -> Message:
     message = promise.partial()
     if getattr(message, "cancelled", False):
@@ -179,10 +223,13 @@ async def _record(
     inner = call.reply_sequence()
     status = RunStatus.DONE
     current: MessagePromise | None = None
+    tape: _TimingTape | None = None
 
-    async def keep(message: Message, sender: str) -> None:
+    async def keep(message: Message, sender: str, timing: str | None = None) -> None:
         node = await session.append(message, sender=sender, branch=branch, run_id=run.id)
         run.output_nodes.append(node.hash_key)
+        if timing:
+            run.timings[node.hash_key] = timing
 
     try:
         iterator = inner.__aiter__()
@@ -204,7 +251,12 @@ async def _record(
                 continue
             channel.reply(current)
             sender = current.agent_alias or agent.alias
+            tape = _TimingTape()
             try:
+                # One more consumer of the chunks, to time them for replay; what other
+                # consumers see is unchanged (a promise replays to every consumer).
+                async for chunk in current.chunks():
+                    tape.add(chunk)
                 message = await current
             except asyncio.CancelledError:
                 raise
@@ -215,12 +267,14 @@ async def _record(
             if isinstance(message, ErrorMessage):
                 status = RunStatus.ERROR
                 run.error = run.error or message.text
-            await keep(message, sender)
-            current = None
+            await keep(message, sender, _timing_of(tape, current, message))
+            current = tape = None
     except asyncio.CancelledError:
         status = RunStatus.CANCELLED
         if current is not None:
-            await keep(_cancelled_copy(current), current.agent_alias or agent.alias)
+            partial = _cancelled_copy(current)
+            alias = current.agent_alias or agent.alias
+            await keep(partial, alias, _timing_of(tape, current, partial))
         raise
     finally:
         run.status = status

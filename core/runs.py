@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Run", "RunStatus", "RunUsage"]
+__all__ = ["Run", "RunStatus", "RunUsage", "decode_timings", "encode_timings"]
 
 
 class RunStatus(StrEnum):
@@ -33,6 +35,12 @@ def _new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+def _now() -> float:
+    # Looked up at call time (not bound as `default_factory=time.time`), so a script that
+    # builds example sessions can fix the clock.
+    return time.time()
+
+
 class Run(BaseModel):
     """One agent call: who ran, on what input, how it went and which nodes it produced.
 
@@ -49,7 +57,7 @@ class Run(BaseModel):
     input_messages: list[str] = Field(default_factory=list)
     status: RunStatus = RunStatus.RUNNING
     usage: RunUsage = Field(default_factory=RunUsage)
-    started_at: float = Field(default_factory=time.time)
+    started_at: float = Field(default_factory=_now)
     first_token_at: float | None = None
     ended_at: float | None = None
     output_nodes: list[str] = Field(default_factory=list)
@@ -57,8 +65,33 @@ class Run(BaseModel):
     # Which process ran it: a run still "running" whose process is gone reads as interrupted.
     pid: int | None = None
     host: str | None = None
+    # Output node hash -> how its text streamed in (`encode_timings`), for replay.
+    timings: dict[str, str] = Field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
         """Whether the run has stopped, for whatever reason."""
         return self.status is not RunStatus.RUNNING
+
+
+_TIMING_STEP = re.compile(r"(\d{1,12}):(\d{1,12})", re.ASCII)
+
+
+def encode_timings(steps: Iterable[tuple[int, int]]) -> str:
+    """``[(chars, ms), ...]`` as ``"chars:ms,chars:ms"``: `chars` characters arrived `ms`
+    milliseconds after the previous step (the first one after the message was delivered).
+    """
+    return ",".join(f"{chars}:{ms}" for chars, ms in steps)
+
+
+def decode_timings(encoded: str) -> list[tuple[int, int]]:
+    """The steps of an `encode_timings` string; raises `ValueError` if it is malformed."""
+    if not encoded:
+        return []
+    steps = []
+    for item in encoded.split(","):
+        match = _TIMING_STEP.fullmatch(item)
+        if match is None:
+            raise ValueError(f"timing step {item[:40]!r} is not 'chars:ms'")
+        steps.append((int(match[1]), int(match[2])))
+    return steps

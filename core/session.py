@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .agents import Agent
 from .errors import BranchNotFound, NothingToUndo
@@ -15,6 +15,9 @@ from .recording import RecordedReplies, mark_interrupted_runs, resolve_rerun, st
 from .runs import Run
 from .store.base import SessionRecord, Store
 from .tree import USER, Node, Ref, ReflogEntry
+
+if TYPE_CHECKING:
+    from .sessionfile import Scope
 
 __all__ = ["NodeLike", "Session"]
 
@@ -386,3 +389,33 @@ class Session:
             errors_as_messages=errors_as_messages,
             kwargs=kwargs,
         )
+
+    # --- markdown files (see sessionfile/) ---
+
+    async def export_markdown(self, scope: Scope = "path", branch: str | None = None) -> str:
+        """This session as markdown: ``"path"``, ``"related"`` or ``"tree"`` of `branch`.
+
+        `branch` defaults to the active branch. See `ramify.core.sessionfile.export_markdown`.
+        """
+        # sessionfile builds on Session, so it is imported when first used.
+        from .sessionfile import export_markdown
+
+        return await export_markdown(self, scope, branch)
+
+    @classmethod
+    async def import_markdown(
+        cls,
+        store: Store,
+        text: str | bytes,
+        *,
+        title: str | None = None,
+        source: str | None = None,
+    ) -> Session:
+        """Open a session file (an export, or a hand-written chat) as a new session of `store`.
+
+        Raises `SessionFileError`, writing nothing, if the file is damaged. See
+        `ramify.core.sessionfile.import_markdown`.
+        """
+        from .sessionfile import import_markdown
+
+        return await import_markdown(store, text, title=title, source=source)

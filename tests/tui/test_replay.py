@@ -77,9 +77,7 @@ async def test_replay_streams_the_recorded_path_into_panes_with_no_model_calls()
         provider.enqueue(Reply(text="a provider must never be asked"))
         from ramify.core.llm import openai_agent
 
-        live = openai_agent.fork(
-            alias="LIVE", model="gpt-test", base_url=provider.openai_base_url
-        )
+        live = openai_agent.fork(alias="LIVE", model="gpt-test", base_url=provider.openai_base_url)
 
         async def opener(opened: Any) -> SessionController:
             controller = SessionController(session, live)
