@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .agents import Agent
@@ -221,9 +222,7 @@ async def _record(
     if messages:
         call.send(messages)
     inner = call.reply_sequence()
-    status = RunStatus.DONE
-    current: MessagePromise | None = None
-    tape: _TimingTape | None = None
+    outcome = _Outcome()
 
     async def keep(message: Message, sender: str, timing: str | None = None) -> None:
         node = await session.append(message, sender=sender, branch=branch, run_id=run.id)
@@ -231,58 +230,143 @@ async def _record(
         if timing:
             run.timings[node.hash_key] = timing
 
+    # Each reply is handed on the moment it is delivered, so parallel sub-agents stream at once;
+    # nodes are still appended in delivery order, each when it (and all before it) resolved.
+    in_flight: deque[_Pending] = deque()
+    iterator = inner.__aiter__()
+    next_reply: asyncio.Task[MessagePromise] | None = asyncio.ensure_future(iterator.__anext__())
     try:
-        iterator = inner.__aiter__()
-        while True:
-            try:
-                current = await iterator.__anext__()
-            except StopAsyncIteration:
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # A failure between messages: recorded in the tree, still raised to consumers
-                # at the same position.
-                status = RunStatus.ERROR
-                run.error = f"{type(error).__name__}: {error}"
-                await keep(ErrorMessage.from_exception(error), agent.alias)
-                channel.reply(error)
-                current = None
+        while next_reply is not None or in_flight:
+            waiting: set[asyncio.Future[Any]] = set()
+            if next_reply is not None:
+                waiting.add(next_reply)
+            if in_flight and in_flight[0].watch is not None:
+                waiting.add(in_flight[0].watch)
+            if waiting:
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            while in_flight and in_flight[0].ready:
+                pending = in_flight.popleft()
+                message, timing = pending.outcome(outcome, run)
+                await keep(message, pending.sender, timing)
+            if next_reply is None or not next_reply.done():
                 continue
-            channel.reply(current)
-            sender = current.agent_alias or agent.alias
-            tape = _TimingTape()
             try:
-                # One more consumer of the chunks, to time them for replay; what other
-                # consumers see is unchanged (a promise replays to every consumer).
-                async for chunk in current.chunks():
-                    tape.add(chunk)
-                message = await current
-            except asyncio.CancelledError:
-                raise
+                current = next_reply.result()
+            except StopAsyncIteration:
+                next_reply = None
+                continue
             except Exception as error:
-                status = RunStatus.ERROR
-                run.error = f"{type(error).__name__}: {error}"
-                message = ErrorMessage.from_exception(error, partial_text=current.text_so_far())
-            if isinstance(message, ErrorMessage):
-                status = RunStatus.ERROR
-                run.error = run.error or message.text
-            await keep(message, sender, _timing_of(tape, current, message))
-            current = tape = None
+                # A failure between messages: recorded in the tree at its position, and still
+                # raised to consumers there.
+                outcome.fail(run, f"{type(error).__name__}: {error}")
+                channel.reply(error)
+                in_flight.append(_Pending.failed(ErrorMessage.from_exception(error), agent.alias))
+            else:
+                channel.reply(current)
+                in_flight.append(_Pending.watching(current, current.agent_alias or agent.alias))
+            next_reply = asyncio.ensure_future(iterator.__anext__())
     except asyncio.CancelledError:
-        status = RunStatus.CANCELLED
-        if current is not None:
-            partial = _cancelled_copy(current)
-            alias = current.agent_alias or agent.alias
-            await keep(partial, alias, _timing_of(tape, current, partial))
+        outcome.status = RunStatus.CANCELLED
+        if next_reply is not None:
+            if next_reply.done() and not next_reply.cancelled() and not next_reply.exception():
+                # Delivered just before the cancel reached us: its partial text is kept too.
+                late = next_reply.result()
+                in_flight.append(_Pending.watching(late, late.agent_alias or agent.alias))
+            next_reply.cancel()
+        # What arrived is kept: finished replies as they are, the others as cancelled partials.
+        while in_flight:
+            pending = in_flight.popleft()
+            message, timing = pending.outcome(outcome, run)
+            await keep(message, pending.sender, timing)
         raise
     finally:
-        run.status = status
+        run.status = outcome.status
         run.ended_at = time.time()
         try:
             await session.save_run(run)
         finally:
             replies._recorded.set()
+
+
+class _Outcome:
+    """How the run is going: done, or error with the first failure's text."""
+
+    __slots__ = ("status",)
+
+    def __init__(self) -> None:
+        self.status = RunStatus.DONE
+
+    def fail(self, run: Run, text: str) -> None:
+        if self.status is RunStatus.DONE:
+            self.status = RunStatus.ERROR
+        run.error = run.error or text
+
+
+class _Pending:
+    """A delivered reply not yet in the tree: its promise, its timing tape and the task that
+    reads its chunks (or a failure that is already a message)."""
+
+    __slots__ = ("failure", "promise", "sender", "tape", "watch")
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+        self.promise: MessagePromise | None = None
+        self.tape: _TimingTape | None = None
+        self.watch: asyncio.Task[Message] | None = None
+        self.failure: Message | None = None
+
+    @classmethod
+    def watching(cls, promise: MessagePromise, sender: str) -> _Pending:
+        pending = cls(sender)
+        pending.promise = promise
+        pending.tape = _TimingTape()
+        pending.watch = asyncio.ensure_future(_watch(promise, pending.tape))
+        return pending
+
+    @classmethod
+    def failed(cls, message: Message, sender: str) -> _Pending:
+        pending = cls(sender)
+        pending.failure = message
+        return pending
+
+    @property
+    def ready(self) -> bool:
+        return self.watch is None or self.watch.done()
+
+    def outcome(self, outcome: _Outcome, run: Run) -> tuple[Message, str | None]:
+        """The message to keep, and its timing record (a reply not finished yet is cut off
+        here and kept as a cancelled partial)."""
+        if self.failure is not None:
+            return self.failure, None
+        assert self.promise is not None
+        assert self.watch is not None
+        watch, promise = self.watch, self.promise
+        if not watch.done() or watch.cancelled():
+            if not watch.done():
+                watch.cancel()
+            message = _cancelled_copy(promise)
+        else:
+            message = watch.result()
+        if isinstance(message, ErrorMessage):
+            outcome.fail(run, message.text)
+        return message, _timing_of(self.tape, promise, message)
+
+
+async def _watch(promise: MessagePromise, tape: _TimingTape) -> Message:
+    """Read a reply's chunks as they arrive (timing them), then its final message.
+
+    One more consumer of the chunks; what other consumers see is unchanged (a promise replays
+    to every consumer). A failure becomes an `ErrorMessage` keeping the partial text.
+    """
+    try:
+        async for chunk in promise.chunks():
+            tape.add(chunk)
+        message: Message = await promise
+        return message
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        return ErrorMessage.from_exception(error, partial_text=promise.text_so_far())
 
 
 async def mark_interrupted_runs(session: Session) -> list[Run]:
