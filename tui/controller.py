@@ -124,8 +124,10 @@ class SessionController:
     async def _load_shape(self) -> None:
         refs = await self.session.branches()
         self._heads = {ref.name: ref.head for ref in refs}
-        for node_hash, parent, message in await _tree_edges(self.session):
-            self._add(node_hash, parent, message)
+        nodes = await self.session.store.session_nodes(self.session.id)
+        # Siblings read oldest first, as `Session.children` gives them.
+        nodes.sort(key=lambda node: node.created_at or 0.0)
+        self._absorb(nodes)
 
     def _add(self, node_hash: str, parent: str | None, message: str) -> None:
         if node_hash in self._parent:
@@ -532,19 +534,6 @@ class SessionController:
             heading = node.sender + (f" / {model}" if model else "")
             sections.append(f"{heading}\n{'=' * len(heading)}\n{message.text}\n")
         return "\n".join(sections)
-
-
-async def _tree_edges(session: Session) -> list[tuple[str, str | None, str]]:
-    """`(node, parent, message)` for every node reachable from the session's branches,
-    parents before children."""
-    edges: list[tuple[str, str | None, str]] = []
-    seen: set[str] = set()
-    for ref in await session.branches():
-        for node in await session.path(ref.head):
-            if node.hash_key not in seen:
-                seen.add(node.hash_key)
-                edges.append((node.hash_key, node.parent, node.message))
-    return edges
 
 
 def _slug(text: str) -> str:
