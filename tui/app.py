@@ -59,6 +59,9 @@ class RamifyApp(App[int]):
         theme: the theme to start with (Ramify's dark theme by default).
         save_theme: called with the new theme name when the user picks one (persists it).
         export_directory: where "save session" proposes to write.
+        replay_pace: play the opened session back at this speed factor instead of editing it.
+        session_file: the markdown file the session came from (autosave writes back to it).
+        autosave: write the session back to `session_file` after every change.
     """
 
     CSS_PATH = Path(__file__).parent / "ramify.tcss"
@@ -79,6 +82,8 @@ class RamifyApp(App[int]):
         save_theme: Callable[[str], None] | None = None,
         export_directory: Path | None = None,
         replay_pace: float | None = None,
+        session_file: Path | None = None,
+        autosave: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
@@ -90,6 +95,10 @@ class RamifyApp(App[int]):
         self._save_theme = save_theme
         self.export_directory = export_directory or Path.cwd()
         self.replay_pace = replay_pace
+        # The markdown file this session was opened from or saved to; with `autosave`, every
+        # change is written back to it (atomically).
+        self.session_file = session_file if replay_pace is None else None
+        self.autosave = autosave
         self.controller: SessionController | None = None
         # Replies still streaming, by run key; the worker adds and removes them.
         self.inquiries: dict[str, RecordedReplies] = {}
@@ -364,6 +373,7 @@ class RamifyApp(App[int]):
         await self._show_path()
         if tree:
             await self._rebuild_tree()
+            self._autosave_soon()
 
     # --- replay ---------------------------------------------------------------------------------
 
@@ -472,6 +482,7 @@ class RamifyApp(App[int]):
         self.notify(f"Branch {name} created at {controller.path[-1][:8]}.")
         await self._show_path(reset=True)
         await self._rebuild_tree()
+        self._autosave_soon()
 
     async def action_edit(self) -> None:
         controller = self._need()
@@ -715,7 +726,23 @@ class RamifyApp(App[int]):
         except Exception as error:
             self.notify(f"Not saved: {_one_line(error)}", severity="error", timeout=8)
             return
-        self.notify(f"Saved to {written}.")
+        self.session_file = written
+        self.notify(
+            f"Saved to {written}." + (" Changes are saved there too." if self.autosave else "")
+        )
+
+    def _autosave_soon(self) -> None:
+        if self.autosave and self.session_file is not None and self.controller is not None:
+            self._autosave(self.controller, self.session_file)
+
+    @work(group="autosave", exclusive=True, exit_on_error=False)
+    async def _autosave(self, controller: SessionController, path: Path) -> None:
+        # Exclusive: a newer change cancels an older write in progress; the temp-file-and-rename
+        # write means a cancelled one leaves the previous file whole.
+        try:
+            await save_session_markdown(controller, path)
+        except Exception as error:
+            self.notify(f"Autosave to {path} failed: {_one_line(error)}", severity="warning")
 
     def action_theme(self) -> None:
         self.search_themes()

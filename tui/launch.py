@@ -92,7 +92,7 @@ async def _run(options: LaunchOptions) -> int:
         _warn("the IDE needs a terminal (stdin and stderr must be a tty); try `ramify export`")
         return 2
     try:
-        opener = await _opener(options, target)
+        opener = await _opener(options, target, store)
     except Exception as error:
         await store.close()
         _warn(_describe(error))
@@ -111,6 +111,8 @@ async def _run(options: LaunchOptions) -> int:
         theme=config.theme,
         save_theme=save_theme,
         replay_pace=options.pace if options.replay_file else None,
+        session_file=options.open_file,
+        autosave=config.autosave,
     )
     try:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
@@ -142,28 +144,29 @@ async def _open_store(options: LaunchOptions) -> Store | str:
 
 
 async def _opener(
-    options: LaunchOptions, target: Agent
+    options: LaunchOptions, target: Agent, store: Store
 ) -> Callable[[Store], Awaitable[SessionController]]:
+    """How the app opens its session. A session file is imported now, before the first frame,
+    so a damaged one is reported in one line and nothing starts (the store is unchanged)."""
+    from ramify.core import Session
     from ramify.tui.controller import SessionController
 
     file = options.replay_file or options.open_file
     if file is None:
 
-        async def open_latest(store: Store) -> SessionController:
-            return await SessionController.open(store, None, target, create=options.new_session)
+        async def open_latest(opened: Store) -> SessionController:
+            return await SessionController.open(opened, None, target, create=options.new_session)
 
         return open_latest
     text = await _read_session_file(file)
+    session = await Session.import_markdown(store, text, source=str(file))
 
-    async def open_file(store: Store) -> SessionController:
-        from ramify.core import Session
-
-        session = await Session.import_markdown(store, text, source=str(file))
+    async def open_imported(opened: Store) -> SessionController:
         controller = SessionController(session, target)
         await controller.load()
         return controller
 
-    return open_file
+    return open_imported
 
 
 async def _read_session_file(file: Path) -> bytes:

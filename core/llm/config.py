@@ -94,7 +94,7 @@ class RamifyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default_agent: str = "demo"
-    theme: str = "textual-dark"
+    theme: str = "ramify-dark"
     autosave: bool = True
     keymap: dict[str, str] = Field(default_factory=dict)
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))

@@ -502,3 +502,27 @@ async def test_an_empty_session_answers_actions_without_crashing(store: Store) -
         assert app.is_running
         assert app.controller.path == []
         assert app.controller.heads == {}
+
+
+async def test_autosave_writes_each_change_back_to_the_session_file(
+    store: Store, tmp_path: Path
+) -> None:
+    target = tmp_path / "notes.md"
+    async with ide(store, session_file=target) as (app, pilot):
+        await send(app, pilot, "first thought")
+        await until(pilot, lambda: target.exists() and "echo: first thought" in target.read_text())
+        await send(app, pilot, "second thought")
+        await until(pilot, lambda: "echo: second thought" in target.read_text())
+        heads = app.controller.heads
+    from ramify.core import MemoryStore
+
+    reopened = await Session.import_markdown(MemoryStore(), target.read_text(encoding="utf-8"))
+    assert {ref.name: ref.head for ref in await reopened.branches()} == heads
+
+
+async def test_no_autosave_when_switched_off(store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "untouched.md"
+    async with ide(store, session_file=target, autosave=False) as (app, pilot):
+        await send(app, pilot, "not written")
+        await settled(pilot)
+    assert not target.exists()
