@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
@@ -121,8 +121,20 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+# Leaf types that are their own canonical and stored form. Checked by exact type first: an
+# isinstance against `Frozen` goes through pydantic's ABC metaclass and is comparatively slow.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+# `json.dumps` builds a new encoder on every call when given options; this one is built once.
+_CANONICAL_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def _canonical(value: Any) -> Any:
     """The JSON-ready canonical form of an already frozen value (nested Frozen by hash)."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, Frozen):
         return {"$hash": value.hash_key}
     if isinstance(value, FrozenMapping):
@@ -138,13 +150,66 @@ def canonical_json(value: Frozen | FrozenMapping) -> bytes:
         document = value.canonical_document()
     else:
         document = _canonical(value)
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL_ENCODER.encode(document).encode("utf-8")
 
 
 # Type tag -> class, so stored data can be rebuilt into the class that wrote it.
 _REGISTRY: dict[str, type[Frozen]] = {}
+# Class -> names of its fields declared ``Field(exclude=True)``, computed on first use.
+_EXCLUDED: dict[type[Frozen], frozenset[str]] = {}
+# Attributes that make up an instance's identity; refused by `__setattr__` and `__delattr__`.
+_IDENTITY_ATTRIBUTES = frozenset({"_hash_key", "_foreign_tag"})
+# The per-instance state of a pydantic 2 model. `Frozen.from_stored_fields` fills these slots
+# itself, several times faster than `model_construct`; a pydantic release that changes them
+# makes it fall back to `model_construct` rather than build half an instance.
+_PYDANTIC_STATE = {
+    "__dict__",
+    "__pydantic_extra__",
+    "__pydantic_fields_set__",
+    "__pydantic_private__",
+}
+_BUILD_DIRECTLY = set(BaseModel.__slots__) == _PYDANTIC_STATE
+
+
+class _Layout(NamedTuple):
+    """What `from_stored_fields` needs to know about a class, computed once per class."""
+
+    fields: frozenset[str]
+    extra_allowed: bool
+    # Private attribute defaults to copy into each instance; None when one is mutable or made
+    # by a factory, which leaves the class to `model_construct`.
+    private_template: dict[str, Any] | None
+
+
+_LAYOUTS: dict[type[Frozen], _Layout] = {}
+
+
+def _excluded_fields(cls: type[Frozen]) -> frozenset[str]:
+    try:
+        return _EXCLUDED[cls]
+    except KeyError:
+        names = frozenset(name for name, field in cls.model_fields.items() if field.exclude)
+        _EXCLUDED[cls] = names
+        return names
+
+
+def _layout(cls: type[Frozen]) -> _Layout:
+    try:
+        return _LAYOUTS[cls]
+    except KeyError:
+        private = cls.__private_attributes__
+        template = {name: attribute.default for name, attribute in private.items()}
+        shareable = all(
+            attribute.default_factory is None and type(attribute.default) in _PLAIN_TYPES
+            for attribute in private.values()
+        )
+        layout = _Layout(
+            fields=frozenset(cls.__pydantic_fields__),
+            extra_allowed=cls.model_config.get("extra") == "allow",
+            private_template=template if shareable else None,
+        )
+        _LAYOUTS[cls] = layout
+        return layout
 
 
 class Frozen(BaseModel):
@@ -156,12 +221,19 @@ class Frozen(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
 
+    # The cached hash lives in a slot, not a pydantic private attribute: pydantic serves those
+    # through `__getattr__` (~3 us a read), a slot is a plain descriptor (~0.1 us). Copies and
+    # unpickled instances start without it and hash again, so `model_copy(update=...)` can
+    # never carry a stale hash.
+    __slots__ = ("_hash_key",)
+    if TYPE_CHECKING:
+        _hash_key: str
+
     type_tag: ClassVar[str] = "Frozen"
 
     # Set when data written by a class this process does not know is loaded into a base
     # class: the original tag keeps the hash stable.
     _foreign_tag: str | None = PrivateAttr(default=None)
-    _hash_key: str | None = PrivateAttr(default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -183,10 +255,29 @@ class Frozen(BaseModel):
                 extra[name] = freeze(value, f"{type(self).__name__}.{name}")
         return self
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _IDENTITY_ATTRIBUTES:
+            raise AttributeError(f"{type(self).__name__}.{name} is part of its identity: read-only")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in _IDENTITY_ATTRIBUTES:
+            raise AttributeError(f"{type(self).__name__}.{name} is part of its identity: read-only")
+        super().__delattr__(name)
+
+    def _tag(self) -> str:
+        # Read through the private dict: attribute access to a private name costs ~3 us.
+        private = self.__pydantic_private__
+        foreign = private.get("_foreign_tag") if private else None
+        return foreign or self.type_tag
+
     def hashed_fields(self) -> dict[str, Any]:
         """Field name -> frozen value, for every field that takes part in the hash."""
-        excluded = {name for name, field in type(self).model_fields.items() if field.exclude}
-        values = {name: value for name, value in self.__dict__.items() if name not in excluded}
+        excluded = _excluded_fields(type(self))
+        if excluded:
+            values = {name: value for name, value in self.__dict__.items() if name not in excluded}
+        else:
+            values = dict(self.__dict__)
         if self.__pydantic_extra__:
             values.update(self.__pydantic_extra__)
         return values
@@ -194,15 +285,18 @@ class Frozen(BaseModel):
     def canonical_document(self) -> dict[str, Any]:
         """The JSON object hashed by `hash_key`, before encoding."""
         document = {name: _canonical(value) for name, value in self.hashed_fields().items()}
-        document["$type"] = self._foreign_tag or self.type_tag
+        document["$type"] = self._tag()
         return document
 
     @property
     def hash_key(self) -> str:
         """Full 64-hex sha256 of `canonical_json(self)`; computed once per instance."""
-        if self._hash_key is None:
-            self._hash_key = hashlib.sha256(canonical_json(self)).hexdigest()
-        return self._hash_key
+        try:
+            return self._hash_key
+        except AttributeError:
+            key = hashlib.sha256(canonical_json(self)).hexdigest()
+            object.__setattr__(self, "_hash_key", key)
+            return key
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Frozen):
@@ -218,12 +312,13 @@ class Frozen(BaseModel):
         `frozen_from_data` reverses it. Unlike `canonical_document`, it includes excluded
         fields, since storage must not lose them.
         """
-        data: dict[str, Any] = {"$type": self._foreign_tag or self.type_tag}
-        fields = dict(self.__dict__)
+        data: dict[str, Any] = {"$type": self._tag()}
+        data.update(self.__dict__)
         if self.__pydantic_extra__:
-            fields.update(self.__pydantic_extra__)
-        for name, value in fields.items():
-            data[name] = _to_data(value)
+            data.update(self.__pydantic_extra__)
+        for name, value in data.items():
+            if type(value) not in _PLAIN_TYPES:
+                data[name] = _to_data(value)
         return data
 
     @classmethod
@@ -233,6 +328,30 @@ class Frozen(BaseModel):
         if not isinstance(value, cls):
             raise TypeError(f"stored {data.get('$type')!r} is not a {cls.__name__}")
         return value
+
+    @classmethod
+    def from_stored_fields(cls, fields: dict[str, Any], hash_key: str) -> Self:
+        """Rebuild an instance from stored field values and its stored hash, without validation.
+
+        For stores reading back what a validated instance wrote: `fields` must hold every
+        declared field of `cls`, already frozen, and `hash_key` is taken as given. Reading a
+        long ancestor path builds thousands of nodes; skipping validation and re-hashing makes
+        that several times faster. Anything else should use `from_data`.
+        """
+        layout = _layout(cls)
+        template = layout.private_template
+        instance: Self
+        if _BUILD_DIRECTLY and template is not None and fields.keys() == layout.fields:
+            instance = cls.__new__(cls)
+            object.__setattr__(instance, "__dict__", fields)
+            object.__setattr__(instance, "__pydantic_fields_set__", set(fields))
+            object.__setattr__(instance, "__pydantic_extra__", {} if layout.extra_allowed else None)
+            object.__setattr__(instance, "__pydantic_private__", dict(template))
+        else:
+            # The pydantic mypy plugin types `model_construct` as returning the base class.
+            instance = cast(Self, cls.model_construct(**fields))
+        object.__setattr__(instance, "_hash_key", hash_key)
+        return instance
 
 
 def _to_data(value: Any) -> Any:
@@ -268,6 +387,8 @@ def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) ->
     cls = _REGISTRY.get(tag)
     if cls is None:
         instance = default.model_validate(fields)
-        instance._foreign_tag = tag
+        private = instance.__pydantic_private__
+        assert private is not None  # Frozen declares `_foreign_tag`, so pydantic made the dict
+        private["_foreign_tag"] = tag
         return instance
     return cls.model_validate(fields)

@@ -112,15 +112,9 @@ async def _history(session: Session, branch: str, input_node: Node | str | None)
 
 
 async def _find_cached(session: Session, fingerprint: str, input_node: str | None) -> Run | None:
-    for run in reversed(await session.runs()):
-        if (
-            run.status is RunStatus.DONE
-            and run.fingerprint == fingerprint
-            and run.input_node == input_node
-            and run.output_nodes
-        ):
-            return run
-    return None
+    # The most recent finished run of the same agent fingerprint on the same input that
+    # produced something; an indexed lookup, not a scan of the session's runs.
+    return await session.store.find_run(session.id, fingerprint, input_node, require_output=True)
 
 
 async def _replay(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import InvalidHashPrefix
 from ..messages import Message
-from ..runs import Run
+from ..runs import Run, RunStatus
 from ..tree import Node, Ref, ReflogEntry, is_full_hash
 
 __all__ = ["MIN_PREFIX", "SessionRecord", "Store", "check_prefix", "search_terms"]
@@ -134,6 +134,19 @@ class Store(ABC):
     async def count_nodes(self) -> int:
         """How many nodes are stored in all."""
 
+    async def session_nodes(self, session_id: str) -> list[Node]:
+        """Every node that joined the session (what `children` and `search` see), any order.
+
+        This default walks the path of every head in the session's reflog; the stores
+        override it with one lookup (session export reads whole trees through it).
+        """
+        found: dict[str, Node] = {}
+        for entry in await self.reflog(session_id):
+            if entry.new not in found:
+                for node in await self.path(entry.new):
+                    found.setdefault(node.hash_key, node)
+        return list(found.values())
+
     @abstractmethod
     async def search(
         self, query: str, *, session_id: str | None = None, limit: int = 100
@@ -194,6 +207,23 @@ class Store(ABC):
     ) -> list[Run]:
         """Runs, oldest first, filtered by session and/or parent run."""
 
+    @abstractmethod
+    async def find_run(
+        self,
+        session_id: str,
+        fingerprint: str,
+        input_node: str | None,
+        *,
+        status: RunStatus = RunStatus.DONE,
+        require_output: bool = False,
+    ) -> Run | None:
+        """The most recent run of a session with this fingerprint on this input node, or None.
+
+        Only runs in `status` count (finished without error, by default), and with
+        `require_output` only runs that produced at least one node. Of several, it is the one
+        `list_runs` would list last: the latest `started_at`, then the last stored.
+        """
+
 
 _NODE_FIELDS = ("message", "parent", "sender", "forwarded_from", "run_id", "created_at")
 
@@ -201,17 +231,9 @@ _NODE_FIELDS = ("message", "parent", "sender", "forwarded_from", "run_id", "crea
 def node_from_row(row: Sequence[Any]) -> Node:
     """Build a stored node from ``(hash, *fields)`` without re-validating or re-hashing it.
 
-    Walks build thousands of nodes; skipping pydantic validation (the row came from a node
-    that was validated when written) makes them several times faster.
+    The row came from a node that was validated when written; see `Frozen.from_stored_fields`.
     """
-    node = Node.__new__(Node)
-    object.__setattr__(node, "__dict__", dict(zip(_NODE_FIELDS, row[1:], strict=True)))
-    object.__setattr__(node, "__pydantic_fields_set__", set(_NODE_FIELDS))
-    object.__setattr__(node, "__pydantic_extra__", None)
-    private = {name: attr.get_default() for name, attr in Node.__private_attributes__.items()}
-    private["_hash_key"] = row[0]
-    object.__setattr__(node, "__pydantic_private__", private)
-    return node
+    return Node.from_stored_fields(dict(zip(_NODE_FIELDS, row[1:], strict=True)), row[0])
 
 
 def full_hash_or_none(key: str) -> str | None:

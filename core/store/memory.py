@@ -16,7 +16,7 @@ from ..errors import (
     SessionNotFound,
 )
 from ..messages import Message
-from ..runs import Run
+from ..runs import Run, RunStatus
 from ..tree import Node, Ref, ReflogEntry
 from .base import SessionRecord, Store, check_prefix, full_hash_or_none, search_terms
 
@@ -119,6 +119,9 @@ class MemoryStore(Store):
     async def count_nodes(self) -> int:
         return len(self._nodes)
 
+    async def session_nodes(self, session_id: str) -> list[Node]:
+        return [self._nodes[key] for key in self._session_nodes.get(session_id, ())]
+
     async def search(
         self, query: str, *, session_id: str | None = None, limit: int = 100
     ) -> list[Node]:
@@ -213,3 +216,26 @@ class MemoryStore(Store):
             if (session_id is None or run.session_id == session_id)
             and (parent_run_id is None or run.parent_run_id == parent_run_id)
         ]
+
+    async def find_run(
+        self,
+        session_id: str,
+        fingerprint: str,
+        input_node: str | None,
+        *,
+        status: RunStatus = RunStatus.DONE,
+        require_output: bool = False,
+    ) -> Run | None:
+        found: Run | None = None
+        # Dicts keep first-insertion order, so `>=` lets the later-stored run win a tie.
+        for run in self._runs.values():
+            if (
+                run.session_id == session_id
+                and run.fingerprint == fingerprint
+                and run.input_node == input_node
+                and run.status == status
+                and (run.output_nodes or not require_output)
+                and (found is None or run.started_at >= found.started_at)
+            ):
+                found = run
+        return None if found is None else found.model_copy(deep=True)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteStore"]
 
 _NODE_COLUMNS = "hash, message, parent, sender, forwarded_from, run_id, created_at"
+# Built once: `json.dumps` with options builds a new encoder on every call.
+_DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # SQLite's default limit on bound parameters is 999 in older builds.
 _CHUNK = 900
 
@@ -56,17 +58,12 @@ class SQLiteStore(SQLiteRecords):
         *,
         session_id: str | None = None,
     ) -> None:
-        message_rows = {}
+        message_rows: dict[str, tuple[str, str, str, str]] = {}
         for message in messages:
-            data = message.to_data()
             key = message.hash_key
-            message_rows[key] = (
-                key,
-                data["$type"],
-                json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                message.text,
-            )
-        # `hash_key` is cached per instance but still costs a lookup; read it once per node.
+            if key not in message_rows:
+                data = message.to_data()
+                message_rows[key] = (key, data["$type"], _DATA_JSON.encode(data), message.text)
         keyed = [(node.hash_key, node) for node in nodes]
         in_batch = {key for key, _ in keyed}
         outside = sorted(
@@ -85,46 +82,71 @@ class SQLiteStore(SQLiteRecords):
             known_messages = await self._existing_messages(db, wanted_messages)
             node_rows = []
             for key, node in keyed:
-                if node.message not in message_rows and node.message not in known_messages:
-                    raise MissingParent(f"node {key} refers to unknown message {node.message}")
-                for label, ref in (
-                    ("parent", node.parent),
-                    ("forwarded-from", node.forwarded_from),
-                ):
+                message = node.message
+                if message not in message_rows and message not in known_messages:
+                    raise MissingParent(f"node {key} refers to unknown message {message}")
+                parent = node.parent
+                forwarded_from = node.forwarded_from
+                for label, ref in (("parent", parent), ("forwarded-from", forwarded_from)):
                     if ref is not None and ref not in depths and ref not in known_nodes:
                         raise MissingParent(f"node {key} has unknown {label} node {ref}")
-                parent = node.parent
                 depth = 0 if parent is None else depths.get(parent, known_nodes.get(parent, 0)) + 1
                 depths[key] = depth
                 node_rows.append(
                     (
                         key,
-                        node.message,
+                        message,
                         parent,
                         node.sender,
-                        node.forwarded_from,
+                        forwarded_from,
                         node.run_id,
                         node.created_at,
                         depth,
+                        message,
+                        parent,
                     )
                 )
+            # Rowids grow by one per insert, nothing is ever deleted and this transaction holds
+            # the write lock, so the rows past these ends afterwards are the rows it added.
+            ends = await db.execute_fetchall(
+                "SELECT (SELECT coalesce(max(rowid), 0) FROM messages), "
+                "(SELECT coalesce(max(rowid), 0) FROM nodes)"
+            )
+            messages_end, nodes_end = next(iter(ends))
             if message_rows:
                 await db.executemany(
                     "INSERT INTO messages(hash, type, data, text) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(hash) DO NOTHING",
                     list(message_rows.values()),
                 )
-            if node_rows:
-                await db.executemany(
-                    "INSERT INTO nodes(hash, message, parent, sender, forwarded_from, run_id, "
-                    "created_at, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(hash) DO NOTHING",
-                    node_rows,
+                # One statement for the batch: a per-row trigger made bulk inserts a third slower.
+                await db.execute(
+                    "INSERT INTO messages_fts(rowid, text) "
+                    "SELECT rowid, text FROM messages WHERE rowid > ?",
+                    (messages_end,),
                 )
-            if session_id is not None and node_rows:
+            if not node_rows:
+                return
+            # Row by row, so a parent inserted earlier in the batch is found by the next rows.
+            added = await db.executemany(
+                "INSERT INTO nodes(hash, message, parent, sender, forwarded_from, run_id, "
+                "created_at, depth, message_row, parent_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT rowid FROM messages WHERE hash = ?), "
+                "(SELECT rowid FROM nodes WHERE hash = ?)) ON CONFLICT(hash) DO NOTHING",
+                node_rows,
+            )
+            if session_id is None:
+                return
+            if added.rowcount == len(node_rows):
+                await db.execute(
+                    "INSERT INTO session_nodes(session_id, node_row) "
+                    "SELECT ?, rowid FROM nodes WHERE rowid > ? ON CONFLICT DO NOTHING",
+                    (session_id, nodes_end),
+                )
+            else:
                 await db.executemany(
-                    "INSERT INTO session_nodes(session_id, node_hash) VALUES (?, ?) "
-                    "ON CONFLICT DO NOTHING",
+                    "INSERT INTO session_nodes(session_id, node_row) "
+                    "SELECT ?, rowid FROM nodes WHERE hash = ? ON CONFLICT DO NOTHING",
                     [(session_id, row[0]) for row in node_rows],
                 )
 
@@ -192,24 +214,28 @@ class SQLiteStore(SQLiteRecords):
         return node_from_row(rows[0])
 
     async def children(self, node_hash: str, *, session_id: str | None = None) -> list[Node]:
-        if session_id is None:
-            sql = f"SELECT {_NODE_COLUMNS} FROM nodes WHERE parent = ? ORDER BY rowid"
-            rows = await self._read(sql, (node_hash,))
-        else:
-            sql = (
-                f"SELECT {_NODE_COLUMNS} FROM nodes WHERE parent = ? AND hash IN "
-                "(SELECT node_hash FROM session_nodes WHERE session_id = ?) ORDER BY rowid"
+        sql = (
+            f"SELECT {_NODE_COLUMNS} FROM nodes "
+            "WHERE parent_row = (SELECT rowid FROM nodes WHERE hash = ?) "
+        )
+        args: list[Any] = [node_hash]
+        if session_id is not None:
+            sql += (
+                "AND EXISTS (SELECT 1 FROM session_nodes s "
+                "WHERE s.session_id = ? AND s.node_row = nodes.rowid) "
             )
-            rows = await self._read(sql, (node_hash, session_id))
+            args.append(session_id)
+        rows = await self._read(sql + "ORDER BY rowid", args)
         return [node_from_row(row) for row in rows]
 
     async def path(self, node_hash: str) -> list[Node]:
         full = full_hash_or_none(node_hash) or (await self.get_node(node_hash)).hash_key
+        columns = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(","))
         sql = (
-            "WITH RECURSIVE anc(hash, message, parent, sender, forwarded_from, run_id, "
-            f"created_at, depth) AS (SELECT {_NODE_COLUMNS}, depth FROM nodes WHERE hash = ? "
-            "UNION ALL SELECT n.hash, n.message, n.parent, n.sender, n.forwarded_from, "
-            "n.run_id, n.created_at, n.depth FROM nodes n JOIN anc ON n.hash = anc.parent) "
+            f"WITH RECURSIVE anc({_NODE_COLUMNS}, depth, parent_row) AS ("
+            f"SELECT {_NODE_COLUMNS}, depth, parent_row FROM nodes WHERE hash = ? "
+            f"UNION ALL SELECT {columns}, n.depth, n.parent_row "
+            "FROM nodes n JOIN anc ON n.rowid = anc.parent_row) "
             f"SELECT {_NODE_COLUMNS} FROM anc ORDER BY depth"
         )
         rows = await self._read(sql, (full,))
@@ -219,6 +245,13 @@ class SQLiteStore(SQLiteRecords):
 
     async def count_nodes(self) -> int:
         return int((await self._read("SELECT count(*) FROM nodes"))[0][0])
+
+    async def session_nodes(self, session_id: str) -> list[Node]:
+        sql = (
+            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE rowid IN "
+            "(SELECT node_row FROM session_nodes WHERE session_id = ?) ORDER BY rowid"
+        )
+        return [node_from_row(row) for row in await self._read(sql, (session_id,))]
 
     async def search(
         self, query: str, *, session_id: str | None = None, limit: int = 100
@@ -230,14 +263,14 @@ class SQLiteStore(SQLiteRecords):
         # CROSS JOIN fixes the join order: full-text match first, then the cheap lookups.
         # Left to itself the planner may scan the session and run the match once per row.
         sql = (
-            f"SELECT {columns} FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid "
-            "CROSS JOIN nodes n ON n.message = m.hash WHERE messages_fts MATCH ? "
+            f"SELECT {columns} FROM messages_fts f CROSS JOIN nodes n ON n.message_row = f.rowid "
+            "WHERE messages_fts MATCH ? "
         )
         args: list[Any] = [match]
         if session_id is not None:
             sql += (
                 "AND EXISTS (SELECT 1 FROM session_nodes s "
-                "WHERE s.session_id = ? AND s.node_hash = n.hash) "
+                "WHERE s.session_id = ? AND s.node_row = n.rowid) "
             )
             args.append(session_id)
         sql += "ORDER BY n.rowid LIMIT ?"

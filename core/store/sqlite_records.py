@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NodeNotFound, RefConflict, RunNotFound, SessionNotFound
-from ..runs import Run
+from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import SessionRecord
 from .sqlite_connection import SQLiteConnection
@@ -136,17 +136,24 @@ class SQLiteRecords(SQLiteConnection):
 
     async def put_run(self, run: Run) -> None:
         async def body(db: aiosqlite.Connection) -> None:
+            # `data` holds the whole run, so every field (and any field added to `Run` later)
+            # round-trips; the other columns are copies that queries filter and sort on.
             await db.execute(
-                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, data) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
+                "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET "
                 "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-                "status = excluded.status, started_at = excluded.started_at, data = excluded.data",
+                "status = excluded.status, started_at = excluded.started_at, "
+                "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
+                "data = excluded.data",
                 (
                     run.id,
                     run.session_id,
                     run.parent_run_id,
                     run.status.value,
                     run.started_at,
+                    run.fingerprint,
+                    run.input_node,
                     run.model_dump_json(),
                 ),
             )
@@ -172,3 +179,24 @@ class SQLiteRecords(SQLiteConnection):
             args.append(parent_run_id)
         rows = await self._read(sql + " ORDER BY started_at, rowid", args)
         return [Run.model_validate_json(row[0]) for row in rows]
+
+    async def find_run(
+        self,
+        session_id: str,
+        fingerprint: str,
+        input_node: str | None,
+        *,
+        status: RunStatus = RunStatus.DONE,
+        require_output: bool = False,
+    ) -> Run | None:
+        sql = (
+            "SELECT data FROM runs WHERE session_id = ? AND fingerprint = ? "
+            "AND input_node IS ? AND status = ?"
+        )
+        if require_output:
+            sql += " AND json_array_length(data, '$.output_nodes') > 0"
+        rows = await self._read(
+            sql + " ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (session_id, fingerprint, input_node, status.value),
+        )
+        return Run.model_validate_json(rows[0][0]) if rows else None

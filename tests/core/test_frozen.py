@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import PrivateAttr, ValidationError
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError
 
-from ramify.core import Frozen, FrozenMapping, UnfreezableValueError, canonical_json
+import ramify.core.frozen as frozen_module
+from ramify.core import Frozen, FrozenMapping, Node, UnfreezableValueError, canonical_json
 
 
 class Sample(Frozen):
@@ -168,3 +169,101 @@ def test_hash_is_stable_across_processes() -> None:
         env={"PYTHONHASHSEED": "12345", "PATH": ""},
     ).stdout.split()
     assert output == mine
+
+
+@pytest.mark.parametrize("name", ["_hash_key", "_foreign_tag"])
+def test_identity_attributes_cannot_be_set_or_deleted(name: str) -> None:
+    sample = Sample(name="fixed")
+    key = sample.hash_key
+    with pytest.raises(AttributeError, match="read-only"):
+        setattr(sample, name, "0" * 64)
+    with pytest.raises(AttributeError, match="read-only"):
+        delattr(sample, name)
+    assert sample.hash_key == key == Sample(name="fixed").hash_key
+
+
+def test_copy_with_changes_hashes_its_own_content() -> None:
+    original = Sample(name="before")
+    assert original.hash_key
+    changed = original.model_copy(update={"name": "after"})
+    assert changed.hash_key == Sample(name="after").hash_key
+    assert original.model_copy().hash_key == original.hash_key
+
+
+def test_pickled_instance_keeps_its_hash() -> None:
+    import pickle
+
+    sample = Sample(name="p", items=[Sample(name="inner")], meta={"k": 1})
+    again = pickle.loads(pickle.dumps(sample))
+    assert again.hash_key == sample.hash_key
+    assert again == sample
+
+
+def test_foreign_tag_survives_loading_and_copying() -> None:
+    data = {"$type": "SomeClassNobodyImported", "text": "from elsewhere"}
+    loaded = Frozen.from_data(data)
+    assert type(loaded) is Frozen
+    assert loaded.to_data() == data
+    assert loaded.model_copy().hash_key == loaded.hash_key != Frozen(text="from elsewhere").hash_key
+
+
+class WithFactory(Frozen):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: int = 0
+    note: str | None = Field(default=None, exclude=True)
+    _seen: list[int] = PrivateAttr(default_factory=list)
+
+
+def _state(instance: Frozen) -> tuple[Any, ...]:
+    return (
+        type(instance),
+        instance.__dict__,
+        instance.__pydantic_extra__,
+        instance.__pydantic_private__,
+        instance.hash_key,
+    )
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "model_construct"])
+@pytest.mark.parametrize(
+    "original",
+    [
+        Node(message="a" * 64, parent="b" * 64, sender="bot", run_id="r", created_at=1.5),
+        Node(message="a" * 64),
+        Sample(name="s", items=[1, 2], meta={"k": "v"}),
+        WithFactory(value=3, note="n"),
+    ],
+    ids=["node", "root node", "extra allowed", "private factory"],
+)
+def test_from_stored_fields_builds_what_validation_builds(
+    original: Frozen, direct: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frozen_module, "_BUILD_DIRECTLY", direct and frozen_module._BUILD_DIRECTLY)
+    rebuilt = type(original).from_stored_fields(dict(original.__dict__), original.hash_key)
+    assert _state(rebuilt) == _state(original)
+    assert rebuilt.to_data() == original.to_data()
+
+
+def test_from_stored_fields_takes_the_stored_hash_without_hashing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    node = Node(message="c" * 64)
+    calls: list[object] = []
+    monkeypatch.setattr(frozen_module, "canonical_json", lambda value: calls.append(value))
+    rebuilt = Node.from_stored_fields(dict(node.__dict__), "d" * 64)
+    assert rebuilt.hash_key == "d" * 64
+    assert calls == []
+
+
+def test_instances_built_from_stored_fields_get_their_own_private_state() -> None:
+    first = WithFactory.from_stored_fields({"value": 1, "note": None}, "e" * 64)
+    second = WithFactory.from_stored_fields({"value": 1, "note": None}, "e" * 64)
+    first._seen.append(1)
+    assert second._seen == []
+
+
+def test_pydantic_instance_layout_is_the_one_from_stored_fields_fills() -> None:
+    # If this fails after a pydantic upgrade, `from_stored_fields` has fallen back to the
+    # slower `model_construct`: check the new layout and update `_PYDANTIC_STATE`.
+    assert frozen_module._BUILD_DIRECTLY

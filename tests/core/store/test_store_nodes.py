@@ -178,3 +178,41 @@ async def test_ambiguous_prefix_error_counts_matches(store: Store) -> None:
         await store.get_node(node.hash_key[:4])
     assert caught.value.count == 2
     assert (await store.get_node(node.hash_key[:12])).hash_key == node.hash_key
+
+
+async def test_batch_of_stored_and_new_nodes_joins_them_all_to_the_session(store: Store) -> None:
+    old = await chain(store, ["first", "second"], session_id="s1")
+    message = UserMessage(text="third")
+    new = Node(message=message.hash_key, parent=old[-1].hash_key)
+    await store.put_nodes([*old, new], [message], session_id="s2")
+    assert [n.hash_key for n in await store.children(old[0].hash_key, session_id="s2")] == [
+        old[1].hash_key
+    ]
+    assert [n.hash_key for n in await store.children(old[1].hash_key, session_id="s2")] == [
+        new.hash_key
+    ]
+    assert [n.hash_key for n in await store.search("first", session_id="s2")] == [old[0].hash_key]
+    assert await store.children(old[1].hash_key, session_id="s1") == []
+
+
+async def test_message_given_again_is_indexed_for_search_once(store: Store) -> None:
+    message = UserMessage(text="repeated words")
+    root = Node(message=message.hash_key)
+    await store.put_nodes([root], [message, message])
+    reply = Node(message=message.hash_key, parent=root.hash_key, sender="bot")
+    await store.put_nodes([reply, reply], [message])
+    found = await store.search("repeated")
+    assert [n.hash_key for n in found] == [root.hash_key, reply.hash_key]
+    assert await store.count_nodes() == 2
+
+
+async def test_nodes_read_back_equal_the_written_ones_field_for_field(store: Store) -> None:
+    message = UserMessage(text="same fields")
+    root = Node(message=message.hash_key, run_id="r", created_at=1.5)
+    child = Node(message=message.hash_key, parent=root.hash_key, sender="bot", created_at=2.0)
+    forward = Node(message=message.hash_key, parent=child.hash_key, forwarded_from=root.hash_key)
+    await store.put_nodes([root, child, forward], [message])
+    loaded = await store.path(forward.hash_key)
+    assert [n.model_dump() for n in loaded] == [n.model_dump() for n in (root, child, forward)]
+    assert [n.hash_key for n in loaded] == [n.hash_key for n in (root, child, forward)]
+    assert all(type(n) is Node for n in loaded)

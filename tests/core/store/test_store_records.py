@@ -115,3 +115,135 @@ async def test_search_of_forwarded_message_finds_both_nodes(store: Store) -> Non
         source.hash_key,
         copy.hash_key,
     }
+
+
+async def test_run_round_trip_keeps_every_field(store: Store) -> None:
+    run = Run(
+        session_id="s",
+        parent_run_id="p",
+        agent="a",
+        fingerprint="f" * 64,
+        input_node="a" * 64,
+        input_messages=["b" * 64, "c" * 64],
+        status=RunStatus.ERROR,
+        usage=RunUsage(input_tokens=1, output_tokens=2, cost=0.5),
+        started_at=10.0,
+        first_token_at=10.5,
+        ended_at=11.0,
+        output_nodes=["d" * 64],
+        error="ValueError: bad",
+        pid=42,
+        host="box",
+    )
+    await store.put_run(run)
+    loaded = await store.get_run(run.id)
+    assert loaded.model_dump() == run.model_dump()
+    assert [r.model_dump() for r in await store.list_runs(session_id="s")] == [run.model_dump()]
+
+
+def _cached(**fields: object) -> Run:
+    values: dict[str, object] = {
+        "session_id": "s",
+        "agent": "echo",
+        "fingerprint": "f" * 64,
+        "input_node": "a" * 64,
+        "status": RunStatus.DONE,
+        "output_nodes": ["b" * 64],
+    }
+    values.update(fields)
+    return Run.model_validate(values)
+
+
+async def test_find_run_returns_the_latest_matching_finished_run(store: Store) -> None:
+    older = _cached(started_at=1.0)
+    newer = _cached(started_at=2.0)
+    for run in (newer, older):
+        await store.put_run(run)
+    found = await store.find_run("s", "f" * 64, "a" * 64)
+    assert found is not None
+    assert found.model_dump() == newer.model_dump()
+
+
+async def test_find_run_ignores_other_sessions_fingerprints_inputs_and_statuses(
+    store: Store,
+) -> None:
+    await store.put_run(_cached(session_id="other", started_at=5.0))
+    await store.put_run(_cached(fingerprint="e" * 64, started_at=5.0))
+    await store.put_run(_cached(input_node="c" * 64, started_at=5.0))
+    await store.put_run(_cached(input_node=None, started_at=5.0))
+    await store.put_run(_cached(status=RunStatus.ERROR, started_at=5.0))
+    await store.put_run(_cached(status=RunStatus.RUNNING, started_at=5.0))
+    match = _cached(started_at=1.0)
+    await store.put_run(match)
+    found = await store.find_run("s", "f" * 64, "a" * 64)
+    assert found is not None
+    assert found.id == match.id
+    assert await store.find_run("s", "0" * 64, "a" * 64) is None
+    assert await store.find_run("nope", "f" * 64, "a" * 64) is None
+
+
+async def test_find_run_matches_a_run_on_empty_input(store: Store) -> None:
+    empty = _cached(input_node=None)
+    await store.put_run(empty)
+    await store.put_run(_cached(input_node="a" * 64, started_at=empty.started_at + 1))
+    found = await store.find_run("s", "f" * 64, None)
+    assert found is not None
+    assert found.id == empty.id
+
+
+async def test_find_run_filters_by_the_given_status(store: Store) -> None:
+    failed = _cached(status=RunStatus.ERROR)
+    await store.put_run(failed)
+    assert await store.find_run("s", "f" * 64, "a" * 64) is None
+    found = await store.find_run("s", "f" * 64, "a" * 64, status=RunStatus.ERROR)
+    assert found is not None
+    assert found.id == failed.id
+
+
+async def test_find_run_can_require_output_nodes(store: Store) -> None:
+    with_output = _cached(started_at=1.0)
+    without = _cached(started_at=2.0, output_nodes=[])
+    for run in (with_output, without):
+        await store.put_run(run)
+    latest = await store.find_run("s", "f" * 64, "a" * 64)
+    assert latest is not None
+    assert latest.id == without.id
+    productive = await store.find_run("s", "f" * 64, "a" * 64, require_output=True)
+    assert productive is not None
+    assert productive.id == with_output.id
+
+
+async def test_find_run_breaks_a_start_time_tie_by_the_last_stored(store: Store) -> None:
+    first = _cached(started_at=3.0)
+    second = _cached(started_at=3.0)
+    await store.put_run(first)
+    await store.put_run(second)
+    await store.put_run(first)  # updating a run does not move it
+    found = await store.find_run("s", "f" * 64, "a" * 64)
+    assert found is not None
+    assert found.id == second.id
+    listed = [r.id for r in await store.list_runs(session_id="s")]
+    assert listed[-1] == found.id
+
+
+async def test_find_run_sees_a_run_once_it_finishes(store: Store) -> None:
+    run = _cached(status=RunStatus.RUNNING, output_nodes=[], fingerprint="")
+    await store.put_run(run)
+    assert await store.find_run("s", "f" * 64, "a" * 64) is None
+    run.fingerprint = "f" * 64
+    run.status = RunStatus.DONE
+    run.output_nodes.append("b" * 64)
+    await store.put_run(run)
+    found = await store.find_run("s", "f" * 64, "a" * 64)
+    assert found is not None
+    assert found.model_dump() == run.model_dump()
+
+
+async def test_found_run_is_a_copy(store: Store) -> None:
+    await store.put_run(_cached())
+    found = await store.find_run("s", "f" * 64, "a" * 64)
+    assert found is not None
+    found.output_nodes.append("c" * 64)
+    again = await store.find_run("s", "f" * 64, "a" * 64)
+    assert again is not None
+    assert again.output_nodes == ["b" * 64]
