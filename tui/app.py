@@ -283,7 +283,8 @@ class RamifyApp(App[int]):
                 count += 1
                 key = f"{run_key}/{count}"
                 alias = promise.agent_alias or replies.run.agent
-                self.post_message(StreamOpened(key, run_key, alias, self._model_of(alias)))
+                model = promise.get("model") or self._model_of(alias)
+                self.post_message(StreamOpened(key, run_key, alias, model))
                 pumps.append(asyncio.create_task(self._pump(key, promise)))
         except asyncio.CancelledError:
             pass
@@ -303,9 +304,11 @@ class RamifyApp(App[int]):
     async def _pump(self, key: str, promise: Any) -> None:
         status = MessageStatus.DONE
         try:
-            async for chunk in promise.chunks():
+            chunks = promise.chunks()
+            async for chunk in chunks:
                 if chunk:
-                    self.post_message(StreamDelta(key, chunk))
+                    tokens = getattr(chunks, "joined", 1) or 1
+                    self.post_message(StreamDelta(key, chunk, tokens))
             message = await promise
             if message.role == "error":
                 status = MessageStatus.ERROR
@@ -331,19 +334,27 @@ class RamifyApp(App[int]):
         model = agent.params.get("model")
         return str(model) if model else None
 
+    @property
+    def _winding_down(self) -> bool:
+        # Quitting, or torn down some other way (a test ending mid-stream): late stream
+        # events must not look for widgets that are going away.
+        return self._quitting or not self.is_running or not self.screen_stack
+
     async def on_stream_opened(self, event: StreamOpened) -> None:
-        if self._quitting:
+        if self._winding_down:
             return
         self._pane_runs[event.key] = event.run_key
         await self.query_one(AgentPanes).open_pane(event.key, event.agent_alias, event.model)
 
     def on_stream_delta(self, event: StreamDelta) -> None:
+        if self._winding_down:
+            return
         panes = self.query_one(AgentPanes)
         if event.key in panes.keys:
             panes.add_tokens(event.key, event.text, event.tokens)
 
     async def on_stream_closed(self, event: StreamClosed) -> None:
-        if self._quitting:
+        if self._winding_down:
             return
         panes = self.query_one(AgentPanes)
         if event.key in panes.keys:
@@ -367,7 +378,7 @@ class RamifyApp(App[int]):
 
     async def _catch_up(self, *, tree: bool = False) -> None:
         controller = self.controller
-        if controller is None or self._quitting or self._replay_path is not None:
+        if controller is None or self._winding_down or self._replay_path is not None:
             return
         await controller.refresh()
         await self._show_path()
@@ -443,6 +454,15 @@ class RamifyApp(App[int]):
         self._start_inquiry(lambda: controller.send(event.text))
 
     # --- actions (ids in ramify.tui.actions) ------------------------------------------------
+
+    def action_send(self) -> None:
+        """Send (from the palette; in the composer, Enter is its own priority binding)."""
+        self.query_one(Composer).submit()
+
+    def action_composer_newline(self) -> None:
+        composer = self.query_one(Composer)
+        composer.area.insert("\n")
+        composer.area.focus()
 
     def action_cancel(self) -> None:
         """Esc: cancel the focused pane's run, else the newest run."""

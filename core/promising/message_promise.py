@@ -201,14 +201,18 @@ def _name_from(known: Mapping[str, Any], message_class: type[Message]) -> str:
 
 
 class _Chunks(AsyncIterator[str]):
-    """One consumer reading all pending tokens of a message promise at once."""
+    """One consumer reading all pending tokens of a message promise at once.
 
-    __slots__ = ("_index", "_pieces", "_promise")
+    ``joined`` is how many tokens the last chunk joined (a UI counts tokens with it).
+    """
+
+    __slots__ = ("_index", "_pieces", "_promise", "joined")
 
     def __init__(self, promise: MessagePromise) -> None:
         self._promise = promise
         self._pieces = promise._pieces
         self._index = 0
+        self.joined = 0
 
     async def __anext__(self) -> str:
         promise = self._promise
@@ -221,6 +225,7 @@ class _Chunks(AsyncIterator[str]):
                     end -= 1
                 if index < end:
                     self._index = end
+                    self.joined = end - index
                     return "".join(pieces[index:end])
                 self._index = end + 1
                 raise pieces[end].observe()

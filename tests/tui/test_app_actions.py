@@ -526,3 +526,30 @@ async def test_no_autosave_when_switched_off(store: Store, tmp_path: Path) -> No
         await send(app, pilot, "not written")
         await settled(pilot)
     assert not target.exists()
+
+
+async def test_enter_right_after_fast_typing_sends_the_whole_text(store: Store) -> None:
+    from textual import events
+
+    async with ide(store) as (app, pilot):
+        app.query_one(Composer).area.focus()
+        await pilot.pause()
+        # One burst, as a fast typist (or a paste followed by Enter) delivers it.
+        for character in "hello":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", None))
+        await until(pilot, lambda: len(app.controller.path) == 2)
+        await settled(pilot)
+        assert [v.text for v in app.query_one(Transcript).views] == ["hello", "echo: hello"]
+
+
+async def test_send_and_newline_work_from_the_palette(store: Store) -> None:
+    async with ide(store) as (app, pilot):
+        composer = app.query_one(Composer)
+        composer.text = "line one"
+        await app.run_action("composer_newline")
+        assert composer.text == "line one\n"
+        composer.text = "from the palette"
+        await app.run_action("send")
+        await settled(pilot)
+        assert app.query_one(Transcript).views[0].text == "from the palette"

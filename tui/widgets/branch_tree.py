@@ -22,19 +22,22 @@ a pathological fork-of-a-fork-of-... chain safe too.
 
 
 def run_label(run: BranchRun) -> Text:
-    """`2/3 ⟨first words…⟩ ·12 msgs [main] ⑂3` built from literal `Text` parts."""
+    """`2/3 [main] first words… ·12 ⑂3 ●`, built from literal `Text` parts.
+
+    What tells runs apart comes first (sibling position, branch names), so a narrow pane cuts
+    the snippet, not the facts.
+    """
     label = Text(no_wrap=True, overflow="ellipsis")
     if run.sibling_count > 1:
         label.append(f"{run.sibling_index}/{run.sibling_count} ", style="bold")
-    label.append(snippet(run.snippet) or run.first[:8], style="bold" if run.active else "")
-    label.append(f"  ·{run.length} msg" + ("s" if run.length != 1 else ""), style="dim")
     for name in run.branches:
-        label.append("  ")
-        label.append(f"[{snippet(name, 24)}]", style="bold green" if run.active else "green")
+        label.append(f"[{snippet(name, 20)}] ", style="bold green" if run.active else "green")
+    label.append(snippet(run.snippet, 24) or run.first[:8], style="bold" if run.active else "")
+    label.append(f" ·{run.length}", style="dim")
     if len(run.children) > 1:
-        label.append(f"  ⑂{len(run.children)}", style="yellow")
+        label.append(f" ⑂{len(run.children)}", style="yellow")
     if run.active:
-        label.append("  ●", style="bold cyan")
+        label.append(" ●", style="bold cyan")
     return label
 
 

@@ -31,7 +31,9 @@ class ComposerArea(TextArea):
     def action_submit(self) -> None:
         composer = self.parent
         if isinstance(composer, Composer):
-            composer.submit()
+            # Priority bindings run as the key reaches the app, before keys typed just earlier
+            # are inserted; queue the send behind them so a fast typist's text is whole.
+            self.call_later(composer.submit)
 
     def action_newline(self) -> None:
         self.insert("\n")

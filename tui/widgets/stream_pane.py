@@ -60,7 +60,7 @@ class StreamPane(Vertical):
     StreamPane.-error { border: round $error; }
     StreamPane.-cancelled { border: round $warning; }
     StreamPane.-done { border: round $success; }
-    StreamPane > .stream-pane--header { height: 1; }
+    StreamPane > .stream-pane--header { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StreamPane > VerticalScroll { height: auto; max-height: 18; }
     StreamPane Markdown { margin: 0; padding: 0; }
     """
