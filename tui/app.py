@@ -703,8 +703,10 @@ class RamifyApp(App[int]):
     async def action_session_open(self) -> None:
         if self._need() is None:
             return
-        records = sorted(await self.store.list_sessions(), key=lambda r: -r.updated_at)
-        items = [(r.id, f"{r.title}  ·  {r.id[:8]}") for r in records]
+        items = [
+            (record.id, f"{record.title}  ·  {record.id[:8]}")
+            for record in await SessionController.sessions(self.store)
+        ]
         current = self.controller.session.id if self.controller else None
 
         async def picked(choice: str | None) -> None:
@@ -718,12 +720,7 @@ class RamifyApp(App[int]):
         assert controller is not None
         await self._cancel_all()
         target, agents = controller.target, controller.agents
-        if create:
-            from ramify.core import Session
-
-            session = await Session.create(self.store, title="new session")
-            session_id = session.id
-        new = await SessionController.open(self.store, session_id, target, agents)
+        new = await SessionController.open(self.store, session_id, target, agents, create=create)
         self.post_message(SessionReady(new))
 
     async def action_session_save(self) -> None:

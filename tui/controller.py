@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ramify.core import USER, Agent, ErrorMessage, Message, Node, Session, Store, UserMessage
+from ramify.core import (
+    USER,
+    Agent,
+    ErrorMessage,
+    Message,
+    Node,
+    Session,
+    SessionRecord,
+    Store,
+    UserMessage,
+)
 from ramify.core.recording import RecordedReplies
 from ramify.tui.view_models import BranchRun, MessageStatus, MessageView, Usage, group_runs
 
@@ -107,6 +117,11 @@ class SessionController:
         controller = cls(session, target, agents)
         await controller.load()
         return controller
+
+    @staticmethod
+    async def sessions(store: Store) -> list[SessionRecord]:
+        """The sessions in `store`, most recently used first."""
+        return sorted(await store.list_sessions(), key=lambda record: -record.updated_at)
 
     @property
     def store(self) -> Store:
