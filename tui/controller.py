@@ -164,7 +164,7 @@ class SessionController:
         self._heads = {ref.name: ref.head for ref in refs}
         for ref in moved:
             if ref.head not in self._parent:
-                self._absorb(await self.session.path(ref.head))
+                self._absorb(await self._unknown_ancestry(ref.head))
         if self.branch == DETACHED or self.branch not in self._heads:
             return False
         head = self._heads[self.branch]
@@ -175,6 +175,23 @@ class SessionController:
         if following or self.selected >= len(self.path):
             self.selected = len(self.path) - 1
         return True
+
+    async def _unknown_ancestry(self, head: str) -> list[Node]:
+        """`head` and its ancestors not absorbed yet, root-most first.
+
+        A branch head usually moved by a node or two: reading up to the first known node costs
+        that many lookups, where `Session.path` reads the whole path (~50 ms at 10,000 messages).
+        """
+        found: list[Node] = []
+        current: str | None = head
+        while current is not None and current not in self._parent:
+            if len(found) == 64:
+                return await self.session.path(head)
+            node = await self.session.resolve(current)
+            found.append(node)
+            current = node.parent
+        found.reverse()
+        return found
 
     def _path_to(self, node_hash: str) -> list[str]:
         path = []
@@ -249,17 +266,15 @@ class SessionController:
     async def tree_runs(self) -> tuple[BranchRun, ...]:
         """The tree pane's runs, with a snippet of each run's first message."""
         roots = [n for n, p in self._parent.items() if p is None]
-        head = self.path[-1] if self.path else None
-        runs = group_runs(roots, self._children, self._heads, head)
-        firsts: list[str] = []
-        stack = list(runs)
-        while stack:
-            run = stack.pop()
-            firsts.append(run.first)
-            stack.extend(run.children)
+        # Runs start at the roots and at the children of branch points: one grouping pass, not
+        # two (each is a walk over the whole tree: ~80 ms at 100,000 nodes).
+        firsts = roots + [kid for kids in self._children.values() if len(kids) > 1 for kid in kids]
         found = await self.session.store.get_messages([self._message_of[f] for f in firsts])
         snippets = {f: found[self._message_of[f]].text for f in firsts}
-        return group_runs(roots, self._children, self._heads, head, snippets)
+        head = self.path[-1] if self.path else None
+        return group_runs(
+            roots, self._children, self._heads, head, snippets, on_path=set(self.path)
+        )
 
     async def inspect(self, node_hash: str) -> dict[str, Any]:
         """Everything known about a node, as plain data for the inspector."""

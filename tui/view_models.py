@@ -6,7 +6,7 @@ import nothing from Textual, so they can be built and tested without an app.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -139,6 +139,8 @@ def group_runs(
     heads: Mapping[str, str] | None = None,
     active_head: str | None = None,
     snippets: Mapping[str, str] | None = None,
+    *,
+    on_path: Set[str] | None = None,
 ) -> tuple[BranchRun, ...]:
     """Group a message tree into runs between branch points, without recursion.
 
@@ -151,10 +153,13 @@ def group_runs(
         heads: branch name -> head node hash.
         active_head: head of the active branch; runs on its root path are marked active.
         snippets: node hash -> text used for the run's label (first message of each run).
+        on_path: the nodes from a root to `active_head`, when the caller has them (finding them
+            here walks the whole tree).
     """
     heads = heads or {}
     snippets = snippets or {}
-    on_path = active_path(children, active_head)
+    if on_path is None:
+        on_path = active_path(children, active_head)
     names_at: dict[str, list[str]] = {}
     for name, node in heads.items():
         names_at.setdefault(node, []).append(name)

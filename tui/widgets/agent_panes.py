@@ -69,7 +69,7 @@ class AgentPanes(HorizontalGroup):
 
     async def finish(self, key: str, status: MessageStatus = MessageStatus.DONE) -> None:
         """Finish the pane for `key`; it posts `StreamPane.Finished` with the whole text."""
-        await self._panes[key].finish(status)
+        await self._panes[key].finish(status, reparse=not self.remove_finished)
 
     async def on_stream_pane_finished(self, event: StreamPane.Finished) -> None:
         # Let the event keep bubbling: the app settles the reply; we only tidy up.
