@@ -269,9 +269,6 @@ class RamifyApp(App[int]):
 
     # --- streaming ---------------------------------------------------------------------------
 
-    def _start_inquiry(self, start: Callable[[], Awaitable[RecordedReplies]]) -> None:
-        self._drive(start)
-
     @work(group="inquiries", exit_on_error=False)
     async def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> None:
         """Start a run and pump every reply message of it to the app as events."""
@@ -459,7 +456,7 @@ class RamifyApp(App[int]):
             # Keep what the user wrote: put it back.
             event.composer.text = event.text
             return
-        self._start_inquiry(lambda: controller.send(event.text))
+        self._drive(lambda: controller.send(event.text))
 
     # --- actions (ids in ramify.tui.actions) ------------------------------------------------
 
@@ -524,7 +521,7 @@ class RamifyApp(App[int]):
 
         def edited(text: str | None) -> None:
             if text is not None and text != original.text:
-                self._start_inquiry(lambda: controller.edit(text))
+                self._drive(lambda: controller.edit(text))
 
         self.push_screen(EditScreen(original.text), edited)
 
@@ -539,7 +536,7 @@ class RamifyApp(App[int]):
         agent = self._agent(name) if name else None
         if name and agent is None:
             return
-        self._start_inquiry(lambda: controller.rerun(agent))
+        self._drive(lambda: controller.rerun(agent))
 
     async def action_forward(self) -> None:
         controller = self._need()
@@ -569,7 +566,7 @@ class RamifyApp(App[int]):
         else:
             agent = self._agent(name)
             if agent is not None:
-                self._start_inquiry(lambda: controller.forward_to_agent(agent))
+                self._drive(lambda: controller.forward_to_agent(agent))
 
     async def action_branch_switch(self) -> None:
         controller = self._need()

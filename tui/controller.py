@@ -323,7 +323,7 @@ class SessionController:
         if branch not in self._heads:
             await self.refresh()  # made by someone else since we last looked?
         head = self._heads.get(branch)
-        self.branch = branch if head is not None else (branch if not self._heads else DETACHED)
+        self.branch = branch
         if head is None and self._heads:
             # The remembered branch is gone: fall back to main, else the first branch.
             name = "main" if "main" in self._heads else sorted(self._heads)[0]
