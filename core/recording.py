@@ -21,6 +21,7 @@ from .agents.context import CallScope
 from .errors import NotFound
 from .frozen import FrozenMapping, freeze
 from .messages import ErrorMessage, Message
+from .path_cache import EMPTY_PATH, CachedPath
 from .promising import MessagePromise, MessageSequencePromise, ReplyChannel
 from .runs import Run, RunStatus, encode_timings
 from .tree import Node
@@ -101,14 +102,14 @@ def start_recorded_inquiry(
     return replies
 
 
-async def _history(session: Session, branch: str, input_node: Node | str | None) -> list[Node]:
+async def _history(session: Session, branch: str, input_node: Node | str | None) -> CachedPath:
     if input_node == "head":
         head = await session.head(branch)
-        return await session.path(head) if head is not None else []
+        return await session.history(head) if head is not None else EMPTY_PATH
     if input_node is None:
-        return []
+        return EMPTY_PATH
     assert isinstance(input_node, Node)
-    return await session.path(input_node)
+    return await session.history(input_node)
 
 
 async def _find_cached(session: Session, fingerprint: str, input_node: str | None) -> Run | None:
@@ -200,7 +201,7 @@ async def _record(
     branch = replies.branch
     run = replies.run
     history = await _history(session, branch, input_node)
-    run.input_node = history[-1].hash_key if history else None
+    run.input_node = history.nodes[-1].hash_key if history.nodes else None
     if use_cache:
         cached = await _find_cached(session, run.fingerprint, run.input_node)
         if cached is not None:
@@ -208,13 +209,12 @@ async def _record(
             replies._recorded.set()
             return
     await session.save_run(run)
-    messages = await session.messages(history)
     scope = CallScope(store=session.store, session=session, branch=branch, session_id=session.id)
     call = AgentCall(
         agent, frozen_kwargs, run=run, scope=scope, errors_as_messages=errors_as_messages
     )
-    if messages:
-        call.send(messages)
+    if history.promises:
+        call.send(history.promises)
     inner = call.reply_sequence()
     outcome = _Outcome()
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .agents import Agent
 from .errors import BranchNotFound, NothingToUndo
 from .messages import Message
+from .path_cache import CachedPath, PathCache
 from .recording import RecordedReplies, mark_interrupted_runs, resolve_rerun, start_recorded_inquiry
 from .runs import Run
 from .store.base import SessionRecord, Store
@@ -39,6 +40,7 @@ class Session:
         self._record = record
         self._branch_locks: dict[str, asyncio.Lock] = {}
         self._agents: dict[str, Agent] = {}
+        self._paths = PathCache(store)
 
     @classmethod
     async def create(
@@ -147,9 +149,16 @@ class Session:
 
     async def path_messages(self, branch_or_node: NodeLike) -> list[tuple[Node, Message]]:
         """`path` with each node's message, ready to show or send to a model."""
-        nodes = await self.path(branch_or_node)
-        messages = await self.store.get_messages([node.message for node in nodes])
-        return [(node, messages[node.message]) for node in nodes]
+        head: Node | None = None
+        if isinstance(branch_or_node, str):
+            head = await self.head(branch_or_node)
+        path = await self.history(head or await self.resolve(branch_or_node))
+        return list(zip(path.nodes, path.messages, strict=True))
+
+    async def history(self, node: NodeLike) -> CachedPath:
+        """The nodes from the root down to `node` and their messages: what an agent run there
+        reads. Recent paths are cached, so a branch that grew by a node reads just that node."""
+        return await self._paths.get(node if isinstance(node, Node) else await self.resolve(node))
 
     async def children(self, node: NodeLike) -> list[Node]:
         """Children of `node` that belong to this session, oldest first."""

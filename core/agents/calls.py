@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ..frozen import FrozenMapping
 from ..messages import Message
-from ..promising import MessageSequencePromise, PromisingContext, ReplyChannel
+from ..promising import (
+    MessagePromise,
+    MessageSequencePromise,
+    PromisingContext,
+    ReplyChannel,
+    SharedMessagePromise,
+)
 from ..runs import Run, RunStatus
 from .context import (
     CallScope,
@@ -32,6 +38,13 @@ class AgentReplies(MessageSequencePromise):
     """The reply sequence of one agent call; knows which agent it speaks for."""
 
     agent_alias: str = ""
+
+    def _adopt(self, promise: MessagePromise) -> MessagePromise:
+        # Delivery here stamps the promise with this agent (its `origin`): a shared history
+        # promise forwarded as a reply is stamped on a copy, never in everyone's history.
+        if isinstance(promise, SharedMessagePromise):
+            return promise.private_copy()
+        return promise
 
 
 def _message_factory(item: str | dict[str, Any]) -> Message:

@@ -59,7 +59,6 @@ class Ramify(PromisingContext):
         self._persist_handlers: list[PersistMessageHandler] = []
         self._persisted: set[str] = set()
         self.on_message_delivered.append(_stamp_origin)
-        self.on_message_resolved.append(self._persist)
 
     def run(self, awaitable: Coroutine[Any, Any, T]) -> T:
         """Run `awaitable` in a fresh event loop inside this runtime; return its result."""
@@ -74,12 +73,13 @@ class Ramify(PromisingContext):
         """Register an async handler called exactly once per message hash (a decorator)."""
         if not inspect.iscoroutinefunction(handler):
             raise TypeError("on_persist_message handlers must be `async def` functions")
+        if not self._persist_handlers:
+            # Hooked in with the first handler only: every message resolving would pay a call.
+            self.on_message_resolved.append(self._persist)
         self._persist_handlers.append(handler)
         return handler
 
     def _persist(self, promise: MessagePromise, message: Message) -> None:
-        if not self._persist_handlers:
-            return
         key = message.hash_key
         if key in self._persisted:
             return

@@ -12,7 +12,7 @@ from .errors import (
     NoActiveContextError,
     PromisingError,
 )
-from .message_promise import MessagePromise, TokenAppender
+from .message_promise import MessagePromise, SharedMessagePromise, TokenAppender
 from .promise import Promise
 from .sequence import MessageSequencePromise, ReplyChannel
 from .streamed import StreamedPromise
@@ -28,6 +28,7 @@ __all__ = [
     "PromisingContext",
     "PromisingError",
     "ReplyChannel",
+    "SharedMessagePromise",
     "StreamedPromise",
     "TokenAppender",
 ]

@@ -42,11 +42,15 @@ def default_message_factory(item: str | dict[str, Any]) -> Message:
 
 def needs_async(item: Any) -> bool:
     """True unless `item` is a leaf or a list/tuple of such, flattenable without awaiting."""
-    if isinstance(item, (str, dict, Message, MessagePromise, BaseException)):
+    if isinstance(item, _LEAVES):
         return False
     if isinstance(item, (list, tuple)):
-        return any(needs_async(element) for element in item)
+        # Leaves are checked inline: a run's history is a 10,000-message tuple.
+        return any(not isinstance(element, _LEAVES) and needs_async(element) for element in item)
     return True
+
+
+_LEAVES = (str, dict, Message, MessagePromise, BaseException)
 
 
 def flatten_sync(
@@ -68,7 +72,10 @@ def flatten_sync(
         emit_failure(item)
     else:
         for element in item:
-            flatten_sync(element, emit, emit_failure, message_factory)
+            if isinstance(element, Message):  # the common case inlined: history messages
+                emit(MessagePromise.from_message(element))
+            else:
+                flatten_sync(element, emit, emit_failure, message_factory)
 
 
 async def flatten(

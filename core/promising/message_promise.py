@@ -36,11 +36,11 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from ..messages import ErrorMessage, Message
-from .context import Failure, logger, resolve_errors_as_messages
+from .context import Failure, _current_context, logger, resolve_errors_as_messages
 from .errors import AppenderClosedError, AppenderNotOpenError, MalformedProducerError
-from .streamed import StreamedPromise, _current_scope
+from .streamed import _MISSING, StreamedPromise, _current_scope
 
-__all__ = ["MessagePromise", "TokenAppender"]
+__all__ = ["MessagePromise", "SharedMessagePromise", "TokenAppender"]
 
 TokenSource = AsyncIterable[str] | Callable[[dict[str, Any]], AsyncIterable[str]]
 
@@ -91,13 +91,39 @@ class MessagePromise(StreamedPromise[str, Message]):
             self._set_producer(lambda: self._pump(source), start_asap)
 
     @classmethod
-    def from_message(cls, message: Message, *, name: str | None = None) -> MessagePromise:
+    def from_message(cls, message: Message, *, name: str | None = None) -> Self:
         """A promise already resolved to `message`, streaming its text as one token."""
-        known = {key: value for key, value in message.hashed_fields().items() if key != "text"}
-        promise = cls(message_class=type(message), name=name, **known)
-        promise._push(message.text)
-        promise._message = message
-        promise._finish()
+        # The end state of `__init__` + `_push` + `_finish`, set directly: an agent run turns
+        # its whole history into these (10,000 at a time on a long branch), so the three
+        # steps' bookkeeping was most of the cost of starting an agent there.
+        known = message.hashed_fields()
+        text = known.pop("text", message.text)
+        context = _current_context.get()
+        promise = cls.__new__(cls)
+        promise.__dict__ = {
+            "_context": context,
+            "_name": name or _name_from(known, type(message)),
+            "_pieces": [text] if text else [],
+            "_done": True,
+            "_cancelled": None,
+            "_waiter": None,
+            "_tasks": None,
+            "_children": None,
+            "_parent": None,
+            "_start_fn": None,
+            "_whole": _MISSING,
+            "_whole_failure": None,
+            "_resolver": None,
+            "message_class": type(message),
+            "known_beforehand": MappingProxyType(known),
+            "_fields": {},
+            "_errors_as_messages": resolve_errors_as_messages(None, context),
+            "_message": message,
+            "_text": text,
+            "origin": None,
+        }
+        if context is not None and context.on_message_resolved:
+            context._fire_resolved(promise, message)
         return promise
 
     def add_fields(self, **fields: Any) -> None:
@@ -193,6 +219,20 @@ class MessagePromise(StreamedPromise[str, Message]):
     def __repr__(self) -> str:
         state = "done" if self._done else "streaming"
         return f"<MessagePromise {self._name} {state}>"
+
+
+class SharedMessagePromise(MessagePromise):
+    """A resolved message promise handed to many readers at once (a cached branch history).
+
+    Reading it is safe from anywhere. A sequence that marks what it delivers as its own (an
+    agent's replies stamp `origin`) delivers `private_copy()` instead, so one reader's mark
+    never shows up in another's history. Build one with `SharedMessagePromise.from_message`.
+    """
+
+    def private_copy(self) -> MessagePromise:
+        """An unshared promise resolved to the same message."""
+        assert self._message is not None
+        return MessagePromise.from_message(self._message, name=self._name)
 
 
 def _name_from(known: Mapping[str, Any], message_class: type[Message]) -> str:

@@ -116,6 +116,7 @@ class ReplyChannel:
         sequence = self.sequence
         if sequence._done:
             return
+        promise = sequence._adopt(promise)
         sequence._push(promise)
         context = sequence._context
         if context is not None and context.on_message_delivered:
@@ -187,6 +188,11 @@ class MessageSequencePromise(StreamedPromise[MessagePromise, tuple[Message, ...]
         if producer is not None:
             body = producer
             self._set_producer(lambda: self._run_producer(body), start_asap)
+
+    def _adopt(self, promise: MessagePromise) -> MessagePromise:
+        """The promise to deliver here for `promise` (itself, unless a subclass marks what it
+        delivers: then a `SharedMessagePromise` must be copied first)."""
+        return promise
 
     @classmethod
     def with_channel(
