@@ -21,6 +21,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ramify.core import USER, Agent, Store
@@ -33,7 +34,7 @@ from ramify.tui.events import (
     ReplayReveal,
     SessionReady,
     StreamClosed,
-    StreamDelta,
+    StreamFeed,
     StreamOpened,
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
@@ -41,6 +42,10 @@ from ramify.tui.sanitize import sanitize, snippet
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
+
+SETTLE_DELAY = 0.03
+"""Seconds a finished reply waits to settle into the transcript, gathering the others that
+finish with it."""
 
 AgentFactory = Callable[[str], Agent]
 """Turns a model or agent name into an agent (config lookups live outside the app)."""
@@ -104,6 +109,7 @@ class RamifyApp(App[int]):
         # Replies still streaming, by run key; the worker adds and removes them.
         self.inquiries: dict[str, RecordedReplies] = {}
         self._pane_runs: dict[str, str] = {}
+        self._settle_timer: Timer | None = None
         self._cancel_requested: set[str] = set()
         self._replay_path: list[str] | None = None
         self._replayed = False
@@ -194,8 +200,7 @@ class RamifyApp(App[int]):
         if grew and len(path) - len(self._shown) <= 8:
             start = len(self._shown)
             if len(path) > start:
-                for view in await controller.views(start, len(path)):
-                    await transcript.append(view)
+                await transcript.extend(await controller.views(start, len(path)))
         else:
             at_end = controller.selected >= len(path) - 1
             at = None if at_end else controller.selected
@@ -289,8 +294,9 @@ class RamifyApp(App[int]):
                 key = f"{run_key}/{count}"
                 alias = promise.agent_alias or replies.run.agent
                 model = promise.get("model") or self._model_of(alias)
-                self.post_message(StreamOpened(key, run_key, alias, model))
-                pumps.append(asyncio.create_task(self._pump(key, promise)))
+                feed = StreamFeed()
+                self.post_message(StreamOpened(key, run_key, alias, model, feed))
+                pumps.append(asyncio.create_task(self._pump(key, promise, feed)))
         except asyncio.CancelledError:
             pass
         except Exception as failure:
@@ -306,14 +312,13 @@ class RamifyApp(App[int]):
             self.inquiries.pop(run_key, None)
             self.post_message(InquiryDone(run_key, replies.branch, error))
 
-    async def _pump(self, key: str, promise: Any) -> None:
+    async def _pump(self, key: str, promise: Any, feed: StreamFeed) -> None:
         status = MessageStatus.DONE
         try:
             chunks = promise.chunks()
             async for chunk in chunks:
                 if chunk:
-                    tokens = getattr(chunks, "joined", 1) or 1
-                    self.post_message(StreamDelta(key, chunk, tokens))
+                    feed.put(chunk, getattr(chunks, "joined", 1) or 1)
             message = await promise
             if message.role == "error":
                 status = MessageStatus.ERROR
@@ -349,14 +354,8 @@ class RamifyApp(App[int]):
         if self._winding_down:
             return
         self._pane_runs[event.key] = event.run_key
-        await self.query_one(AgentPanes).open_pane(event.key, event.agent_alias, event.model)
-
-    def on_stream_delta(self, event: StreamDelta) -> None:
-        if self._winding_down:
-            return
         panes = self.query_one(AgentPanes)
-        if event.key in panes.keys:
-            panes.add_tokens(event.key, event.text, event.tokens)
+        await panes.open_pane(event.key, event.agent_alias, event.model, feed=event.feed)
 
     async def on_stream_closed(self, event: StreamClosed) -> None:
         if self._winding_down:
@@ -365,8 +364,15 @@ class RamifyApp(App[int]):
         if event.key in panes.keys:
             await panes.finish(event.key, event.status)
 
-    async def on_agent_panes_settled(self, event: AgentPanes.Settled) -> None:
+    def on_agent_panes_settled(self, event: AgentPanes.Settled) -> None:
         self._pane_runs.pop(event.key, None)
+        # Parallel replies end together: one catch-up (store reads, one transcript mount) for
+        # the burst, not one each, keeps keys from queueing behind eight in a row.
+        if self._settle_timer is None:
+            self._settle_timer = self.set_timer(SETTLE_DELAY, self._settle)
+
+    async def _settle(self) -> None:
+        self._settle_timer = None
         await self._catch_up()
 
     async def on_inquiry_done(self, event: InquiryDone) -> None:
@@ -421,14 +427,15 @@ class RamifyApp(App[int]):
                         timings = None  # no recorded pace: the default one will do
                 key = f"replay/{index}"
                 model = getattr(message, "model", None)
-                self.post_message(StreamOpened(key, "replay", node.sender, model))
+                feed = StreamFeed()
+                self.post_message(StreamOpened(key, "replay", node.sender, model, feed))
                 try:
                     chunks = replay_chunks(message.text, timings, pace=pace, max_delay=2.0)
                 except ValueError:
                     chunks = replay_chunks(message.text, None, pace=pace)
                 for delay, chunk in chunks:
                     await asyncio.sleep(delay)
-                    self.post_message(StreamDelta(key, chunk))
+                    feed.put(chunk)
                 self.post_message(StreamClosed(key, controller.status_of(message)))
             self.post_message(ReplayReveal(index + 1))
         self.post_message(ReplayReveal(len(path), finished=True))

@@ -1,6 +1,7 @@
 """Messages workers post to the app. Workers never touch widgets; handlers on the app do.
 
-Each stream is addressed by a pane key, `"<run key>/<n>"` for the n-th message of a run.
+Each stream is addressed by a pane key, `"<run key>/<n>"` for the n-th message of a run; its
+text goes through a `StreamFeed`, not through messages.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from ramify.tui.controller import SessionController
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 
 
@@ -21,24 +23,17 @@ class SessionReady(Message):
 
 
 class StreamOpened(Message):
-    """A reply message started streaming."""
+    """A reply message started streaming; its text arrives through `feed`."""
 
-    def __init__(self, key: str, run_key: str, agent_alias: str, model: str | None) -> None:
+    def __init__(
+        self, key: str, run_key: str, agent_alias: str, model: str | None, feed: StreamFeed
+    ) -> None:
         super().__init__()
         self.key = key
         self.run_key = run_key
         self.agent_alias = agent_alias
         self.model = model
-
-
-class StreamDelta(Message):
-    """Text arrived for stream `key`."""
-
-    def __init__(self, key: str, text: str, tokens: int = 1) -> None:
-        super().__init__()
-        self.key = key
-        self.text = text
-        self.tokens = tokens
+        self.feed = feed
 
 
 class StreamClosed(Message):

@@ -21,8 +21,8 @@ from ramify.core import (
 from ramify.core.testing import Reply, fake_provider
 from ramify.tui.app import RamifyApp
 from ramify.tui.controller import SessionController
-from ramify.tui.events import StreamDelta, StreamOpened
-from ramify.tui.widgets import Composer, Transcript
+from ramify.tui.events import StreamOpened
+from ramify.tui.widgets import Composer, StreamPane, Transcript
 from tests.tui.ide import until
 
 pytestmark = pytest.mark.timeout(60)
@@ -51,8 +51,8 @@ class WatchedApp(RamifyApp):
     def on_stream_opened(self, event: StreamOpened) -> None:  # type: ignore[override]
         self.seen.append(event)
 
-    def on_stream_delta(self, event: StreamDelta) -> None:
-        self.seen.append(event)
+    def on_stream_pane_finished(self, event: StreamPane.Finished) -> None:
+        self.seen.append((event.text, event.pane.state.tokens))
 
 
 async def _recorded_session(store: MemoryStore) -> Session:
@@ -97,10 +97,7 @@ async def test_replay_streams_the_recorded_path_into_panes_with_no_model_calls()
 
     opened = [m for m in seen if isinstance(m, StreamOpened)]
     assert [m.agent_alias for m in opened] == ["STORYTELLER", "STORYTELLER"]
-    deltas = [m for m in seen if isinstance(m, StreamDelta)]
-    by_key: dict[str, str] = {}
-    for delta in deltas:
-        by_key[delta.key] = by_key.get(delta.key, "") + delta.text
-    assert list(by_key.values()) == [expected[1], expected[3]]
-    # Played at the recorded granularity: one delta per recorded token, not one big chunk.
-    assert len(deltas) >= len(expected[1].split()) + len(expected[3].split())
+    finished = [m for m in seen if isinstance(m, tuple)]
+    assert [text for text, _ in finished] == [expected[1], expected[3]]
+    # Played at the recorded granularity: one chunk per recorded token, not one big chunk.
+    assert all(tokens >= len(text.split()) for text, tokens in finished)

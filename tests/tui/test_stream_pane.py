@@ -1,57 +1,75 @@
-"""StreamPane and AgentPanes: timer-batched Markdown, one final update, literal output."""
+"""StreamPane, LiveTail and AgentPanes: timer-batched repaints from a feed, the reply's last
+lines shown literally, no screen layout per flush once a pane is full."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Markdown
-
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets.agent_panes import AgentPanes
+from ramify.tui.widgets.live_tail import KEPT_LINES, LiveTail
 from ramify.tui.widgets.stream_pane import StreamPane
 from tests.tui.hosts import HostApp, posted, rendered_text
 
 DELTAS = ["# Title\n\n", "Some ", "*prose* ", "here.\n\n", "```python\n", "x = 1\n", "```\n"]
 
 
-def spy_markdown(md: Markdown) -> dict[str, list[str]]:
-    """Count `update` and `append` calls on one Markdown widget."""
-    calls: dict[str, list[str]] = {"update": [], "append": []}
-    real_update, real_append = md.update, md.append
-
-    def update(text: str) -> Any:
-        calls["update"].append(text)
-        return real_update(text)
+def spy_appends(tail: LiveTail) -> list[str]:
+    """Record every `append` call on one LiveTail."""
+    calls: list[str] = []
+    real_append = tail.append
 
     def append(text: str) -> Any:
-        calls["append"].append(text)
+        calls.append(text)
         return real_append(text)
 
-    md.update = update  # type: ignore[method-assign]
-    md.append = append  # type: ignore[method-assign]
+    tail.append = append  # type: ignore[method-assign]
     return calls
 
 
-async def test_stream_appends_on_timer_and_updates_once_at_the_end() -> None:
+async def test_stream_repaints_on_timer_not_per_token() -> None:
     app = HostApp(lambda: StreamPane("writer", "demo-1", key="run-1"))
     async with app.run_host() as pilot:
         pane = app.query_one(StreamPane)
         await pilot.pause()
-        calls = spy_markdown(pane.markdown)
+        appends = spy_appends(pane.body)
         for delta in DELTAS:
             pane.add_tokens(delta)
-        assert calls == {"update": [], "append": []}  # nothing per token
+        assert appends == []  # nothing per token
         await pilot.pause(0.2)  # let the 50 ms flush timer tick
-        assert calls["append"] == ["".join(DELTAS)]  # coalesced into one append
+        assert appends == ["".join(DELTAS)]  # coalesced into one append
         pane.add_tokens("tail")
         await pane.finish(MessageStatus.DONE)
         await pilot.pause()
-        assert calls["update"] == ["".join(DELTAS) + "tail"]
-        assert pane.markdown.source == "".join(DELTAS) + "tail"
+        assert appends == ["".join(DELTAS), "tail"]
+        assert pane.text == "".join(DELTAS) + "tail"
         assert pane.state.tokens == len(DELTAS) + 1
         assert "done" in rendered_text(pane.query_one(".stream-pane--header"))
+        assert [line.rstrip() for line in rendered_text(pane.body).splitlines()[-3:]] == [
+            "x = 1", "```", "tail",
+        ]  # fmt: skip
         finished = posted(app, StreamPane.Finished)
         assert [(f.text, f.status) for f in finished] == [(pane.text, MessageStatus.DONE)]
+
+
+async def test_a_pane_takes_its_text_from_the_feed_a_worker_fills() -> None:
+    feed = StreamFeed()
+    app = HostApp(lambda: StreamPane("writer", key="k", feed=feed))
+    async with app.run_host() as pilot:
+        pane = app.query_one(StreamPane)
+        feed.put("hello ", 2)
+        feed.put("world", 1)
+        await pilot.pause(0.2)
+        assert "hello world" in rendered_text(pane.body)
+        assert pane.state.tokens == 3
+        feed.put(", again", 1)  # still in the feed when the stream ends: finish takes it
+        await pane.finish(MessageStatus.DONE)
+        await pilot.pause()
+        finished = posted(app, StreamPane.Finished)
+        assert [f.text for f in finished] == ["hello world, again"]
+        assert pane.state.tokens == 4
+        assert feed.take() == ("", 0)
 
 
 async def test_streamed_markup_and_ansi_render_literally() -> None:
@@ -63,10 +81,10 @@ async def test_streamed_markup_and_ansi_render_literally() -> None:
             pane.add_tokens(delta)
         await pane.finish(MessageStatus.DONE)
         await pilot.pause()
-        body = "\n".join(rendered_text(block) for block in pane.markdown.children)
+        body = rendered_text(pane.body)
         assert "[bold red]boom[/]" in body
         assert "\u241b[31mred" in body
-        assert "\x1b" not in pane.markdown.source
+        assert "\x1b" not in pane.text
         assert "[b]x[/b]" in rendered_text(pane.query_one(".stream-pane--header"))
 
 
@@ -78,13 +96,58 @@ async def test_finish_refuses_more_tokens_and_marks_status() -> None:
         await pane.finish(MessageStatus.CANCELLED)
         await pilot.pause()
         assert pane.has_class("-cancelled")
-        assert pane.markdown.source == "partial"
+        assert "partial" in rendered_text(pane.body)
         try:
             pane.add_tokens("late")
         except RuntimeError:
             pass
         else:
             raise AssertionError("tokens after finish must be refused")
+
+
+async def test_live_tail_shows_the_last_lines_wrapped_to_its_width() -> None:
+    app = HostApp(lambda: LiveTail())
+    async with app.run_host(size=(20, 30)) as pilot:
+        tail = app.query_one(LiveTail)
+        await pilot.pause()
+        assert rendered_text(tail).strip() == "…"  # nothing yet: a placeholder
+        tail.append("".join(f"line {n}\n" for n in range(30)))
+        tail.append("and a last line that is longer than the widget is wide")
+        await pilot.pause()
+        shown = [line.rstrip() for line in rendered_text(tail).splitlines()]
+        assert tail.size.height == 10  # its max-height
+        assert shown == [
+            "line 23", "line 24", "line 25", "line 26", "line 27", "line 28", "line 29",
+            "and a last line that", "is longer than the", "widget is wide",
+        ]  # fmt: skip
+
+
+async def test_live_tail_grows_to_its_max_height_then_repaints_without_layout() -> None:
+    app = HostApp(lambda: LiveTail())
+    async with app.run_host(size=(40, 30)) as pilot:
+        tail = app.query_one(LiveTail)
+        await pilot.pause()
+        heights = []
+        layouts = layouts_when_full = 0
+        real_refresh = tail.refresh
+
+        def refresh(*args: Any, **kwargs: Any) -> Any:
+            nonlocal layouts
+            layouts += bool(kwargs.get("layout"))
+            return real_refresh(*args, **kwargs)
+
+        tail.refresh = refresh  # type: ignore[method-assign]
+        for n in range(KEPT_LINES + 6):
+            tail.append(f"line {n}\n")
+            await pilot.pause()
+            heights.append(tail.size.height)
+            if n == 10:
+                layouts_when_full = layouts
+        assert heights[:11] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
+        assert set(heights[10:]) == {10}
+        assert layouts == layouts_when_full  # none at all once it was full
+        assert len(tail.text.splitlines()) == KEPT_LINES  # memory stays bounded
+        assert rendered_text(tail).splitlines()[-1].rstrip() == f"line {KEPT_LINES + 5}"
 
 
 async def test_agent_panes_stream_in_parallel_and_settle_when_finished() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.containers import HorizontalGroup
 from textual.message import Message
 
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets.stream_pane import StreamPane
 
@@ -44,11 +45,18 @@ class AgentPanes(HorizontalGroup):
     def on_mount(self) -> None:
         self.set_class(not self._panes, "-empty")
 
-    async def open_pane(self, key: str, agent_alias: str, model: str | None = None) -> StreamPane:
-        """Mount a new live pane for `key`."""
+    async def open_pane(
+        self,
+        key: str,
+        agent_alias: str,
+        model: str | None = None,
+        *,
+        feed: StreamFeed | None = None,
+    ) -> StreamPane:
+        """Mount a new live pane for `key`, reading its text from `feed` if given."""
         if key in self._panes:
             raise ValueError(f"a pane for {key!r} is already open")
-        pane = StreamPane(agent_alias, model, key=key)
+        pane = StreamPane(agent_alias, model, key=key, feed=feed)
         self._panes[key] = pane
         self.set_class(False, "-empty")
         await self.mount(pane)
@@ -69,7 +77,7 @@ class AgentPanes(HorizontalGroup):
 
     async def finish(self, key: str, status: MessageStatus = MessageStatus.DONE) -> None:
         """Finish the pane for `key`; it posts `StreamPane.Finished` with the whole text."""
-        await self._panes[key].finish(status, reparse=not self.remove_finished)
+        await self._panes[key].finish(status)
 
     async def on_stream_pane_finished(self, event: StreamPane.Finished) -> None:
         # Let the event keep bubbling: the app settles the reply; we only tidy up.

@@ -1,27 +1,24 @@
-"""One live pane per streaming message: a header and a Markdown body fed on a timer."""
+"""One live pane per streaming message: a header and the reply's last lines, fed on a timer."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ramify.tui.sanitize import sanitize
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus, PaneState
+from ramify.tui.widgets.live_tail import LiveTail
 
 FLUSH_INTERVAL = 0.05
-"""Seconds between `Markdown.append()` calls; research/env.md measured 50 ms as the sweet spot."""
-
-LIVE_BLOCKS = 12
-"""Most Markdown blocks a streaming pane keeps; older ones scroll out (the reply is whole in
-`text`, and in the transcript once it settles). Every mounted block costs layout time in every
-frame: with 8 agents streaming 2,000 tokens each, unbounded panes made frames ~40% slower."""
+"""Seconds between repaints of a streaming pane; research/env.md measured 50 ms as the sweet
+spot (per-token updates cost ~50x more for no visible gain)."""
 
 _STATUS_STYLE = {
     MessageStatus.STREAMING: "bold cyan",
@@ -44,21 +41,22 @@ def pane_header(state: PaneState) -> Text:
 
 
 class StreamPane(Vertical):
-    """A streaming reply: deltas are buffered and appended to a `Markdown` every 50 ms.
+    """A streaming reply: its header figures and its last lines, repainted every 50 ms.
 
-    Per-token `append()` is ~50x slower and per-token `update()` hopeless (research/env.md §2),
-    so tokens only go into a buffer; a timer flushes it, and `finish()` re-parses once.
+    Text comes from a `StreamFeed` (filled by a worker) or `add_tokens()`, and reaches the
+    screen on the next timer tick. The pane shows the reply's tail as literal text
+    (`LiveTail`); the whole reply settles into the transcript, as Markdown, once it ends.
 
     Args:
         agent_alias: the agent producing the reply.
         model: the model name, if known.
         key: the caller's identifier for this pane (e.g. a run id).
+        feed: where a worker puts the reply's text for this pane to take.
     """
 
     DEFAULT_CSS = """
     StreamPane {
         height: auto;
-        max-height: 20;
         border: round $secondary;
         padding: 0 1;
     }
@@ -66,8 +64,6 @@ class StreamPane(Vertical):
     StreamPane.-cancelled { border: round $warning; }
     StreamPane.-done { border: round $success; }
     StreamPane > .stream-pane--header { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    StreamPane > VerticalScroll { height: auto; max-height: 18; }
-    StreamPane Markdown { margin: 0; padding: 0; }
     """
 
     class Finished(Message):
@@ -89,6 +85,7 @@ class StreamPane(Vertical):
         model: str | None = None,
         *,
         key: str = "",
+        feed: StreamFeed | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -96,6 +93,7 @@ class StreamPane(Vertical):
         self.key = key
         self._alias = agent_alias
         self._model = model
+        self._feed = feed
         self._pending: list[str] = []
         self._chunks: list[str] = []
         self._tokens = 0
@@ -103,26 +101,23 @@ class StreamPane(Vertical):
         self._last_token_at: float | None = None
         self._status = MessageStatus.STREAMING
         self._timer: Timer | None = None
-        # The final update() must not interleave with an append() still in flight.
-        self._body_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static(pane_header(self.state), classes="stream-pane--header")
-        with VerticalScroll():
-            yield Markdown()
+        yield LiveTail()
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).anchor()
         self._timer = self.set_interval(FLUSH_INTERVAL, self._flush)
 
     @property
-    def markdown(self) -> Markdown:
-        """The body widget."""
-        return self.query_one(Markdown)
+    def body(self) -> LiveTail:
+        """The widget showing the reply's last lines."""
+        return self.query_one(LiveTail)
 
     @property
     def text(self) -> str:
         """Everything received so far (sanitised)."""
+        self._take_feed()
         return "".join(self._chunks)
 
     @property
@@ -143,6 +138,11 @@ class StreamPane(Vertical):
         """Buffer a delta; it reaches the screen on the next timer tick, not now."""
         if self._status is not MessageStatus.STREAMING:
             raise RuntimeError(f"pane {self.key!r} already finished ({self._status.value})")
+        self._received(text, tokens)
+
+    def _received(self, text: str, tokens: int) -> None:
+        if not text:
+            return
         now = time.monotonic()
         if self._first_token_at is None:
             self._first_token_at = now
@@ -152,46 +152,40 @@ class StreamPane(Vertical):
         self._chunks.append(clean)
         self._pending.append(clean)
 
-    async def _flush(self) -> None:
-        if self._body_lock.locked():
-            return  # the previous flush is still appending; this tick's text waits for the next
-        async with self._body_lock:
-            if self._status is not MessageStatus.STREAMING:
-                return
-            if self._pending:
-                fragment = "".join(self._pending)
-                self._pending.clear()
-                await self.markdown.append(fragment)
-                blocks = self.markdown.children
-                if len(blocks) > LIVE_BLOCKS:
-                    await self.markdown.remove_children(list(blocks)[:-LIVE_BLOCKS])
-            self._refresh_header()
+    def _take_feed(self) -> None:
+        if self._feed is not None and self._status is MessageStatus.STREAMING:
+            text, tokens = self._feed.take()
+            self._received(text, tokens)
+
+    def _flush(self) -> None:
+        if self._status is not MessageStatus.STREAMING:
+            return
+        self._take_feed()
+        if not self._pending:
+            return
+        fragment = "".join(self._pending)
+        self._pending.clear()
+        self.body.append(fragment)
+        self._refresh_header()
 
     def _refresh_header(self) -> None:
-        self.query_one(".stream-pane--header", Static).update(pane_header(self.state))
+        header = self.query_one(".stream-pane--header", Static)
+        header.update(pane_header(self.state), layout=False)  # one line, whatever it says
 
-    async def finish(
-        self, status: MessageStatus = MessageStatus.DONE, *, reparse: bool = True
-    ) -> None:
-        """End the stream: one full `update()` (re-parses fences cleanly), then `Finished`.
-
-        Args:
-            reparse: False when the pane is removed at once, so the re-parse would be wasted
-                (for a long reply it blocks the app for a few hundred ms).
-        """
+    async def finish(self, status: MessageStatus = MessageStatus.DONE) -> None:
+        """End the stream (taking what the feed still holds); then post `Finished`."""
         if self._status is not MessageStatus.STREAMING:
             return
         if status is MessageStatus.STREAMING:
             raise ValueError("finish() needs a final status")
+        self._take_feed()
         self._status = status
         if self._timer is not None:
             self._timer.stop()
-        self._pending.clear()
-        text = self.text
-        # oterm#308 / Textual#6518: a streamed fence can lose its body later; one re-parse fixes it.
-        if reparse:
-            async with self._body_lock:
-                await self.markdown.update(text)
+        if self._pending:
+            self.body.append("".join(self._pending))
+            self._pending.clear()
+        text = "".join(self._chunks)
         self.set_class(True, f"-{status.value}")
         self._refresh_header()
         self.post_message(self.Finished(self, text, status))

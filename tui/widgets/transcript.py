@@ -114,17 +114,27 @@ class Transcript(VerticalScroll):
 
     async def append(self, view: MessageView) -> None:
         """A new message settled at the end of the path (e.g. a finished stream)."""
-        self.total += 1
+        await self.extend([view])
+
+    async def extend(self, views: list[MessageView]) -> None:
+        """New messages settled at the end of the path, mounted together (one layout)."""
+        if not views:
+            return
+        old_total = self.total
+        self.total += len(views)
         if self._loading and self._pending_mode == "end":
             # A page for the old end is in flight and would replace what we mount now: ask for
-            # the new end instead (the loader already knows the new message).
+            # the new end instead (the loader already knows the new messages).
             self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
             return
-        if self._stop != self.total - 1:
-            return  # the reader is elsewhere; the message loads when they scroll down
-        widget = MessageWidget(view)
-        widget.selected = view.node_hash == self._selected
-        await self.mount(widget)
+        if self._stop != old_total:
+            return  # the reader is elsewhere; the messages load when they scroll down
+        widgets = []
+        for view in views[-self.window_size :]:
+            widget = MessageWidget(view)
+            widget.selected = view.node_hash == self._selected
+            widgets.append(widget)
+        await self.mount_all(widgets)
         await self._trim(keep="end")
         self._changed()
 
