@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.containers import HorizontalGroup
 from textual.message import Message
+from textual.widget import AwaitMount
 
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
@@ -41,6 +42,7 @@ class AgentPanes(HorizontalGroup):
         super().__init__(id=id, classes=classes)
         self.remove_finished = remove_finished
         self._panes: dict[str, StreamPane] = {}
+        self._mounting: dict[str, AwaitMount] = {}
 
     def on_mount(self) -> None:
         self.set_class(not self._panes, "-empty")
@@ -59,7 +61,9 @@ class AgentPanes(HorizontalGroup):
         pane = StreamPane(agent_alias, model, key=key, feed=feed)
         self._panes[key] = pane
         self.set_class(False, "-empty")
-        await self.mount(pane)
+        # Not awaited here: eight panes opening at once held the app's queue (and the keys in
+        # it) ~30 ms each. Text waits in the pane until it shows; `finish` awaits the mount.
+        self._mounting[key] = self.mount(pane)
         return pane
 
     def pane(self, key: str) -> StreamPane:
@@ -77,6 +81,9 @@ class AgentPanes(HorizontalGroup):
 
     async def finish(self, key: str, status: MessageStatus = MessageStatus.DONE) -> None:
         """Finish the pane for `key`; it posts `StreamPane.Finished` with the whole text."""
+        mounting = self._mounting.pop(key, None)
+        if mounting is not None:
+            await mounting
         await self._panes[key].finish(status)
 
     async def on_stream_pane_finished(self, event: StreamPane.Finished) -> None:
@@ -85,6 +92,6 @@ class AgentPanes(HorizontalGroup):
         if not self.remove_finished or self._panes.get(key) is not event.pane:
             return
         del self._panes[key]
-        await event.pane.remove()
+        event.pane.remove()  # not awaited, for the same reason as the mount
         self.set_class(not self._panes, "-empty")
         self.post_message(self.Settled(key, event.status))
