@@ -171,3 +171,43 @@ async def test_jump_to_index_and_select_highlight_one_message() -> None:
         transcript.select(views[500].node_hash)
         selected = [w for w in transcript.query(MessageWidget) if w.selected]
         assert [w.view for w in selected] == [views[500]]
+
+
+async def test_messages_settling_together_mount_one_per_frame_in_order() -> None:
+    views = make_views(62)
+    store = Store(views[:50])
+    app = HostApp(lambda: Transcript(window=40, page=20))
+    async with app.run_host(size=(100, 30)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.set_source(50, store.load)
+        await settle_pilot(pilot, transcript)
+        store.views = views[:58]
+        await transcript.extend(views[50:56])
+        # Only the first is mounted at once; the rest follow, a frame each.
+        assert transcript.views[-1] == views[50]
+        assert transcript.total == 56
+        for _ in range(50):
+            if transcript.views[-1] == views[55]:
+                break
+            await pilot.pause()
+        check_window(transcript, views)
+        assert transcript.views[-6:] == views[50:56]
+        # Messages settling while others still wait for their frame queue behind them.
+        store.views = views
+        await transcript.extend(views[56:58])
+        await transcript.extend(views[58:59])
+        assert transcript.views[-1] == views[56]
+        for _ in range(50):
+            if transcript.views[-1] == views[58]:
+                break
+            await pilot.pause()
+        assert transcript.views[-3:] == views[56:59]
+        # A page load in the middle (End) brings the waiting ones itself, without duplicates.
+        await transcript.extend(views[59:62])
+        assert transcript.views[-1] == views[59]
+        transcript.jump_to_end()
+        await settle_pilot(pilot, transcript)
+        for _ in range(20):
+            await pilot.pause()
+        check_window(transcript, views)
+        assert transcript.window[1] == transcript.total == 62

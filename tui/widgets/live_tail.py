@@ -5,7 +5,7 @@ transcript, rendered as Markdown, when it ends). Streaming into a `Markdown` wid
 block widget per paragraph and reflowed the whole screen on every flush: with 8 agents
 streaming, frames took 40-60 ms and keys waited behind them. This widget is one line-API
 widget: new text repaints only its own lines, and the screen is laid out again only when its
-height changes, which happens at most `max-height` times per reply.
+height changes: one line, half its `max-height`, then all of it.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class LiveTail(Widget):
             rest = rest[-OPEN_LINE_CHARS:]
         self._open_line = rest
         self._open_line_wrap = None
-        height = len(self._visible(self.size.width)) or 1
+        height = self._height_for(len(self._visible(self.size.width)))
         if self.size.width and height != self._shown_height:
             self._shown_height = height
             self.refresh(layout=True)
@@ -110,8 +110,17 @@ class LiveTail(Widget):
             lines[:0] = wrapped[-(wanted - len(lines)) :]
         return lines
 
+    def _height_for(self, lines: int) -> int:
+        # Grown in two steps, not line by line: each step lays the whole screen out again,
+        # and eight panes growing together made ten such frames in their first 100 ms.
+        tallest = self._max_lines()
+        for step in (1, tallest // 2):
+            if lines <= step:
+                return step
+        return tallest
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._shown_height = len(self._visible(width)) or 1
+        self._shown_height = self._height_for(len(self._visible(width)))
         return self._shown_height
 
     def render_line(self, y: int) -> Strip:

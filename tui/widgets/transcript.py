@@ -82,6 +82,7 @@ class Transcript(VerticalScroll):
         self._loading = False
         self._pending_mode = ""
         self._selected: str | None = None
+        self._backlog: list[MessageView] = []
 
     # -- what the app calls -------------------------------------------------------------------
 
@@ -117,7 +118,12 @@ class Transcript(VerticalScroll):
         await self.extend([view])
 
     async def extend(self, views: list[MessageView]) -> None:
-        """New messages settled at the end of the path, mounted together (one layout)."""
+        """New messages settled at the end of the path.
+
+        The first is mounted now and the rest one per frame: a long reply's Markdown is laid
+        out in the frame it appears, and eight of them at once made a ~50 ms frame that keys
+        waited behind.
+        """
         if not views:
             return
         old_total = self.total
@@ -127,14 +133,30 @@ class Transcript(VerticalScroll):
             # the new end instead (the loader already knows the new messages).
             self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
             return
+        if self._backlog:
+            self._backlog.extend(views)  # behind the ones still waiting for their frame
+            return
         if self._stop != old_total:
             return  # the reader is elsewhere; the messages load when they scroll down
-        widgets = []
-        for view in views[-self.window_size :]:
-            widget = MessageWidget(view)
-            widget.selected = view.node_hash == self._selected
-            widgets.append(widget)
-        await self.mount_all(widgets)
+        first, *rest = views[-self.window_size :]
+        if len(views) > self.window_size:
+            self._start += len(views) - self.window_size
+        self._backlog = rest
+        await self._mount_at_end(first)
+        if self._backlog:
+            self.call_after_refresh(self._mount_next)
+
+    async def _mount_next(self) -> None:
+        if not self._backlog:
+            return  # a page load took over: it brings these messages itself
+        await self._mount_at_end(self._backlog.pop(0))
+        if self._backlog:
+            self.call_after_refresh(self._mount_next)
+
+    async def _mount_at_end(self, view: MessageView) -> None:
+        widget = MessageWidget(view)
+        widget.selected = view.node_hash == self._selected
+        await self.mount(widget)
         await self._trim(keep="end")
         self._changed()
 
@@ -192,6 +214,7 @@ class Transcript(VerticalScroll):
             self._fetch(self._stop, min(self.total, self._stop + self.page), "extend")
 
     def _fetch(self, start: int, stop: int, mode: str) -> None:
+        self._backlog.clear()  # the page comes from the loader, which knows every message
         self._pending_mode = mode
         self._generation += 1
         self._loading = True
