@@ -72,10 +72,7 @@ def flatten_sync(
         emit_failure(item)
     else:
         for element in item:
-            if isinstance(element, Message):  # the common case inlined: history messages
-                emit(MessagePromise.from_message(element))
-            else:
-                flatten_sync(element, emit, emit_failure, message_factory)
+            flatten_sync(element, emit, emit_failure, message_factory)
 
 
 async def flatten(

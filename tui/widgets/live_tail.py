@@ -29,6 +29,16 @@ front, in steps of this size, so its wrapping shifts rarely."""
 PLACEHOLDER = "…"
 
 
+class _Line:
+    """A finished line of text and its wrapping at the current width (None until shown)."""
+
+    __slots__ = ("text", "wrapped")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.wrapped: list[Text] | None = None
+
+
 class LiveTail(Widget):
     """The tail of a growing text, wrapped to the widget's width, bottom lines showing.
 
@@ -45,8 +55,8 @@ class LiveTail(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._lines_done: deque[str] = deque(maxlen=KEPT_LINES)
-        self._line_wraps: deque[list[Text] | None] = deque(maxlen=KEPT_LINES)
+        # Finished lines, each with its wrapping at `_wrap_width` (None until it shows).
+        self._lines_done: deque[_Line] = deque(maxlen=KEPT_LINES)
         self._open_line = ""
         self._open_line_wrap: list[Text] | None = None
         self._wrap_width = -1
@@ -55,16 +65,14 @@ class LiveTail(Widget):
     @property
     def text(self) -> str:
         """The tail held: the last `KEPT_LINES` finished lines and the unfinished one."""
-        return "".join(f"{line}\n" for line in self._lines_done) + self._open_line
+        return "".join(f"{line.text}\n" for line in self._lines_done) + self._open_line
 
     def append(self, text: str) -> None:
         """Add text at the end and repaint (a layout happens only if the height changes)."""
         if not text:
             return
         *finished, rest = (self._open_line + text).split("\n")
-        for line in finished[-KEPT_LINES:]:
-            self._lines_done.append(line)
-            self._line_wraps.append(None)  # wrapped when it shows
+        self._lines_done.extend(_Line(line) for line in finished[-KEPT_LINES:])
         if len(rest) > 2 * OPEN_LINE_CHARS:
             rest = rest[-OPEN_LINE_CHARS:]
         self._open_line = rest
@@ -95,19 +103,19 @@ class LiveTail(Widget):
         if width != self._wrap_width:
             # Panes narrow as others open beside them: re-wrap lazily, only what shows.
             self._wrap_width = width
-            self._line_wraps = deque([None] * len(self._lines_done), maxlen=KEPT_LINES)
+            for line in self._lines_done:
+                line.wrapped = None
             self._open_line_wrap = None
         wanted = self._max_lines()
         if self._open_line_wrap is None:
             self._open_line_wrap = self._wrap(self._open_line) if self._open_line else []
         lines = list(self._open_line_wrap[-wanted:])
-        index = len(self._lines_done)
-        while len(lines) < wanted and index > 0:
-            index -= 1
-            wrapped = self._line_wraps[index]
-            if wrapped is None:
-                wrapped = self._line_wraps[index] = self._wrap(self._lines_done[index])
-            lines[:0] = wrapped[-(wanted - len(lines)) :]
+        for line in reversed(self._lines_done):
+            if len(lines) >= wanted:
+                break
+            if line.wrapped is None:
+                line.wrapped = self._wrap(line.text)
+            lines[:0] = line.wrapped[-(wanted - len(lines)) :]
         return lines
 
     def _height_for(self, lines: int) -> int:
