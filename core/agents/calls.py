@@ -43,7 +43,11 @@ class AgentReplies(MessageSequencePromise):
         # Delivery here stamps the promise with this agent (its `origin`): a shared history
         # promise forwarded as a reply is stamped on a copy, never in everyone's history.
         if isinstance(promise, SharedMessagePromise):
-            return promise.private_copy()
+            promise = promise.private_copy()
+        # The first agent reply a promise is delivered into is the agent that produced it; the
+        # outer replies it is forwarded through keep that name.
+        if promise.origin is None:
+            promise.origin = self.agent_alias
         return promise
 
 

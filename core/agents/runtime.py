@@ -13,8 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from ..messages import Message
-from ..promising import MessagePromise, MessageSequencePromise, PromisingContext
-from .calls import AgentReplies
+from ..promising import MessagePromise, PromisingContext
 from .context import RunStore
 
 __all__ = ["PersistMessageHandler", "Ramify"]
@@ -58,7 +57,6 @@ class Ramify(PromisingContext):
         self.store = store
         self._persist_handlers: list[PersistMessageHandler] = []
         self._persisted: set[str] = set()
-        self.on_message_delivered.append(_stamp_origin)
 
     def run(self, awaitable: Coroutine[Any, Any, T]) -> T:
         """Run `awaitable` in a fresh event loop inside this runtime; return its result."""
@@ -86,13 +84,6 @@ class Ramify(PromisingContext):
         self._persisted.add(key)
         for handler in self._persist_handlers:
             self.start_task(_call_handler(handler, message), f"persist:{key[:12]}")
-
-
-def _stamp_origin(sequence: MessageSequencePromise, promise: MessagePromise) -> None:
-    # A promise is delivered first into the reply of the agent that produced it, then into
-    # each outer reply it is forwarded through: the first stamp names the producer.
-    if promise.origin is None and isinstance(sequence, AgentReplies):
-        promise.origin = sequence.agent_alias
 
 
 async def _call_handler(handler: PersistMessageHandler, message: Message) -> None:

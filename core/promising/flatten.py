@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..messages import Message
 from .errors import MalformedProducerError
 from .message_promise import MessagePromise
 from .streamed import StreamedPromise
 
-__all__ = ["default_message_factory", "flatten", "flatten_sync", "needs_async"]
+__all__ = ["default_message_factory", "flatten", "flatten_sync", "needs_async", "only_promises"]
 
 Emit = Callable[[MessagePromise], None]
 EmitFailure = Callable[[BaseException], None]
@@ -51,6 +51,13 @@ def needs_async(item: Any) -> bool:
 
 
 _LEAVES = (str, dict, Message, MessagePromise, BaseException)
+
+
+def only_promises(item: Any) -> TypeGuard[list[MessagePromise] | tuple[MessagePromise, ...]]:
+    """True for a list or tuple holding message promises only (e.g. an agent's history)."""
+    return isinstance(item, (list, tuple)) and all(
+        isinstance(element, MessagePromise) for element in item
+    )
 
 
 def flatten_sync(

@@ -39,7 +39,14 @@ from typing import Any, ClassVar
 from ..messages import ErrorMessage, Message
 from .context import Failure, logger, resolve_errors_as_messages
 from .errors import AppenderClosedError
-from .flatten import MessageFactory, default_message_factory, flatten, flatten_sync, needs_async
+from .flatten import (
+    MessageFactory,
+    default_message_factory,
+    flatten,
+    flatten_sync,
+    needs_async,
+    only_promises,
+)
 from .message_promise import MessagePromise
 from .streamed import StreamedPromise
 
@@ -72,9 +79,13 @@ class ReplyChannel:
         """Queue `item` (anything flattening accepts) in order after earlier replies."""
         if not self._accepting():
             return
-        if self._pump is None and not self._ordered and not needs_async(item):
-            flatten_sync(item, self._emit, self._emit_failure, self._message_factory)
-            return
+        if self._pump is None and not self._ordered:
+            if only_promises(item):
+                self._emit_all(item)
+                return
+            if not needs_async(item):
+                flatten_sync(item, self._emit, self._emit_failure, self._message_factory)
+                return
         self._ordered.append(item)
         if self._pump is None:
             self._pump = self.sequence._spawn(self._run_ordered(), f"{self.sequence.name}:reply")
@@ -121,6 +132,19 @@ class ReplyChannel:
         context = sequence._context
         if context is not None and context.on_message_delivered:
             context._fire_delivered(sequence, promise)
+
+    def _emit_all(self, promises: list[MessagePromise] | tuple[MessagePromise, ...]) -> None:
+        # `_emit` for each, in one step: an agent's history is sent as 10,000 promises at once.
+        sequence = self.sequence
+        if sequence._done or not promises:
+            return
+        adopt = sequence._adopt
+        delivered = [adopt(promise) for promise in promises]
+        sequence._push_all(delivered)
+        context = sequence._context
+        if context is not None and context.on_message_delivered:
+            for promise in delivered:
+                context._fire_delivered(sequence, promise)
 
     def _emit_failure(self, error: BaseException) -> None:
         sequence = self.sequence

@@ -202,6 +202,10 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
             if not waiter.done():
                 waiter.set_result(None)
 
+    def _push_all(self, pieces: list[Any]) -> None:
+        self._pieces.extend(pieces)
+        self._wake()
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None:

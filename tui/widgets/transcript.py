@@ -163,7 +163,7 @@ class Transcript(VerticalScroll):
     def select(self, node_hash: str | None) -> None:
         """Highlight the message with this node hash (if mounted now or later)."""
         self._selected = node_hash
-        for widget in self.query_children(MessageWidget):
+        for widget in self._mounted():
             widget.selected = widget.node_hash == node_hash
 
     @property
@@ -174,7 +174,7 @@ class Transcript(VerticalScroll):
     @property
     def views(self) -> list[MessageView]:
         """The mounted messages, in order."""
-        return [widget.view for widget in self.query_children(MessageWidget)]
+        return [widget.view for widget in self._mounted()]
 
     @property
     def loading(self) -> bool:
@@ -196,9 +196,14 @@ class Transcript(VerticalScroll):
 
     # -- windowing -------------------------------------------------------------------------------
 
+    def _mounted(self) -> list[MessageWidget]:
+        # Not `query_children`: that matches a CSS selector against every child, ~10 µs each,
+        # and the window's edge is asked for many times per settled message.
+        return [child for child in self._nodes if isinstance(child, MessageWidget)]
+
     @property
     def _stop(self) -> int:
-        return self._start + len(self.query_children(MessageWidget))
+        return self._start + len(self._mounted())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -240,7 +245,7 @@ class Transcript(VerticalScroll):
         widgets = [MessageWidget(view) for view in event.views]
         for widget in widgets:
             widget.selected = widget.node_hash == self._selected
-        mounted = list(self.query_children(MessageWidget))
+        mounted = self._mounted()
         if event.mode == "prepend" and event.start + len(widgets) == self._start:
             anchor_widget = mounted[0] if mounted else None
             if widgets:
@@ -275,7 +280,7 @@ class Transcript(VerticalScroll):
                     self.call_after_refresh(self.scroll_to_widget, target, animate=False, top=True)
 
     async def _trim(self, *, keep: str) -> None:
-        mounted = list(self.query_children(MessageWidget))
+        mounted = self._mounted()
         excess = len(mounted) - self.window_size
         if excess <= 0:
             return

@@ -207,6 +207,47 @@ async def test_delivered_hook_observes_each_promise_as_it_is_delivered() -> None
     assert delivered == [("AGENT", promises[0]), ("AGENT", promises[1])]
 
 
+async def test_a_run_of_promises_is_delivered_in_order_between_its_neighbours() -> None:
+    # A list/tuple of promises (an agent's history) is delivered in one step; it must keep
+    # its place among other replies, and hooks still see every promise.
+    delivered: list[MessagePromise] = []
+    history = tuple(MessagePromise.from_message(Message(text=f"h{i}")) for i in range(50))
+    async with PromisingContext() as context:
+        context.on_message_delivered.append(lambda sequence, promise: delivered.append(promise))
+        sequence, channel = MessageSequencePromise.with_channel(name="AGENT")
+        channel.reply("before")
+        channel.reply(history)
+        channel.reply(list(history[:2]))
+        channel.reply(())
+        channel.reply("after")
+        channel.close()
+        promises = [promise async for promise in sequence]
+    texts = [str(await promise) for promise in promises]
+    assert texts == ["before", *(f"h{i}" for i in range(50)), "h0", "h1", "after"]
+    assert delivered == promises
+    assert promises[1:51] == list(history)
+
+
+async def test_a_run_of_promises_waits_behind_a_pending_reply() -> None:
+    gate = asyncio.Event()
+
+    async def slow() -> AsyncIterator[str]:
+        await gate.wait()
+        yield "slow"
+
+    history = (MessagePromise.from_message(Message(text="h")),)
+    async with PromisingContext():
+        sequence, channel = MessageSequencePromise.with_channel()
+        channel.reply(slow())
+        channel.reply(history)
+        channel.close()
+        reader = asyncio.ensure_future(read_all(sequence))
+        await asyncio.sleep(0)
+        assert not reader.done()
+        gate.set()
+        assert await asyncio.wait_for(reader, 5) == ["slow", "h"]
+
+
 async def test_lazy_sequence_starts_when_consumed_and_does_not_deadlock_nesting() -> None:
     started = asyncio.Event()
 
