@@ -27,6 +27,7 @@ from textual.widgets import Footer, Static
 from ramify.core import USER, Agent, Store
 from ramify.core.recording import RecordedReplies
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
+from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
@@ -91,6 +92,7 @@ class RamifyApp(App[int]):
         session_file: Path | None = None,
         autosave: bool = True,
     ) -> None:
+        timer_fix.apply()  # before any timer starts: frames come on time after a pause
         super().__init__()
         self.store = store
         self._open_session = open_session

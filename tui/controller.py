@@ -26,7 +26,14 @@ from ramify.core import (
     UserMessage,
 )
 from ramify.core.recording import RecordedReplies
-from ramify.tui.view_models import BranchRun, MessageStatus, MessageView, Usage, group_runs
+from ramify.tui.view_models import (
+    BranchRun,
+    ChainIndex,
+    MessageStatus,
+    MessageView,
+    Usage,
+    group_runs,
+)
 
 DETACHED = ""
 """The branch name while the path shown ends at a node no branch points at (after an undo)."""
@@ -65,6 +72,10 @@ class SearchHit:
     branch: str
 
 
+SNIPPET_CHARS = 200
+"""How much of a run's first message the tree pane keeps for its label."""
+
+
 class SessionController:
     """One open session as the IDE sees it.
 
@@ -90,6 +101,9 @@ class SessionController:
         self._parent: dict[str, str | None] = {}
         self._message_of: dict[str, str] = {}
         self._heads: dict[str, str] = {}
+        self._chains = ChainIndex(self._children)
+        # Run labels by first node: a node's message never changes, so each is read once.
+        self._snippets: dict[str, str] = {}
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -133,6 +147,7 @@ class SessionController:
         self._children.clear()
         self._parent.clear()
         self._message_of.clear()
+        self._chains.forked()
         await self._load_shape()
         await self.checkout(self.branch or self.session.active_branch, remember=False)
 
@@ -150,7 +165,10 @@ class SessionController:
         self._parent[node_hash] = parent
         self._message_of[node_hash] = message
         if parent is not None:
-            self._children.setdefault(parent, []).append(node_hash)
+            siblings = self._children.setdefault(parent, [])
+            siblings.append(node_hash)
+            if len(siblings) == 2:
+                self._chains.forked()
 
     def _absorb(self, nodes: list[Node]) -> None:
         for node in nodes:
@@ -194,9 +212,14 @@ class SessionController:
         return found
 
     def _path_to(self, node_hash: str) -> list[str]:
+        # A head usually moved down from the current path's end: walk up to it, not to the root.
+        end = self.path[-1] if self.path else None
         path = []
         current: str | None = node_hash
         while current is not None:
+            if current == end:
+                path.reverse()
+                return self.path + path
             path.append(current)
             current = self._parent.get(current)
         path.reverse()
@@ -269,11 +292,21 @@ class SessionController:
         # Runs start at the roots and at the children of branch points: one grouping pass, not
         # two (each is a walk over the whole tree: ~80 ms at 100,000 nodes).
         firsts = roots + [kid for kids in self._children.values() if len(kids) > 1 for kid in kids]
-        found = await self.session.store.get_messages([self._message_of[f] for f in firsts])
-        snippets = {f: found[self._message_of[f]].text for f in firsts}
+        snippets = self._snippets
+        unread = [first for first in firsts if first not in snippets]
+        if unread:
+            found = await self.session.store.get_messages([self._message_of[f] for f in unread])
+            # The label shows ~24 characters; a prefix keeps the cache small.
+            snippets.update((f, found[self._message_of[f]].text[:SNIPPET_CHARS]) for f in unread)
         head = self.path[-1] if self.path else None
         return group_runs(
-            roots, self._children, self._heads, head, snippets, on_path=set(self.path)
+            roots,
+            self._children,
+            self._heads,
+            head,
+            snippets,
+            on_path=set(self.path),
+            chains=self._chains,
         )
 
     async def inspect(self, node_hash: str) -> dict[str, Any]:

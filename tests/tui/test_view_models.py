@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ramify.tui.sanitize import sanitize, snippet
-from ramify.tui.view_models import BranchRun, MessageView, group_runs
+from ramify.tui.view_models import BranchRun, ChainIndex, MessageView, group_runs
 
 
 def chain_with_forks(
@@ -93,3 +96,80 @@ def test_sanitize_makes_control_characters_visible_and_keeps_text() -> None:
     assert sanitize("a\r\nb\tc") == "a\nb\tc"
     assert sanitize("[bold red]boom[/]") == "[bold red]boom[/]"
     assert snippet("one\ntwo   three", 9) == "one two …"
+
+
+def reference_runs(
+    roots: list[str], children: dict[str, list[str]], heads: dict[str, str], active_head: str
+) -> list[tuple[str, str, int, int, tuple[str, ...], bool, int, int]]:
+    """Runs found the plain way, visiting every node; flattened in display order."""
+    parent = {kid: node for node, kids in children.items() for kid in kids}
+    on_path, node = set(), active_head
+    while node is not None:
+        on_path.add(node)
+        node = parent.get(node)  # type: ignore[assignment]
+    out = []
+    stack = [(root, 0, 1, 1) for root in reversed(roots)]
+    while stack:
+        first, start, index, count = stack.pop()
+        names, active, node, length = [], False, first, 0
+        while True:
+            length += 1
+            active = active or node in on_path
+            names += [name for name, head in heads.items() if head == node]
+            if len(children.get(node, [])) != 1:
+                break
+            node = children[node][0]
+        out.append((first, node, length, start, tuple(names), active, index, count))
+        kids = children.get(node, [])
+        stack += [
+            (kid, start + length, i + 1, len(kids)) for i, kid in reversed(list(enumerate(kids)))
+        ]
+    return out
+
+
+def flat_runs(
+    runs: tuple[BranchRun, ...],
+) -> list[tuple[str, str, int, int, tuple[str, ...], bool, int, int]]:
+    out, stack = [], list(reversed(runs))
+    while stack:
+        run = stack.pop()
+        out.append(
+            (run.first, run.last, run.length, run.start_index, run.branches, run.active,
+             run.sibling_index, run.sibling_count)
+        )  # fmt: skip
+        stack.extend(reversed(run.children))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_kept_chain_index_gives_the_runs_a_full_walk_gives_as_the_tree_grows(
+    data: st.DataObject,
+) -> None:
+    # The controller's use: one `ChainIndex` for the session's life, told `forked()` whenever a
+    # node gets its second child. After every new node (and head move) the runs must equal a
+    # walk over every node.
+    children: dict[str, list[str]] = {}
+    roots = ["n0"]
+    nodes = ["n0"]
+    heads = {"main": "n0"}
+    index = ChainIndex(children)
+    for number in range(1, data.draw(st.integers(1, 40))):
+        node = f"n{number}"
+        # Mostly grow a head (a conversation), sometimes fork anywhere (edit, rerun, fork).
+        if data.draw(st.booleans()):
+            parent = heads[data.draw(st.sampled_from(sorted(heads)))]
+        else:
+            parent = data.draw(st.sampled_from(nodes))
+        kids = children.setdefault(parent, [])
+        kids.append(node)
+        if len(kids) == 2:
+            index.forked()
+        nodes.append(node)
+        moved = data.draw(st.sampled_from([*sorted(heads), f"b{number}"]))
+        heads[moved] = node
+        if data.draw(st.booleans()):
+            heads[data.draw(st.sampled_from(sorted(heads)))] = data.draw(st.sampled_from(nodes))
+        active = heads[data.draw(st.sampled_from(sorted(heads)))]
+        got = group_runs(roots, children, heads, active, chains=index)
+        assert flat_runs(got) == reference_runs(roots, children, heads, active)

@@ -105,7 +105,7 @@ class Transcript(VerticalScroll):
         if self._stop == self.total and self.children:
             self._follow()
             return
-        self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
+        self._fetch(max(0, self.total - self.page), self.total, "end")
 
     def jump_to_index(self, index: int) -> None:
         """Show the message at `index` of the path at the top of the view."""
@@ -131,7 +131,7 @@ class Transcript(VerticalScroll):
         if self._loading and self._pending_mode == "end":
             # A page for the old end is in flight and would replace what we mount now: ask for
             # the new end instead (the loader already knows the new messages).
-            self._fetch(max(0, self.total - 2 * self.page), self.total, "end")
+            self._fetch(max(0, self.total - self.page), self.total, "end")
             return
         if self._backlog:
             self._backlog.extend(views)  # behind the ones still waiting for their frame
