@@ -233,10 +233,14 @@ class RamifyApp(App[int]):
         if self._tree_dirty and not self.transcript.loading:
             await self._rebuild_tree()
 
-    async def on_transcript_window_changed(self) -> None:
-        # After a jump the new page shows first; rebuilding the tree pane walks the whole tree
-        # (~140 ms at 100,000 nodes), so it follows the page instead of delaying it.
+    def on_transcript_window_changed(self) -> None:
+        # After a jump the new page is drawn first: rebuilding the tree pane and laying it out
+        # again take ~100 ms at 100,000 nodes, so it waits for the page's frame.
         if self._tree_dirty:
+            self.call_after_refresh(self._rebuild_dirty_tree)
+
+    async def _rebuild_dirty_tree(self) -> None:
+        if self._tree_dirty:  # several pages may have asked; the first rebuild serves them all
             await self._rebuild_tree()
 
     def _update_path_bar(self) -> None:
