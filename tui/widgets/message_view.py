@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ramify.tui.sanitize import sanitize
 from ramify.tui.view_models import MessageStatus, MessageView
@@ -53,15 +56,20 @@ def message_renderable(view: MessageView) -> RenderableType:
     return Group(message_header(view), body)
 
 
-class MessageWidget(Static):
-    """A finished message: one `Static` holding a renderable built once.
+class MessageWidget(Widget):
+    """A finished message: one line-API widget showing a renderable built once.
 
     A Textual `Markdown` costs ~18 widgets per message; this costs one, which is what keeps a
-    long transcript cheap to mount (research/tui-anchors.md §3.3).
+    long transcript cheap to mount (research/tui-anchors.md §3.3). A `Static` rendered the
+    Markdown twice per width, once to measure its height and once to draw it (~10 ms each for
+    an 8 KB reply, inside the frame that shows it, keys waiting); this renders it once per width
+    and keeps the lines, which the widget's own style (background, selection) is laid under
+    as they are drawn.
     """
 
     DEFAULT_CSS = """
     MessageWidget {
+        height: auto;
         padding: 0 1;
         margin: 0 0 1 0;
         border-left: blank;
@@ -76,8 +84,11 @@ class MessageWidget(Static):
 
     def __init__(self, view: MessageView, *, id: str | None = None) -> None:
         role = "".join(c for c in view.role if c.isalnum()) or "other"
-        super().__init__(message_renderable(view), id=id, classes=f"-role-{role}")
+        super().__init__(id=id, classes=f"-role-{role}")
         self.view = view
+        self._renderable = message_renderable(view)
+        self._lines: list[Strip] = []
+        self._lines_width = -1
 
     @property
     def node_hash(self) -> str:
@@ -86,3 +97,29 @@ class MessageWidget(Static):
 
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
+
+    def lines(self, width: int) -> list[Strip]:
+        """The message rendered at `width` cells, without the widget's own style."""
+        if width != self._lines_width:
+            app = self.app
+            options = app.console_options.update(highlight=False, width=width, height=None)
+            segments = app.console.render(self._renderable, options)
+            self._lines = [
+                Strip(line)
+                for line in Segment.split_and_crop_lines(
+                    segments, width, include_new_lines=False, pad=False
+                )
+            ]
+            self._lines_width = width
+        return self._lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self.visual_style.rich_style
+        lines = self.lines(width)
+        if 0 <= y < len(lines):
+            return lines[y].apply_style(style)
+        return Strip.blank(width, style)
