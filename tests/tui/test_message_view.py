@@ -48,3 +48,34 @@ async def test_selected_and_status_are_shown() -> None:
         await pilot.pause()
         assert widget.has_class("-selected")
         assert widget.has_class("-role-error")
+
+
+async def test_the_markdown_is_rendered_once_per_width_and_again_when_the_width_changes() -> None:
+    text = "# Title\n\n" + "word " * 400 + "\n\n```python\nprint('hi')\n```"
+    view = MessageView("c" * 64, "assistant", "assistant", text)
+    app = HostApp(lambda: MessageWidget(view))
+    async with app.run_host(size=(100, 60)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(MessageWidget)
+        renders: list[int] = []
+        real_render = app.console.render
+
+        def counting_render(renderable, options=None):  # type: ignore[no-untyped-def]
+            if renderable is widget._renderable:  # the whole message, not its parts
+                renders.append(options.max_width)
+            return real_render(renderable, options)
+
+        app.console.render = counting_render  # type: ignore[method-assign]
+        widget.selected = True  # a restyle draws the same lines with a new background
+        await pilot.pause()
+        assert renders == []
+        assert widget.get_content_height(widget.size, widget.size, widget.size.width) == len(
+            widget.lines(widget.size.width)
+        )
+        assert "print('hi')" in rendered_text(widget)
+
+        await pilot.resize_terminal(70, 60)
+        await pilot.pause()
+        narrow = widget.size.width
+        assert renders == [narrow]  # measured and drawn from one render
+        assert "print('hi')" in rendered_text(widget)
