@@ -119,7 +119,7 @@ class RamifyApp(App[int]):
         self._quitting = False
         self._shown: list[str] = []
         self._tree_dirty = False
-        self._gc_threshold: tuple[int, int, int] | None = None
+        self._gc_before: tuple[tuple[int, int, int], bool] | None = None
         self.status_message = ""
 
     # --- layout -----------------------------------------------------------------------------
@@ -138,7 +138,7 @@ class RamifyApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._gc_threshold = _fewer_full_collections()
+        self._gc_before = _fewer_full_collections()
         register_themes(self)
         self.theme = (
             self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
@@ -174,9 +174,9 @@ class RamifyApp(App[int]):
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:
-        if self._gc_threshold is not None:
-            _usual_collections(self._gc_threshold)
-            self._gc_threshold = None
+        if self._gc_before is not None:
+            _usual_collections(self._gc_before)
+            self._gc_before = None
 
     def _theme_changed(self, theme: Any) -> None:
         if self._save_theme is not None:
@@ -853,7 +853,7 @@ async def save_session_markdown(controller: SessionController, path: Path) -> Pa
     return path
 
 
-def _fewer_full_collections() -> tuple[int, int, int]:
+def _fewer_full_collections() -> tuple[tuple[int, int, int], bool]:
     """Keep Python's full collections rare and short while replies stream (Textual#6381).
 
     Measured with 8 agents streaming: a gen-2 pass over the app's ~230k objects took ~150 ms
@@ -861,18 +861,21 @@ def _fewer_full_collections() -> tuple[int, int, int]:
     the app, so they are frozen out of every pass (and again once the session is open: a
     10,000-message session's shape is as long-lived, and a pass over it froze keys for ~300
     ms), and young collections, whose count triggers the full ones, run every 10,000
-    allocations instead of 700. Returns the thresholds to restore (`_usual_collections`).
+    allocations instead of 700. Returns what `_usual_collections` restores.
     """
-    before = gc.get_threshold()
+    before = (gc.get_threshold(), gc.get_freeze_count() == 0)
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     return before
 
 
-def _usual_collections(threshold: tuple[int, int, int]) -> None:
+def _usual_collections(before: tuple[tuple[int, int, int], bool]) -> None:
     """Undo `_fewer_full_collections` as the app ends: what it froze can be collected again
-    (another app in this process, e.g. in tests, starts from the usual state)."""
-    gc.unfreeze()
+    (another app in this process, e.g. in tests, starts from the usual state). Objects someone
+    else froze before the app started stay frozen."""
+    threshold, nothing_was_frozen = before
+    if nothing_was_frozen:
+        gc.unfreeze()
     gc.set_threshold(*threshold)
 
 
