@@ -18,10 +18,21 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteStore"]
 
 _NODE_COLUMNS = "hash, message, parent, sender, forwarded_from, run_id, created_at"
+_N_NODE_COLUMNS = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(","))
+"""`_NODE_COLUMNS` of the `nodes` table aliased as `n`."""
+
 # Built once: `json.dumps` with options builds a new encoder on every call.
 _DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # SQLite's default limit on bound parameters is 999 in older builds.
 _CHUNK = 900
+
+
+def _in_session(nodes: str) -> str:
+    """A filter on the node rows of table (or alias) `nodes`: those of the session bound to `?`."""
+    return (
+        "AND EXISTS (SELECT 1 FROM session_nodes s "
+        f"WHERE s.session_id = ? AND s.node_row = {nodes}.rowid) "
+    )
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -220,21 +231,17 @@ class SQLiteStore(SQLiteRecords):
         )
         args: list[Any] = [node_hash]
         if session_id is not None:
-            sql += (
-                "AND EXISTS (SELECT 1 FROM session_nodes s "
-                "WHERE s.session_id = ? AND s.node_row = nodes.rowid) "
-            )
+            sql += _in_session("nodes")
             args.append(session_id)
         rows = await self._read(sql + "ORDER BY rowid", args)
         return [node_from_row(row) for row in rows]
 
     async def path(self, node_hash: str) -> list[Node]:
         full = full_hash_or_none(node_hash) or (await self.get_node(node_hash)).hash_key
-        columns = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(","))
         sql = (
             f"WITH RECURSIVE anc({_NODE_COLUMNS}, depth, parent_row) AS ("
             f"SELECT {_NODE_COLUMNS}, depth, parent_row FROM nodes WHERE hash = ? "
-            f"UNION ALL SELECT {columns}, n.depth, n.parent_row "
+            f"UNION ALL SELECT {_N_NODE_COLUMNS}, n.depth, n.parent_row "
             "FROM nodes n JOIN anc ON n.rowid = anc.parent_row) "
             f"SELECT {_NODE_COLUMNS} FROM anc ORDER BY depth"
         )
@@ -259,19 +266,16 @@ class SQLiteStore(SQLiteRecords):
         match = _fts_query(query)
         if match is None:
             return []
-        columns = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(","))
         # CROSS JOIN fixes the join order: full-text match first, then the cheap lookups.
         # Left to itself the planner may scan the session and run the match once per row.
         sql = (
-            f"SELECT {columns} FROM messages_fts f CROSS JOIN nodes n ON n.message_row = f.rowid "
+            f"SELECT {_N_NODE_COLUMNS} FROM messages_fts f "
+            "CROSS JOIN nodes n ON n.message_row = f.rowid "
             "WHERE messages_fts MATCH ? "
         )
         args: list[Any] = [match]
         if session_id is not None:
-            sql += (
-                "AND EXISTS (SELECT 1 FROM session_nodes s "
-                "WHERE s.session_id = ? AND s.node_row = n.rowid) "
-            )
+            sql += _in_session("n")
             args.append(session_id)
         sql += "ORDER BY n.rowid LIMIT ?"
         args.append(limit)
