@@ -9,7 +9,11 @@ Its identity is `hash_key`, the sha256 of a canonical JSON document (see `canoni
 * tuples are JSON arrays, `FrozenMapping`s are JSON objects;
 * private attributes and fields declared with ``Field(exclude=True)`` are left out.
 
-Keys starting with ``$`` are reserved for these markers, so user mappings may not use them.
+Keys starting with ``$`` are reserved for these markers, so neither user mappings nor a
+model's extra fields may use them. Every value must also be writable exactly by every store
+and export: text is valid Unicode (no lone surrogates, which UTF-8 cannot encode), floats are
+finite and ints have at most `MAX_INT_DIGITS` digits. `freeze` refuses anything else when the
+value is built, so nothing fails later, at hashing or writing.
 Changing any rule here changes every stored hash: the golden vectors in
 ``tests/core/test_frozen_golden.py`` exist to catch that.
 """
@@ -19,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 __all__ = [
+    "MAX_INT_DIGITS",
     "Frozen",
     "FrozenMapping",
     "UnfreezableValueError",
@@ -34,6 +40,14 @@ __all__ = [
 ]
 
 HASH_RECIPE_VERSION = 1
+
+MAX_INT_DIGITS = 4300
+"""The most decimal digits an int may have: Python's default limit for converting an int to
+and from text, which canonical JSON, the stores and session files all go through. Fixed here
+rather than read from `sys`, so what is valid never depends on a process setting."""
+
+_INT_BOUND = 10**MAX_INT_DIGITS
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class UnfreezableValueError(TypeError, ValueError):
@@ -47,9 +61,9 @@ class FrozenMapping(Mapping[str, Any]):
 
     def __init__(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
         merged = dict(data or {}, **kwargs)
-        self._data: dict[str, Any] = {key: freeze(value, key) for key, value in merged.items()}
-        for key in self._data:
+        for key in merged:
             _check_key(key)
+        self._data: dict[str, Any] = {key: freeze(value, key) for key, value in merged.items()}
         self._hash: int | None = None
 
     def __getitem__(self, key: str) -> Any:
@@ -67,10 +81,17 @@ class FrozenMapping(Mapping[str, Any]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        # Equal exactly when the canonical JSON is, as the hash is: a dict's own equality
+        # would call ``{"n": 1}``, ``{"n": 1.0}`` and ``{"n": True}`` equal but hash them apart.
         if isinstance(other, FrozenMapping):
-            return self._data == other._data
+            if self is other:
+                return True
+            return hash(self) == hash(other) and canonical_json(self) == canonical_json(other)
         if isinstance(other, Mapping):
-            return self._data == dict(other)
+            try:
+                return self == FrozenMapping(other)
+            except UnfreezableValueError:
+                return False
         return NotImplemented
 
     def __repr__(self) -> str:
@@ -81,20 +102,47 @@ class FrozenMapping(Mapping[str, Any]):
         return {key: _thaw(value) for key, value in self._data.items()}
 
 
-def _check_key(key: object) -> None:
+def _check_key(key: object, where: str = "mapping") -> None:
     if not isinstance(key, str):
-        raise UnfreezableValueError(f"mapping keys must be str, got {type(key).__name__}: {key!r}")
+        raise UnfreezableValueError(f"{where}: keys must be str, got {type(key).__name__}")
+    _check_text(key, f"{where} key")
     if key.startswith("$"):
-        raise UnfreezableValueError(f"mapping key {key!r} is reserved: keys may not start with '$'")
+        raise UnfreezableValueError(
+            f"{where}: key {key!r} is reserved (keys starting with '$' mark types and "
+            "references in the hashed form); rename it"
+        )
+
+
+def _check_text(text: str, where: str) -> None:
+    # The text itself is left out of the message: it cannot be printed or encoded either.
+    if not text.isascii():
+        found = _SURROGATE.search(text)
+        if found is not None:
+            raise UnfreezableValueError(
+                f"{where}: a lone surrogate (U+{ord(found.group()):04X}) at index "
+                f"{found.start()} cannot be frozen, as UTF-8 cannot encode it; decode bytes "
+                "with errors='replace' (or drop the character) first"
+            )
 
 
 def freeze(value: Any, where: str = "value") -> Any:
     """Return `value` made immutable: lists become tuples, dicts become `FrozenMapping`s.
 
-    Supported leaves: None, bool, int, finite float, str and `Frozen`. Anything else (sets,
-    bytes, arbitrary objects) raises `UnfreezableValueError` naming `where` it was found.
+    Supported leaves: None, bool, int of at most `MAX_INT_DIGITS` digits, finite float, str
+    without lone surrogates and `Frozen`. Anything else (sets, bytes, arbitrary objects) raises
+    `UnfreezableValueError` naming `where` it was found.
     """
-    if value is None or isinstance(value, (bool, int, str, Frozen, FrozenMapping)):
+    if value is None or isinstance(value, (Frozen, FrozenMapping)):
+        return value
+    if isinstance(value, str):
+        _check_text(value, where)
+        return value
+    if isinstance(value, int):
+        if not -_INT_BOUND < value < _INT_BOUND:
+            raise UnfreezableValueError(
+                f"{where}: an int of more than {MAX_INT_DIGITS} digits cannot be frozen; "
+                "store it as a str instead"
+            )
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -104,7 +152,7 @@ def freeze(value: Any, where: str = "value") -> Any:
         return tuple(freeze(item, f"{where}[{index}]") for index, item in enumerate(value))
     if isinstance(value, Mapping):
         for key in value:
-            _check_key(key)
+            _check_key(key, where)
         return FrozenMapping({key: freeze(item, f"{where}.{key}") for key, item in value.items()})
     raise UnfreezableValueError(
         f"{where}: a {type(value).__name__} cannot be frozen; use None, bool, int, float, str, "
@@ -252,6 +300,9 @@ class Frozen(BaseModel):
         extra = self.__pydantic_extra__
         if extra:
             for name, value in list(extra.items()):
+                # An extra field named "$type" would vanish under the type tag and hash like
+                # the model without it: refused like a reserved mapping key.
+                _check_key(name, type(self).__name__)
                 extra[name] = freeze(value, f"{type(self).__name__}.{name}")
         return self
 

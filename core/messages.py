@@ -6,6 +6,7 @@ conversation is a `Node` (see `ramify.core.tree`).
 
 from __future__ import annotations
 
+import re
 import traceback as traceback_module
 from typing import Any
 
@@ -18,6 +19,15 @@ __all__ = [
     "SystemMessage",
     "UserMessage",
 ]
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    # A message refuses lone surrogates (UTF-8 cannot hold them); an error must still be
+    # recorded when its text or what streamed before it carries one, so each becomes U+FFFD.
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
 class Message(Frozen):
@@ -88,10 +98,11 @@ class ErrorMessage(Message):
     ) -> ErrorMessage:
         """Describe `error`, optionally with its formatted traceback."""
         error_type = type(error).__name__
-        error_text = str(error)
+        error_text = _encodable(str(error))
+        partial_text = _encodable(partial_text)
         trace = None
         if with_traceback:
-            trace = "".join(traceback_module.format_exception(error))
+            trace = _encodable("".join(traceback_module.format_exception(error)))
         line = f"{error_type}: {error_text}" if error_text else error_type
         return cls(
             text=line,

@@ -47,6 +47,13 @@ GOLDEN: list[tuple[str, Frozen, str]] = [
         "fb5c7393f49200d96de6f0b34dc48e043adebae3f50282eb3d20bc51f847bcd5",
     ),
     (
+        # A character beyond the BMP is one code point, written as its 4 UTF-8 bytes (never as
+        # a surrogate pair); a lone surrogate has no UTF-8 form and is refused (see below).
+        "astral Message",
+        Message(text="astral \U0001f600 and \u00e9"),
+        "6d7130aab5183edda54be2dd85435f058deb2ee833cb615fa4bc2c964d4eff5c",
+    ),
+    (
         "ErrorMessage",
         ErrorMessage(text="ValueError: bad", error_type="ValueError", error_text="bad"),
         "fb7b38e8e5b49d3b159353ba0a096f7c0b4de84267aac691182f75a0daf1133c",
@@ -82,4 +89,15 @@ def test_root_node_canonical_json_is_exactly_this() -> None:
 
 def test_node_provenance_does_not_enter_the_golden_hash() -> None:
     again = Node(message=_ROOT.message, run_id="any run", created_at=123.0)
-    assert again.hash_key == GOLDEN[6][2]
+    assert again.hash_key == dict((label, key) for label, _, key in GOLDEN)["root Node"]
+
+
+def test_astral_text_is_written_as_utf8_bytes() -> None:
+    assert canonical_json(Message(text="\U0001f600")) == (
+        b'{"$type":"Message","role":null,"text":"\xf0\x9f\x98\x80"}'
+    )
+
+
+def test_a_lone_surrogate_has_no_canonical_json_and_is_refused() -> None:
+    with pytest.raises(ValueError, match="lone surrogate"):
+        Message(text="\ud83d")
