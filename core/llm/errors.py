@@ -1,14 +1,19 @@
 """Provider failures as one clear line: what went wrong, then what to do.
 
 Every exception a provider call can raise (SDK errors, transport errors, a missing key) is
-turned into a `ProviderError` by `provider_error`. The texts never contain an API key: the
-key is scrubbed from anything a server sent back, and key-shaped strings are masked.
+turned into a `ProviderError` by `provider_error`. The texts never contain an API key or a
+URL's credentials: the keys Ramify read from the environment (whatever their shape) are
+scrubbed from anything a server sent back, key-shaped strings are masked too, and every URL
+loses its user info and secret-looking query values.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Literal
+
+from ..redact import MASK, redact_url, redact_urls
+from .keys import configured_keys
 
 __all__ = ["ErrorKind", "MissingKeyError", "ProviderError", "provider_error", "scrub"]
 
@@ -69,11 +74,12 @@ class MissingKeyError(ProviderError):
 
 
 def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """`text` on one line, with each secret and anything key-shaped masked."""
-    for secret in secrets:
+    """`text` on one line, with each secret, each configured key, the credentials in any URL
+    and anything key-shaped masked."""
+    for secret in sorted({*secrets, *configured_keys()}, key=len, reverse=True):
         if secret:
-            text = text.replace(secret, "***")
-    text = _KEY_PATTERN.sub("***", text)
+            text = text.replace(secret, MASK)
+    text = _KEY_PATTERN.sub(MASK, redact_urls(text))
     return " ".join(text.split())
 
 
@@ -122,7 +128,7 @@ def provider_error(
         if partial_text and not error.partial_text:
             error.partial_text = partial_text
         return error
-    where = f" at {base_url}" if base_url else ""
+    where = f" at {redact_url(base_url)}" if base_url else ""
     status = getattr(error, "status_code", None)
     detail = scrub(_server_detail(error), secrets)
     said = f" ({detail})" if detail and status not in (401, 403) else ""

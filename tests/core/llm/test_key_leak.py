@@ -72,3 +72,63 @@ async def test_no_session_database_or_log_written_during_agent_runs_contains_a_k
     written = _files_with_keys([home])
     assert written, "the run wrote nothing to inspect"
     assert not any(written.values()), written
+
+
+# Keys of other shapes than "sk-...": masking must follow the configured values, not a shape.
+_ODD_KEYS = [
+    "abc123XYZ789def456ghi",
+    "sk-ant-api03-Zq9_8Yx-7Wv6Ut5Sr4Qp3On2",
+    r"k3y.*+?[](){}|^$\d-end",
+]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize("key", _ODD_KEYS, ids=["plain", "anthropic-shaped", "regex-chars"])
+async def test_a_key_of_any_shape_echoed_by_the_server_is_masked(
+    fake: FakeProvider, monkeypatch: pytest.MonkeyPatch, provider: str, key: str
+) -> None:
+    env = "OPENAI_API_KEY" if provider == "openai" else "ANTHROPIC_API_KEY"
+    monkeypatch.setenv(env, key)
+    fake.enqueue(Reply(status=400, error_message=f"the key {key} is not allowed here"))
+    stream = (
+        stream_openai([UserMessage("hi")], model="m", base_url=fake.openai_base_url, max_retries=0)
+        if provider == "openai"
+        else stream_anthropic([UserMessage("hi")], model="m", base_url=fake.base_url, max_retries=0)
+    )
+    with pytest.raises(ProviderError) as caught:
+        await stream.collect()
+    text = str(caught.value)
+    assert key not in text
+    assert "the key *** is not allowed here" in text
+
+
+async def test_another_providers_key_in_an_error_text_is_masked(
+    fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anthropic_key = _ODD_KEYS[0]
+    monkeypatch.setenv("ANTHROPIC_API_KEY", anthropic_key)
+    fake.enqueue(Reply(status=500, error_message=f"proxy saw {anthropic_key}"))
+    with pytest.raises(ProviderError) as caught:
+        await stream_openai(
+            [UserMessage("hi")], model="m", base_url=fake.openai_base_url, max_retries=0
+        ).collect()
+    assert anthropic_key not in str(caught.value)
+    assert "proxy saw ***" in str(caught.value)
+
+
+async def test_a_key_read_from_a_custom_variable_is_masked_in_later_errors(
+    fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "custom-0123456789-KEY"
+    monkeypatch.setenv("MY_GATEWAY_TOKEN", key)
+    fake.enqueue(Reply(status=400, error_message=f"gateway echo {key}"))
+    with pytest.raises(ProviderError) as caught:
+        await stream_openai(
+            [UserMessage("hi")],
+            model="m",
+            base_url=fake.openai_base_url,
+            api_key_env="MY_GATEWAY_TOKEN",
+            max_retries=0,
+        ).collect()
+    assert key not in str(caught.value)
+    assert "gateway echo ***" in str(caught.value)
