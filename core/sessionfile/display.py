@@ -1,10 +1,11 @@
 """The readable half of a session file: headings, message bodies, and how they compare.
 
 Bodies are the message text as markdown, verbatim except for what would break the rest of
-the page: control characters are shown as symbols, and a code fence or HTML block the text
-leaves open is closed after it. The importer compares bodies with `render_body` through
-`comparable_lines`, so any change here changes what counts as a hand edit: bump
-`FORMAT_VERSION` in `syntax.py` when it does.
+the page: control characters are shown as symbols, raw HTML and headings of levels 1-3 are
+disarmed (see `inert`), and a code fence the text leaves open is closed after it. The
+importer compares bodies with `render_body` through `comparable_lines`, so any change here
+changes what counts as a hand edit: bump `FORMAT_VERSION` in `syntax.py` when it does, and
+keep rendering the formats still read (`READABLE_FORMATS`) as they were written.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import lru_cache
 
 from ..messages import Message
 from ..tree import Node
+from .inert import make_inert
+from .syntax import FORMAT_VERSION
 
 __all__ = [
     "comparable_lines",
@@ -102,15 +105,19 @@ def _field(message: Message, name: str) -> object:
     return (message.__pydantic_extra__ or {}).get(name)
 
 
-def render_body(message: Message) -> str:
-    """The message as it reads in the file: its text (and, for an error, what failed)."""
+def render_body(message: Message, format_version: int = FORMAT_VERSION) -> str:
+    """The message as it reads in a file of `format_version`: its text (and, for an error,
+    what failed). Format 1 left HTML and headings live; it is still rendered to import."""
     text = message.text
     if message.role == "error":
         partial = _field(message, "partial_text")
         quoted = "\n".join(f"> {line}".rstrip() for line in _visible(text).split("\n"))
         error = "> **Error:** " + quoted[2:]
         text = f"{partial}\n\n{error}" if isinstance(partial, str) and partial else error
-    body = _close_open_blocks(_visible(text)).strip("\n")
+    visible = _visible(text)
+    if format_version > 1:
+        visible = make_inert(visible)
+    body = _close_open_blocks(visible).strip("\n")
     return body if body.strip() else "*(empty message)*"
 
 

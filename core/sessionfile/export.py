@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..messages import Message
 from ..tree import Node
 from .collect import collect_image
 from .display import inline_code, inline_text, node_heading, render_body
@@ -12,6 +13,7 @@ from .layout import Layout, Thread, build_layout
 from .syntax import (
     DATA_CLOSING,
     FORMAT_VERSION,
+    anchor_prefix,
     choose_marker,
     comment_json,
     data_opening,
@@ -44,10 +46,11 @@ async def export_markdown(
 
 def render_markdown(image: SessionImage) -> str:
     """The document for `image`; the same image always gives the same text."""
-    layout = build_layout(image.nodes, image.refs, image.branch)
     bodies = {key: render_body(message) for key, message in image.messages.items()}
-    marker = choose_marker(image.record.id, "\n".join(bodies.values()))
-    anchors = _node_anchors(image.nodes)
+    marker = choose_marker(image.record.id, _outside_text(image, bodies))
+    prefix = anchor_prefix(marker)
+    layout = build_layout(image.nodes, image.refs, image.branch, anchor_prefix=prefix)
+    anchors = _node_anchors(image.nodes, prefix)
     lines = [header_line(marker), f"# {inline_text(image.record.title) or 'Untitled session'}", ""]
     lines += _summary(image, layout)
     for thread in layout.threads:
@@ -69,11 +72,24 @@ def render_markdown(image: SessionImage) -> str:
     return "\n".join(lines)
 
 
-def _node_anchors(nodes: dict[str, Node]) -> dict[str, str]:
+def _outside_text(image: SessionImage, bodies: dict[str, str]) -> str:
+    """Every text from outside the file's structure: bodies and what headings show. GitHub
+    gives headings ids made from their text, so anchors must not occur in it either."""
+    names = [image.record.title or "", *image.refs]
+    names += [node.sender for node in image.nodes.values()]
+    names += [f"{message.role} {_model(message)}" for message in image.messages.values()]
+    return "\n".join([*bodies.values(), *names])
+
+
+def _model(message: Message) -> object:
+    return message.__dict__.get("model") or (message.__pydantic_extra__ or {}).get("model")
+
+
+def _node_anchors(nodes: dict[str, Node], prefix: str) -> dict[str, str]:
     length = 12
     while len({key[:length] for key in nodes}) < len(nodes):
         length += 4
-    return {key: f"n-{key[:length]}" for key in nodes}
+    return {key: f"{prefix}n-{key[:length]}" for key in nodes}
 
 
 def _title(thread: Thread) -> str:

@@ -55,8 +55,15 @@ def _sort_key(node: Node) -> tuple[float, str]:
     return (node.created_at or 0.0, node.hash_key)
 
 
-def build_layout(nodes: Mapping[str, Node], refs: Mapping[str, str], focus: str | None) -> Layout:
-    """Split `nodes` (closed under parents) into threads; `focus` names the first one."""
+def build_layout(
+    nodes: Mapping[str, Node],
+    refs: Mapping[str, str],
+    focus: str | None,
+    *,
+    anchor_prefix: str = "",
+) -> Layout:
+    """Split `nodes` (closed under parents) into threads; `focus` names the first one, and
+    every section anchor starts with `anchor_prefix`."""
     children: dict[str, list[Node]] = {}
     for node in nodes.values():
         if node.parent is not None:
@@ -77,12 +84,11 @@ def build_layout(nodes: Mapping[str, Node], refs: Mapping[str, str], focus: str 
         chain.reverse()
         if name is None:
             unnamed += 1
-            anchor = _unique(f"unnamed-{unnamed}", anchors)
+            anchor = _unique(f"{anchor_prefix}unnamed-{unnamed}", anchors)
             label = f"unnamed branch {unnamed}"
         else:
-            anchor = _unique(
-                "branch-" + (_SLUG_JUNK.sub("-", name.lower()).strip("-") or "x"), anchors
-            )
+            slug = _SLUG_JUNK.sub("-", name.lower()).strip("-") or "x"
+            anchor = _unique(f"{anchor_prefix}branch-{slug}", anchors)
             label = inline_code(name)
         thread = Thread(name, anchor, label, chain, key)
         threads.append(thread)

@@ -26,7 +26,7 @@ from .display import comparable_lines, render_body
 from .errors import SessionFileError
 from .image import SCOPES, Scope, SessionImage
 from .plain import parse_plain_markdown
-from .syntax import DATA_CLOSING, FORMAT_VERSION, HEADER
+from .syntax import DATA_CLOSING, FORMAT_VERSION, HEADER, READABLE_FORMATS
 
 __all__ = ["MAX_FILE_BYTES", "parse_session_file"]
 
@@ -119,7 +119,7 @@ def _refuse_nul(data: str | bytes) -> None:
 
 
 def _parse_export(lines: list[str], version: int, marker: str) -> SessionImage:
-    if version != FORMAT_VERSION:
+    if version not in READABLE_FORMATS:
         newer = "a newer" if version > FORMAT_VERSION else "an unknown"
         raise SessionFileError(
             f"written by {newer} version of Ramify (format {version}; this one reads format "
@@ -128,8 +128,8 @@ def _parse_export(lines: list[str], version: int, marker: str) -> SessionImage:
         )
     markers, data_start = _find_markers(lines, marker)
     items = _metadata_items(lines, data_start)
-    image, entries = _build_image(items)
-    _check_bodies(lines, markers, data_start, entries)
+    image, entries = _build_image(items, version)
+    _check_bodies(lines, markers, data_start, entries, version)
     return image
 
 
@@ -192,10 +192,10 @@ def _metadata_items(lines: list[str], data_start: int) -> list[tuple[int, dict[s
 
 
 def _build_image(
-    items: list[tuple[int, dict[str, Any]]],
+    items: list[tuple[int, dict[str, Any]]], version: int
 ) -> tuple[SessionImage, dict[str, _NodeEntry]]:
     session_line, session = items[0]
-    scope, branch, record = _session(session_line, session)
+    scope, branch, record = _session(session_line, session, version)
     entries: dict[str, _NodeEntry] = {}
     refs: dict[str, tuple[int, str]] = {}
     runs: dict[str, Run] = {}
@@ -252,8 +252,10 @@ def _build_image(
     return image, entries
 
 
-def _session(line: int, item: dict[str, Any]) -> tuple[Scope, str | None, SessionRecord]:
-    if item.get("format") != FORMAT_VERSION:
+def _session(
+    line: int, item: dict[str, Any], version: int
+) -> tuple[Scope, str | None, SessionRecord]:
+    if item.get("format") != version:
         raise SessionFileError("the metadata's format does not match the header", line=line)
     scope = item.get("scope")
     branch = item.get("branch")
@@ -348,6 +350,7 @@ def _check_bodies(
     markers: Sequence[tuple[int, str | None]],
     data_start: int,
     entries: dict[str, _NodeEntry],
+    version: int,
 ) -> None:
     shown: set[str] = set()
     for position, (index, node_hash) in enumerate(markers):
@@ -365,7 +368,7 @@ def _check_bodies(
         start = index + 1
         if start < end and _HEADING.match(lines[start]):
             start += 1
-        differs = _first_difference(lines, start, end, render_body(entry.message))
+        differs = _first_difference(lines, start, end, render_body(entry.message, version))
         if differs is not None:
             raise SessionFileError(
                 f"message {node_hash[:12]} was edited by hand: its text differs from the "

@@ -1,6 +1,6 @@
 """The machine half of a session file: the header, the markers and the metadata block.
 
-A file Ramify writes starts with ``<!-- ramify-session format=1 marker=ramify:<hex> -->``.
+A file Ramify writes starts with ``<!-- ramify-session format=2 marker=ramify:<hex> -->``.
 The marker is chosen so that no message body contains it; only lines starting with
 ``<!-- <marker> `` are structure:
 
@@ -24,6 +24,8 @@ __all__ = [
     "DATA_CLOSING",
     "FORMAT_VERSION",
     "HEADER",
+    "READABLE_FORMATS",
+    "anchor_prefix",
     "choose_marker",
     "comment_json",
     "data_opening",
@@ -33,8 +35,12 @@ __all__ = [
     "section_marker",
 ]
 
-FORMAT_VERSION = 1
-"""Bump when the metadata or the way bodies are rendered changes."""
+FORMAT_VERSION = 2
+"""Bump when the metadata or the way bodies are rendered changes. Format 2 disarms raw HTML
+and headings in bodies and builds anchors from the marker."""
+
+READABLE_FORMATS = frozenset({1, FORMAT_VERSION})
+"""The formats an import reads: the body check renders each as it was written."""
 
 HEADER = re.compile(r"<!-- ramify-session format=(\d{1,9}) marker=(ramify:[0-9a-f]{8,64}) -->")
 DATA_CLOSING = "-->"
@@ -50,14 +56,19 @@ def header_line(marker: str) -> str:
 
 
 def choose_marker(seed: str, haystack: str) -> str:
-    """A marker derived from `seed` (stable output) that does not occur in `haystack`."""
+    """A marker derived from `seed` (stable output) whose hex part does not occur in
+    `haystack`, so neither the marker nor an anchor built from it (`anchor_prefix`) can."""
     number = 0
     while True:
         digest = hashlib.sha256(f"{seed}\n{number}".encode("utf-8", "replace")).hexdigest()
-        marker = f"ramify:{digest[:8]}"
-        if marker not in haystack:
-            return marker
+        if digest[:8] not in haystack:
+            return f"ramify:{digest[:8]}"
         number += 1
+
+
+def anchor_prefix(marker: str) -> str:
+    """What starts every anchor of a file: unique to it, so no text in it can forge one."""
+    return f"r{marker.removeprefix('ramify:')}-"
 
 
 def node_marker(marker: str, node_hash: str) -> str:

@@ -16,6 +16,7 @@ from ramify.core import (
     Store,
     UserMessage,
 )
+from ramify.core.sessionfile.syntax import HEADER, anchor_prefix
 
 from .bench_export import build_tree
 from .helpers import tree_of
@@ -87,7 +88,11 @@ async def test_every_link_points_at_an_anchor_of_the_same_file(store: Store) -> 
     assert links
     assert links <= anchors
     # q2 was edited and side forks after a1: both continue from a1.
-    assert "> **Branches here:** [→ `edit-1`](#branch-edit-1) · [→ `side`](#branch-side)" in text
+    prefix = anchor_prefix(HEADER.match(text)[2])  # type: ignore[index]
+    assert (
+        f"> **Branches here:** [→ `edit-1`](#{prefix}branch-edit-1) · "
+        f"[→ `side`](#{prefix}branch-side)"
+    ) in text
 
 
 async def test_each_message_has_a_heading_with_sender_model_and_minute(store: Store) -> None:
@@ -96,7 +101,8 @@ async def test_each_message_has_a_heading_with_sender_model_and_minute(store: St
     text = await session.export_markdown()
     heading = next(line for line in text.split("\n") if line.startswith("### "))
     assert re.fullmatch(
-        r'### <a id="n-[0-9a-f]{12}"></a>BOT · gpt-x · \d{4}-\d\d-\d\dT\d\d:\d\dZ', heading
+        r'### <a id="r[0-9a-f]{8}-n-[0-9a-f]{12}"></a>BOT · gpt-x · \d{4}-\d\d-\d\dT\d\d:\d\dZ',
+        heading,
     )
 
 
@@ -141,7 +147,8 @@ async def test_names_with_markdown_specials_are_escaped_not_interpreted(store: S
     text = await session.export_markdown("tree", "b`r anch")
     assert "# a \\*bold\\* \\<b\\>title\\</b\\> \\# x" in text
     assert "we\\_ird \\<i\\>sender\\</i\\>" in text
-    assert '## <a id="branch-b-r-anch"></a>Branch ``b`r anch``' in text
+    prefix = anchor_prefix(HEADER.match(text)[2])  # type: ignore[index]
+    assert f'## <a id="{prefix}branch-b-r-anch"></a>Branch ``b`r anch``' in text
     async with MemoryStore() as target:
         imported = await Session.import_markdown(target, text)
         assert [ref.name for ref in await imported.branches()] == ["b`r anch"]

@@ -73,8 +73,8 @@ def test_branched_example_has_sub_agents_an_edit_a_fork_a_failure_and_a_cancel()
     assert children == {"FOOD", "SIGHTS"}
     senders = {item["sender"] for item in items if item["kind"] == "node"}
     assert {"TRIP_PLANNER", "FOOD", "SIGHTS", "WRITER", "BOOKER", "SLOW_GUIDE"} <= senders
-    assert "[→ `edit-1`](#branch-edit-1)" in text
-    assert "[→ `food-only`](#branch-food-only)" in text
+    assert "[→ `edit-1`](#r4d01b500-branch-edit-1)" in text
+    assert "[→ `food-only`](#r4d01b500-branch-food-only)" in text
     statuses = {run["status"] for run in runs}  # type: ignore[index]
     assert {RunStatus.ERROR.value, RunStatus.CANCELLED.value} <= statuses
     assert "> **Error:** ConnectionError: the booking site did not answer" in text
@@ -87,5 +87,5 @@ def test_scopes_of_the_branched_example_nest() -> None:
 
     path, related, tree = (hashes(f"branched.{scope}.md") for scope in ("path", "related", "tree"))
     assert path < related < tree
-    assert '## <a id="branch-notes"></a>' in golden("branched.tree.md")
+    assert '## <a id="r4d01b500-branch-notes"></a>' in golden("branched.tree.md")
     assert "branch-notes" not in golden("branched.related.md")

@@ -21,6 +21,7 @@ from ramify.core import (
 from ramify.core.agents.history import render_markdown_history
 from ramify.core.frozen import frozen_from_data
 from ramify.core.sessionfile import MAX_FILE_BYTES, SessionFileError, import_markdown
+from ramify.core.sessionfile.syntax import FORMAT_VERSION
 
 from .conftest import SESSIONS
 from .helpers import data_lines, edit_metadata, line_of, snapshot, tree_of
@@ -157,12 +158,12 @@ BAD_INPUTS: dict[str, tuple[Callable[[], str | bytes], str, Callable[[str | byte
     "lone surrogate": (lambda: "# user\n\n\ud800", "not valid Unicode", lambda _: 3),
     "no messages": (lambda: "just some notes\n", "no messages found", lambda _: 1),
     "damaged header": (
-        lambda: GOLDEN.replace("format=1 ", "format=one ", 1),
+        lambda: GOLDEN.replace(f"format={FORMAT_VERSION} ", "format=one ", 1),
         "header line is damaged",
         lambda _: 1,
     ),
     "newer format": (
-        lambda: GOLDEN.replace("format=1 ", "format=9 ", 1),
+        lambda: GOLDEN.replace(f"format={FORMAT_VERSION} ", "format=9 ", 1),
         "newer version of Ramify",
         lambda _: 1,
     ),
