@@ -32,10 +32,11 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..redact import redact_url
 from .keys import DEFAULT_KEY_ENV
 
 __all__ = [
@@ -69,6 +70,11 @@ class ProviderConfig(BaseModel):
     def key_env(self) -> str | None:
         """The env var to read the key from; None for a compatible endpoint without a key."""
         return self.api_key_env or DEFAULT_KEY_ENV.get(self.kind)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The repr (and str) of a config reaches logs and tracebacks: its URL shows masked.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "base_url" and value else value
 
 
 class ModelConfig(BaseModel):

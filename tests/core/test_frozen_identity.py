@@ -215,3 +215,15 @@ def test_property_data_round_trip_keeps_the_hash(meta: dict[str, Any], text: str
 @given(value=_VALUES)
 def test_property_every_frozen_value_has_utf8_canonical_json(value: Any) -> None:
     canonical_json(FrozenMapping(v=freeze(value))).decode("utf-8")
+
+
+async def test_the_longest_int_allowed_goes_through_a_session_file() -> None:
+    from ramify.core import MemoryStore
+
+    message = Message(text="big", n=10**MAX_INT_DIGITS - 1, m=[-(10**MAX_INT_DIGITS - 1)])
+    async with MemoryStore() as store, MemoryStore() as target:
+        session = await Session.create(store)
+        await session.append(message, branch="main")
+        imported = await Session.import_markdown(target, await session.export_markdown())
+        [(_, again)] = await imported.path_messages("main")
+    assert again.hash_key == message.hash_key

@@ -10,6 +10,7 @@ import pytest
 
 from ramify.core import Ramify, Session, SQLiteStore, UserMessage
 from ramify.core.llm import ProviderError, anthropic_agent, openai_agent, stream_openai
+from ramify.core.llm.config import parse_config
 from ramify.core.redact import redact_url, redact_urls
 from ramify.core.testing import FakeProvider, Reply
 
@@ -105,3 +106,16 @@ def test_redact_url_masks_user_info_and_secret_parameters(url: str, masked: str)
 def test_urls_inside_text_are_masked_and_the_text_kept() -> None:
     text = "could not reach http://u:p@h/x?token=t, nor (https://a:b@c/)."
     assert redact_urls(text) == "could not reach http://***@h/x?token=***, nor (https://***@c/)."
+
+
+def test_a_provider_config_shows_its_url_masked() -> None:
+    config = parse_config(
+        '[providers.gw]\nkind = "openai-compatible"\n'
+        'base_url = "https://me:pw-123@gw.example/v1?api_key=k-456&region=eu"\n'
+    )
+    provider = config.providers["gw"]
+    assert provider.base_url == "https://me:pw-123@gw.example/v1?api_key=k-456&region=eu"
+    for shown in (repr(provider), str(provider), repr(config)):
+        assert "pw-123" not in shown
+        assert "k-456" not in shown
+        assert "https://***@gw.example/v1?api_key=***&region=eu" in shown
