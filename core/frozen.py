@@ -293,6 +293,10 @@ class Frozen(BaseModel):
     def _freeze_values(self) -> Self:
         # Declared `dict`/`list` fields arrive as mutable containers after validation, and
         # extra fields are not validated at all; freezing every value here covers both.
+        self._freeze_all()
+        return self
+
+    def _freeze_all(self) -> None:
         for name, value in list(self.__dict__.items()):
             frozen_value = freeze(value, f"{type(self).__name__}.{name}")
             if frozen_value is not value:
@@ -304,7 +308,15 @@ class Frozen(BaseModel):
                 # the model without it: refused like a reserved mapping key.
                 _check_key(name, type(self).__name__)
                 extra[name] = freeze(value, f"{type(self).__name__}.{name}")
-        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with `update`'s values frozen and checked as construction checks them
+        (pydantic's own `model_copy` validates nothing: ``update={"$type": ...}`` would
+        forge a tag)."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._freeze_all()
+        return copy
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _IDENTITY_ATTRIBUTES:

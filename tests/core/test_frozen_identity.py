@@ -227,3 +227,19 @@ async def test_the_longest_int_allowed_goes_through_a_session_file() -> None:
         imported = await Session.import_markdown(target, await session.export_markdown())
         [(_, again)] = await imported.path_messages("main")
     assert again.hash_key == message.hash_key
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"$type": "X"}, {"n": 10**MAX_INT_DIGITS}, {"text": "\ud800"}, {"meta": {"$hash": "0"}}],
+    ids=["reserved field", "long int", "lone surrogate", "reserved key"],
+)
+def test_a_copy_with_changes_is_checked_like_a_new_value(update: dict[str, Any]) -> None:
+    with pytest.raises(UnfreezableValueError):
+        Message(text="hi").model_copy(update=update)
+
+
+def test_a_copy_with_changes_freezes_the_new_values() -> None:
+    copy = Message(text="hi").model_copy(update={"items": [1, {"a": [2]}]})
+    assert copy.items == (1, FrozenMapping(a=(2,)))  # type: ignore[attr-defined]
+    assert copy.hash_key == Message(text="hi", items=[1, {"a": [2]}]).hash_key
