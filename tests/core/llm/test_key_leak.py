@@ -121,14 +121,17 @@ async def test_a_key_read_from_a_custom_variable_is_masked_in_later_errors(
 ) -> None:
     key = "custom-0123456789-KEY"
     monkeypatch.setenv("MY_GATEWAY_TOKEN", key)
+    await stream_openai(
+        [UserMessage("hi")],
+        model="m",
+        base_url=fake.openai_base_url,
+        api_key_env="MY_GATEWAY_TOKEN",
+    ).collect()
+    # Another provider's call, with another key, quotes the gateway's key back.
     fake.enqueue(Reply(status=400, error_message=f"gateway echo {key}"))
     with pytest.raises(ProviderError) as caught:
-        await stream_openai(
-            [UserMessage("hi")],
-            model="m",
-            base_url=fake.openai_base_url,
-            api_key_env="MY_GATEWAY_TOKEN",
-            max_retries=0,
+        await stream_anthropic(
+            [UserMessage("hi")], model="m", base_url=fake.base_url, max_retries=0
         ).collect()
     assert key not in str(caught.value)
     assert "gateway echo ***" in str(caught.value)
