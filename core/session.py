@@ -65,6 +65,9 @@ class Session:
         self.store = store
         self._record = record
         self._stored = stored
+        # Branch -> the head this object last gave it (None: it deleted it), so a watcher can
+        # tell its own moves from another writer's.
+        self._own_heads: dict[str, str | None] = {}
         self._branch_locks: dict[str, asyncio.Lock] = {}
         self._agents: dict[str, Agent] = {}
         self._paths = PathCache(store)
@@ -139,6 +142,16 @@ class Session:
         self._record.title = title
         if self._stored:
             await self.store.rename_session(self.id, title)
+
+    async def reload(self) -> None:
+        """Take the title another process may have given the session since it was opened."""
+        stored = await self.store.get_session(self.id)
+        self._record.title = stored.title
+        self._record.updated_at = max(self._record.updated_at, stored.updated_at)
+
+    def wrote_head(self, branch: str, head: str | None) -> bool:
+        """Whether this object's own last change left `branch` at `head` (None: deleted)."""
+        return branch in self._own_heads and self._own_heads[branch] == head
 
     async def delete(self) -> None:
         """Remove the session from its store: its branches, reflog, runs and membership.
@@ -307,6 +320,7 @@ class Session:
             )
             # The store marked the session updated with the move; keep the copy here current.
             self._record.updated_at = time.time()
+            self._own_heads[name] = node.hash_key
             return node
 
     async def fork(self, node: NodeLike, name: str) -> Ref:
@@ -316,9 +330,11 @@ class Session:
         await self._ensure_stored()
         # A node reached by hash from elsewhere joins this session with its ancestors.
         await self.store.put_nodes(path, session_id=self.id)
-        return await self.store.move_ref(
+        ref = await self.store.move_ref(
             self.id, name, target.hash_key, expected=None, reason=f"fork from {target.hash_key}"
         )
+        self._own_heads[name] = ref.head
+        return ref
 
     async def edit(
         self,
@@ -380,6 +396,7 @@ class Session:
             await self.store.move_ref(
                 self.id, branch, target, expected=ref.head, reason=f"{_UNDO} of {ref.head}"
             )
+            self._own_heads[branch] = target
             return await self.store.get_node(target)
 
     async def rename_branch(self, name: str, new_name: str) -> Ref:
@@ -389,6 +406,8 @@ class Session:
         """
         async with self._lock(name):
             ref = await self.store.rename_ref(self.id, name, new_name)
+        self._own_heads[name] = None
+        self._own_heads[new_name] = ref.head
         if self._record.active_branch == name:
             self._record.active_branch = new_name
         return ref
@@ -405,6 +424,7 @@ class Session:
             if ref is None:
                 raise BranchNotFound(f"session has no branch {name!r}")
             await self.store.delete_ref(self.id, name, expected=ref.head)
+            self._own_heads[name] = None
             return ref
 
     async def _free_branch_name(self, stem: str) -> str:
