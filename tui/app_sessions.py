@@ -151,6 +151,8 @@ class SessionActions(_AppBase):
         async def answered(yes: bool | None) -> None:
             if not yes:
                 return
+            if session_id == controller.session.id:
+                await self._cancel_all()  # a reply recorded afterwards would bring it back
             try:
                 await controller.delete_session(session_id)
             except Exception as error:
@@ -260,7 +262,7 @@ class SessionActions(_AppBase):
     async def _look_at_store(self, controller: SessionController) -> None:
         # One short worker per look, not a loop: the query stays off the handlers, and waiting
         # for the app's workers to finish (as tests do) still ends.
-        version = await controller.store.data_version()
+        version = await controller.outside_version()
         if version is None:  # nobody else can write to this store
             if self._store_watch is not None:
                 self._store_watch.stop()

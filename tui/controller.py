@@ -215,6 +215,11 @@ class SessionController:
             self.selected = len(self.path) - 1
         return True
 
+    async def outside_version(self) -> int | None:
+        """The store's change counter, which moves when another process commits (None: no
+        other process can write to it)."""
+        return await self.session.store.data_version()
+
     async def refresh_outside(self) -> list[str]:
         """Catch up after another process wrote to the store: re-read the session's title and
         heads, grow the tree and path, and return the branches it moved (or removed)."""
