@@ -54,7 +54,14 @@ from .promising import (
 )
 from .runs import Run, RunStatus, RunUsage
 from .session import Session
-from .store import MemoryStore, SessionRecord, SQLiteStore, Store, default_database_path
+from .store import (
+    MemoryStore,
+    SessionRecord,
+    SessionSummary,
+    SQLiteStore,
+    Store,
+    default_database_path,
+)
 from .tree import USER, Node, Ref, ReflogEntry
 
 __all__ = [
@@ -105,6 +112,7 @@ __all__ = [
     "Session",
     "SessionNotFound",
     "SessionRecord",
+    "SessionSummary",
     "Store",
     "StoreError",
     "StreamedPromise",

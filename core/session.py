@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,18 +16,40 @@ from .messages import Message
 from .path_cache import CachedPath, PathCache
 from .recording import RecordedReplies, mark_interrupted_runs, resolve_rerun, start_recorded_inquiry
 from .runs import Run
-from .store.base import SessionRecord, Store
+from .store.base import REASON_DELETE, REASON_RENAME, SessionRecord, Store
 from .tree import USER, Node, Ref, ReflogEntry
 
 if TYPE_CHECKING:
     from .sessionfile import Scope
 
-__all__ = ["NodeLike", "Session"]
+__all__ = ["NodeLike", "Session", "title_from_text"]
 
 NodeLike = Node | str
 """A `Node`, its full hash, or a unique hash prefix."""
 
 _UNDO = "undo"
+
+TITLE_CHARS = 60
+"""The longest title `title_from_text` makes."""
+
+# Bidi overrides and isolates reorder the text around them; control characters move the cursor.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_MARKDOWN_LEAD = re.compile(r"^(?:[#>*+-]+\s+|\s+)+")
+
+
+def title_from_text(text: str, limit: int = TITLE_CHARS) -> str:
+    """A one-line title from a message: no control characters, no leading markdown markers,
+    whitespace collapsed, cut at a word boundary with an ellipsis past `limit` characters."""
+    kept = "".join(
+        " " if char in _BIDI or unicodedata.category(char) == "Cc" else char for char in text
+    )
+    line = _MARKDOWN_LEAD.sub("", " ".join(kept.split()))
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 class Session:
@@ -33,11 +57,17 @@ class Session:
 
     Build one with `Session.create` or `Session.open`. Methods taking a node accept a `Node`,
     its hash, or a unique prefix. Nothing here ever deletes a node.
+
+    The session's first message gives it a title when it has none (`title_from_text`).
     """
 
-    def __init__(self, store: Store, record: SessionRecord) -> None:
+    def __init__(self, store: Store, record: SessionRecord, *, stored: bool = True) -> None:
         self.store = store
         self._record = record
+        self._stored = stored
+        # Branch -> the head this object last gave it (None: it deleted it), so a watcher can
+        # tell its own moves from another writer's.
+        self._own_heads: dict[str, str | None] = {}
         self._branch_locks: dict[str, asyncio.Lock] = {}
         self._agents: dict[str, Agent] = {}
         self._paths = PathCache(store)
@@ -50,8 +80,13 @@ class Session:
         title: str = "",
         session_id: str | None = None,
         active_branch: str = "main",
+        lazy: bool = False,
     ) -> Session:
-        """Start a new, empty session in `store`."""
+        """Start a new, empty session in `store`.
+
+        With `lazy`, the session is stored only when something is first written to it (a node,
+        a branch, a run), so one nobody writes to leaves no trace.
+        """
         now = time.time()
         record = SessionRecord(
             id=session_id or uuid.uuid4().hex,
@@ -60,8 +95,10 @@ class Session:
             updated_at=now,
             active_branch=active_branch,
         )
-        await store.put_session(record)
-        return cls(store, record)
+        session = cls(store, record, stored=not lazy)
+        if not lazy:
+            await store.put_session(record)
+        return session
 
     @classmethod
     async def open(cls, store: Store, session_id: str) -> Session:
@@ -95,10 +132,36 @@ class Session:
         """A copy of the stored metadata."""
         return self._record.model_copy(deep=True)
 
+    @property
+    def stored(self) -> bool:
+        """Whether the session is in the store yet (a lazy one is not until its first write)."""
+        return self._stored
+
     async def set_title(self, title: str) -> None:
         """Rename the session."""
         self._record.title = title
-        await self._save()
+        if self._stored:
+            await self.store.rename_session(self.id, title)
+
+    async def reload(self) -> None:
+        """Take the title another process may have given the session since it was opened."""
+        stored = await self.store.get_session(self.id)
+        self._record.title = stored.title
+        self._record.updated_at = max(self._record.updated_at, stored.updated_at)
+
+    def wrote_head(self, branch: str, head: str | None) -> bool:
+        """Whether this object's own last change left `branch` at `head` (None: deleted)."""
+        return branch in self._own_heads and self._own_heads[branch] == head
+
+    async def delete(self) -> None:
+        """Remove the session from its store: its branches, reflog, runs and membership.
+
+        Nodes stay: another session may hold the same ones. A lazy session never stored has
+        nothing to remove.
+        """
+        if self._stored:
+            await self.store.delete_session(self.id)
+            self._stored = False
 
     async def set_active_branch(self, name: str) -> None:
         """Remember which branch is shown (it need not exist yet)."""
@@ -122,7 +185,14 @@ class Session:
 
     async def _save(self) -> None:
         self._record.updated_at = time.time()
-        await self.store.put_session(self._record)
+        if self._stored:
+            await self.store.put_session(self._record)
+
+    async def _ensure_stored(self) -> None:
+        if not self._stored:
+            self._record.updated_at = time.time()
+            await self.store.put_session(self._record)
+            self._stored = True
 
     # --- reading ---
 
@@ -203,9 +273,14 @@ class Session:
         writer moved the head meanwhile.
         """
         await self.store.put_message(message)
-        return await self._append_node(
+        node = await self._append_node(
             message.hash_key, sender=sender, branch=branch, parent=parent, run_id=run_id
         )
+        if not self._record.title:
+            title = title_from_text(message.text)
+            if title:
+                await self.set_title(title)
+        return node
 
     async def _append_node(
         self,
@@ -219,6 +294,7 @@ class Session:
         reason: str = "append",
     ) -> Node:
         name = branch or self.active_branch
+        await self._ensure_stored()
         async with self._lock(name):
             ref = await self.store.get_ref(self.id, name)
             parent_hash = None if parent is None else (await self.resolve(parent)).hash_key
@@ -242,17 +318,23 @@ class Session:
             await self.store.move_ref(
                 self.id, name, node.hash_key, expected=expected, reason=reason
             )
+            # The store marked the session updated with the move; keep the copy here current.
+            self._record.updated_at = time.time()
+            self._own_heads[name] = node.hash_key
             return node
 
     async def fork(self, node: NodeLike, name: str) -> Ref:
         """Create branch `name` at `node`; nothing is copied. Raises `RefConflict` if taken."""
         target = await self.resolve(node)
         path = await self.store.path(target.hash_key)
+        await self._ensure_stored()
         # A node reached by hash from elsewhere joins this session with its ancestors.
         await self.store.put_nodes(path, session_id=self.id)
-        return await self.store.move_ref(
+        ref = await self.store.move_ref(
             self.id, name, target.hash_key, expected=None, reason=f"fork from {target.hash_key}"
         )
+        self._own_heads[name] = ref.head
+        return ref
 
     async def edit(
         self,
@@ -299,7 +381,11 @@ class Session:
                 raise BranchNotFound(f"session has no branch {branch!r}")
             moves: list[ReflogEntry] = []
             for entry in await self.store.reflog(self.id, branch):
-                if entry.reason.startswith(_UNDO):
+                if entry.reason.startswith(REASON_DELETE):
+                    moves.clear()  # a branch of the same name before it was deleted
+                elif entry.reason.startswith(REASON_RENAME):
+                    continue
+                elif entry.reason.startswith(_UNDO):
                     if moves:
                         moves.pop()
                 else:
@@ -310,7 +396,36 @@ class Session:
             await self.store.move_ref(
                 self.id, branch, target, expected=ref.head, reason=f"{_UNDO} of {ref.head}"
             )
+            self._own_heads[branch] = target
             return await self.store.get_node(target)
+
+    async def rename_branch(self, name: str, new_name: str) -> Ref:
+        """Rename branch `name`, keeping its reflog (and undo); the active branch follows.
+
+        Raises `BranchNotFound`, or `RefConflict` if `new_name` is taken.
+        """
+        async with self._lock(name):
+            ref = await self.store.rename_ref(self.id, name, new_name)
+        self._own_heads[name] = None
+        self._own_heads[new_name] = ref.head
+        if self._record.active_branch == name:
+            self._record.active_branch = new_name
+        return ref
+
+    async def delete_branch(self, name: str) -> Ref:
+        """Remove branch `name` and return the ref it was; see `Store.delete_ref`.
+
+        The reflog keeps its last head, so ``fork(ref.head, name)`` brings it back. Nodes another
+        branch or session reaches stay in their trees. Raises `BranchNotFound`, or `RefConflict`
+        if another writer moved it meanwhile.
+        """
+        async with self._lock(name):
+            ref = await self.store.get_ref(self.id, name)
+            if ref is None:
+                raise BranchNotFound(f"session has no branch {name!r}")
+            await self.store.delete_ref(self.id, name, expected=ref.head)
+            self._own_heads[name] = None
+            return ref
 
     async def _free_branch_name(self, stem: str) -> str:
         taken = {ref.name for ref in await self.branches()}
@@ -325,6 +440,7 @@ class Session:
         """Create or update a run record, tagging it with this session."""
         if run.session_id is None:
             run.session_id = self.id
+        await self._ensure_stored()
         await self.store.put_run(run)
         return run
 

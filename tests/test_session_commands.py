@@ -143,16 +143,41 @@ async def test_import_of_an_unreadable_file_fails_in_one_line(
     assert {"missing": "no such file", "directory": "cannot read", "binary": "NUL"}[kind] in line
 
 
-async def test_sessions_lists_newest_first_with_branch_counts(
+async def test_sessions_lists_newest_first_with_message_and_branch_counts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await _make("first one", "a", session_id="1111111111111111")
-    await _make("second one", "b", session_id="2222222222222222")
+    await _make("second one", "b", "c", session_id="2222222222222222")
     assert await sessions_command() == 0
     lines = capsys.readouterr().out.strip().split("\n")
-    assert lines[0].split() == ["ID", "UPDATED", "(UTC)", "BRANCHES", "TITLE"]
+    assert lines[0].split() == ["ID", "UPDATED", "(UTC)", "MESSAGES", "BRANCHES", "TITLE"]
     assert [line.split()[0] for line in lines[1:]] == ["222222222222", "111111111111"]
-    assert lines[1].split()[3:] == ["2", "second", "one"]
+    assert lines[1].split()[3:] == ["3", "2", "second", "one"]
+
+
+async def test_sessions_and_export_follow_the_session_written_last(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = await _make("first one", "a", session_id="1111111111111111")
+    await _make("second one", "b", session_id="2222222222222222")
+    async with SQLiteStore(resolve_database_path()) as store:
+        reopened = await Session.open(store, first.id)
+        await reopened.append(UserMessage(text="written last"))
+    assert await sessions_command() == 0
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert [line.split()[0] for line in lines[1:]] == ["111111111111", "222222222222"]
+    assert await export_command(None) == 0
+    assert "written last" in capsys.readouterr().out
+
+
+async def test_sessions_shows_titles_as_one_literal_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await _make("evil\x1b]0;pwned\x07\ntitle", "a")
+    assert await sessions_command() == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert out.strip().split("\n")[1].endswith("evil␛]0;pwned␇ title")
 
 
 async def test_sessions_with_an_empty_database_says_how_to_start(

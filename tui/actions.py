@@ -91,6 +91,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "f1", "Help", "Show every action and its key", "View", show=True),
     Action("quit", "ctrl+q", "Quit", "Quit, cancelling streams and saving what arrived", "Session",
            show=True),
+    Action("branch.rename", "f3", "Rename branch", "Give a branch another name", "Branches"),
+    Action("branch.delete", "f4", "Delete branch",
+           "Delete a branch (asks first); messages other branches reach stay", "Branches"),
+    Action("session.rename", "f6", "Rename session", "Give this session another title", "Session"),
+    Action("session.delete", "f7", "Delete session",
+           "Delete this session (asks first); messages other sessions share stay", "Session"),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +27,7 @@ from ramify.core.recording import RecordedReplies
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
+from ramify.tui.app_sessions import SessionActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
     InquiryDone,
@@ -54,7 +53,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(App[int]):
+class RamifyApp(SessionActions, App[int]):
     """The IDE.
 
     Args:
@@ -171,6 +170,7 @@ class RamifyApp(App[int]):
             return
         await self._show_path(reset=True)
         await self._rebuild_tree()
+        self._watch_store(event.controller)
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:
@@ -720,72 +720,6 @@ class RamifyApp(App[int]):
         self.copy_to_clipboard(text)
         self.notify(f"Copied {what} ({len(text)} characters).", timeout=3)
 
-    async def action_session_new(self) -> None:
-        if self._need() is None:
-            return
-        await self._switch_session(None, create=True)
-
-    async def action_session_open(self) -> None:
-        if self._need() is None:
-            return
-        items = [
-            (record.id, f"{record.title}  ·  {record.id[:8]}")
-            for record in await SessionController.sessions(self.store)
-        ]
-        current = self.controller.session.id if self.controller else None
-
-        async def picked(choice: str | None) -> None:
-            if choice:
-                await self._switch_session(choice)
-
-        self.push_screen(PickScreen("Open session", items, highlighted=current), picked)
-
-    async def _switch_session(self, session_id: str | None, *, create: bool = False) -> None:
-        controller = self.controller
-        assert controller is not None
-        await self._cancel_all()
-        target, agents = controller.target, controller.agents
-        new = await SessionController.open(self.store, session_id, target, agents, create=create)
-        self.post_message(SessionReady(new))
-
-    async def action_session_save(self) -> None:
-        controller = self._need()
-        if controller is None:
-            return
-        default = self.export_directory / f"{_file_stem(controller.title)}.md"
-        self.push_screen(
-            PromptScreen("Save the whole session as markdown to", default=str(default)),
-            self.save_to,
-        )
-
-    async def save_to(self, answer: str | None) -> None:
-        """Save the whole session as markdown to path `answer` (None: do nothing)."""
-        controller = self.controller
-        if not answer or controller is None:
-            return
-        try:
-            written = await save_session_markdown(controller, _user_path(answer))
-        except Exception as error:
-            self.notify(f"Not saved: {_one_line(error)}", severity="error", timeout=8)
-            return
-        self.session_file = written
-        self.notify(
-            f"Saved to {written}." + (" Changes are saved there too." if self.autosave else "")
-        )
-
-    def _autosave_soon(self) -> None:
-        if self.autosave and self.session_file is not None and self.controller is not None:
-            self._autosave(self.controller, self.session_file)
-
-    @work(group="autosave", exclusive=True, exit_on_error=False)
-    async def _autosave(self, controller: SessionController, path: Path) -> None:
-        # Exclusive: a newer change cancels an older write in progress; the temp-file-and-rename
-        # write means a cancelled one leaves the previous file whole.
-        try:
-            await save_session_markdown(controller, path)
-        except Exception as error:
-            self.notify(f"Autosave to {path} failed: {_one_line(error)}", severity="warning")
-
     def action_theme(self) -> None:
         self.search_themes()
 
@@ -844,15 +778,6 @@ class RamifyApp(App[int]):
         return agent
 
 
-async def save_session_markdown(controller: SessionController, path: Path) -> Path:
-    """Export the whole tree to `path` atomically."""
-    from ramify.core.sessionfile import write_atomic
-
-    text = await controller.session.export_markdown(scope="tree")
-    await write_atomic(path, text)
-    return path
-
-
 def _fewer_full_collections() -> tuple[tuple[int, int, int], bool]:
     """Keep Python's full collections rare and short while replies stream (Textual#6381).
 
@@ -877,15 +802,6 @@ def _usual_collections(before: tuple[tuple[int, int, int], bool]) -> None:
     if nothing_was_frozen:
         gc.unfreeze()
     gc.set_threshold(*threshold)
-
-
-def _user_path(text: str) -> Path:
-    # `~` expansion reads the environment only; no disk access happens here.
-    return Path(os.path.expanduser(text))
-
-
-def _file_stem(title: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-.") or "session"
 
 
 def _one_line(error: BaseException | str) -> str:

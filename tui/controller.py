@@ -21,7 +21,7 @@ from ramify.core import (
     Message,
     Node,
     Session,
-    SessionRecord,
+    SessionSummary,
     Store,
     UserMessage,
 )
@@ -115,17 +115,21 @@ class SessionController:
         target: Agent,
         agents: Mapping[str, Agent] | None = None,
         *,
-        title: str = "new session",
+        title: str = "",
         create: bool = False,
     ) -> SessionController:
         """Open `session_id`, or the most recently used session, or a new one when none exist
-        (or when `create` is set)."""
+        (or when `create` is set).
+
+        A new session is stored on its first message, so one left empty leaves no trace; that
+        message titles it unless `title` is given.
+        """
         if session_id is None and not create:
             sessions = await store.list_sessions()
             if sessions:
                 session_id = max(sessions, key=lambda record: record.updated_at).id
         if session_id is None:
-            session = await Session.create(store, title=title)
+            session = await Session.create(store, title=title, lazy=True)
         else:
             session = await Session.open(store, session_id)
         controller = cls(session, target, agents)
@@ -133,9 +137,26 @@ class SessionController:
         return controller
 
     @staticmethod
-    async def sessions(store: Store) -> list[SessionRecord]:
-        """The sessions in `store`, most recently used first."""
-        return sorted(await store.list_sessions(), key=lambda record: -record.updated_at)
+    async def sessions(store: Store) -> list[SessionSummary]:
+        """The sessions in `store` with their sizes and first words, most recently used first."""
+        return await store.session_summaries()
+
+    async def rename_session(self, session_id: str, title: str) -> None:
+        """Retitle a session of this store (this one or another)."""
+        title = " ".join(title.split())
+        if not title:
+            raise ValueError("a session title cannot be blank")
+        if session_id == self.session.id:
+            await self.session.set_title(title)
+        else:
+            await self.store.rename_session(session_id, title)
+
+    async def delete_session(self, session_id: str) -> None:
+        """Delete a session of this store; messages other sessions share stay with them."""
+        if session_id == self.session.id:
+            await self.session.delete()
+        else:
+            await self.store.delete_session(session_id)
 
     @property
     def store(self) -> Store:
@@ -194,6 +215,24 @@ class SessionController:
             self.selected = len(self.path) - 1
         return True
 
+    async def outside_version(self) -> int | None:
+        """The store's change counter, which moves when another process commits (None: no
+        other process can write to it)."""
+        return await self.session.store.data_version()
+
+    async def refresh_outside(self) -> list[str]:
+        """Catch up after another process wrote to the store: re-read the session's title and
+        heads, grow the tree and path, and return the branches it moved (or removed)."""
+        if self.session.stored:
+            await self.session.reload()
+        before = self._heads
+        await self.refresh()
+        names = set(before) | set(self._heads)
+        changed = sorted(name for name in names if before.get(name) != self._heads.get(name))
+        return [
+            name for name in changed if not self.session.wrote_head(name, self._heads.get(name))
+        ]
+
     async def _unknown_ancestry(self, head: str) -> list[Node]:
         """`head` and its ancestors not absorbed yet, root-most first.
 
@@ -229,7 +268,7 @@ class SessionController:
 
     @property
     def title(self) -> str:
-        return self.session.title
+        return self.session.title or "new session"
 
     @property
     def heads(self) -> dict[str, str]:
@@ -581,7 +620,33 @@ class SessionController:
         await self.checkout(self.branch, remember=False)
 
     async def set_title(self, title: str) -> None:
-        await self.session.set_title(title)
+        await self.rename_session(self.session.id, title)
+
+    async def rename_branch(self, name: str, new_name: str) -> None:
+        """Rename a branch; the checked-out one stays checked out under its new name."""
+        new_name = new_name.strip()
+        if not new_name or any(char.isspace() or not char.isprintable() for char in new_name):
+            raise ValueError("a branch name needs letters, digits or signs, and no spaces")
+        await self.session.rename_branch(name, new_name)
+        if self.branch == name:
+            self.branch = new_name
+        await self.refresh()
+
+    async def delete_branch(self, name: str) -> None:
+        """Delete a branch (never the session's last); the nodes only it reached leave the tree.
+
+        When it was checked out, main (else the first branch) is checked out instead.
+        """
+        if set(self._heads) <= {name}:
+            raise ValueError(
+                f"{name!r} is the session's only branch: delete the session instead (Ctrl+O, d)"
+            )
+        await self.session.delete_branch(name)
+        if self.branch == name:
+            self.branch = DETACHED
+        await self.load()
+        if self.branch != self.session.active_branch:
+            await self.session.set_active_branch(self.branch)
 
     def set_target(self, agent: Agent) -> None:
         self.agents.setdefault(agent.alias, agent)

@@ -69,3 +69,7 @@ class ReplayReveal(Message):
         super().__init__()
         self.count = count
         self.finished = finished
+
+
+class StoreChanged(Message):
+    """Another process committed to the store (its change counter moved)."""

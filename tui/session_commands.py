@@ -110,19 +110,25 @@ async def import_command(path: Path) -> int:
 
 
 async def sessions_command() -> int:
-    """List the stored sessions, most recently updated first."""
+    """List the stored sessions, most recently used first, with their sizes."""
+    from ramify.tui.sanitize import snippet
 
     async def body(store: Store) -> int:
-        records = await store.list_sessions()
-        if not records:
+        summaries = await store.session_summaries()
+        if not summaries:
             print("no sessions yet: run `ramify` to start one, or `ramify import FILE`")
             return OK
-        print(f"{'ID':<12}  {'UPDATED (UTC)':<16}  {'BRANCHES':>8}  TITLE")
-        for record in records:
+        print(f"{'ID':<12}  {'UPDATED (UTC)':<16}  {'MESSAGES':>8}  {'BRANCHES':>8}  TITLE")
+        for summary in summaries:
+            record = summary.record
             branches = len(await store.list_refs(record.id))
             updated = time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.updated_at))
-            title = " ".join(record.title.split()) or "(untitled)"
-            print(f"{record.id[:12]:<12}  {updated:<16}  {branches:>8}  {title}")
+            # Titles and messages come from outside: one line, control characters made visible.
+            title = snippet(record.title, 80) or snippet(summary.first_text, 80) or "(untitled)"
+            print(
+                f"{record.id[:12]:<12}  {updated:<16}  {summary.message_count:>8}  "
+                f"{branches:>8}  {title}"
+            )
         return OK
 
     return await _with_store(body)

@@ -70,9 +70,10 @@ async def write_image(store: Store, image: SessionImage) -> Session:
         for node in image.nodes.values()
     ]
     await store.put_nodes(nodes, list(image.messages.values()), session_id=record.id)
-    await store.put_session(record)
     for name, head in image.refs.items():
         await store.move_ref(record.id, name, head, expected=None, reason="import")
+    # After the refs: each move marks the session updated now, and the file's times must stand.
+    await store.put_session(record)
     for run in image.runs:
         copy = run.model_copy(deep=True)
         copy.id = run_ids[run.id]

@@ -1,6 +1,6 @@
 """Storage: the async `Store` interface and its in-memory and SQLite implementations."""
 
-from .base import MIN_PREFIX, SessionRecord, Store
+from .base import MIN_PREFIX, SessionRecord, SessionSummary, Store
 from .location import default_database_path
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
@@ -10,6 +10,7 @@ __all__ = [
     "MemoryStore",
     "SQLiteStore",
     "SessionRecord",
+    "SessionSummary",
     "Store",
     "default_database_path",
 ]

@@ -15,10 +15,29 @@ from ..messages import Message
 from ..runs import Run, RunStatus
 from ..tree import Node, Ref, ReflogEntry, is_full_hash
 
-__all__ = ["MIN_PREFIX", "SessionRecord", "Store", "check_prefix", "search_terms"]
+__all__ = [
+    "MIN_PREFIX",
+    "REASON_DELETE",
+    "REASON_RENAME",
+    "SessionRecord",
+    "SessionSummary",
+    "Store",
+    "check_prefix",
+    "search_terms",
+]
 
 MIN_PREFIX = 4
 """The shortest hash prefix accepted, as in git."""
+
+REASON_DELETE = "delete"
+"""Reflog reason of a deleted branch; its entry keeps the last head (``old == new``), so the
+nodes can be found again, and undo never walks back past it."""
+
+REASON_RENAME = "rename"
+"""Reflog reason of a renamed branch (the head did not move, so undo skips it)."""
+
+FIRST_TEXT_CHARS = 400
+"""How much of a session's first message `SessionSummary.first_text` keeps."""
 
 _HEX_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_PREFIX},64}}")
 # Letters and digits, as SQLite's unicode61 tokenizer splits words, so both stores agree.
@@ -56,10 +75,20 @@ class SessionRecord(BaseModel):
     remembered_children: dict[str, str] = Field(default_factory=dict)
 
 
+class SessionSummary(BaseModel):
+    """A session as a list of sessions shows it: its record, size and opening words."""
+
+    record: SessionRecord
+    message_count: int
+    # The start of the session's oldest message ("" for an empty session).
+    first_text: str = ""
+
+
 class Store(ABC):
     """Async storage of messages, nodes, branch heads, sessions and runs.
 
-    Messages and nodes are content-addressed and written idempotently; nothing is ever deleted.
+    Messages and nodes are content-addressed and written idempotently and never deleted; only
+    branch heads, session metadata and session membership are (see `delete_ref`).
     Use as ``async with SomeStore(...) as store:``.
     """
 
@@ -177,6 +206,24 @@ class Store(ABC):
     async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
         """Moves of a session's heads (one branch if `name` is given), oldest first."""
 
+    @abstractmethod
+    async def delete_ref(self, session_id: str, name: str, *, expected: str) -> None:
+        """Remove a branch whose head is `expected`, logging it (`REASON_DELETE`).
+
+        Nodes are never deleted. The session forgets (drops from its membership) the nodes on
+        the branch's path that no other branch of the session reaches, so they leave its tree;
+        another session, or a fork by hash, still reaches them. Raises `BranchNotFound` if
+        there is no such branch, `RefConflict` if its head is not `expected`.
+        """
+
+    @abstractmethod
+    async def rename_ref(self, session_id: str, name: str, new_name: str) -> Ref:
+        """Give a branch a new name, with its reflog; the session's active branch follows.
+
+        Raises `BranchNotFound` if there is no branch `name`, `RefConflict` if `new_name`
+        is taken.
+        """
+
     # --- sessions ---
 
     @abstractmethod
@@ -189,7 +236,35 @@ class Store(ABC):
 
     @abstractmethod
     async def list_sessions(self) -> list[SessionRecord]:
-        """Every session, most recently updated first."""
+        """Every session, most recently updated first.
+
+        A session's ``updated_at`` moves with each of its branch moves (`move_ref`), so this
+        order is the order of last use.
+        """
+
+    @abstractmethod
+    async def rename_session(self, session_id: str, title: str) -> None:
+        """Set a session's title (and mark it updated); raises `SessionNotFound`."""
+
+    @abstractmethod
+    async def delete_session(self, session_id: str) -> None:
+        """Remove a session: its record, branches, reflog, runs and membership.
+
+        Nodes and messages stay (they are shared by hash with any other session holding them).
+        Raises `SessionNotFound`.
+        """
+
+    @abstractmethod
+    async def session_summaries(self) -> list[SessionSummary]:
+        """Every session with its message count and the start of its oldest message (the
+        first stored), most recently updated first: what a list of sessions shows."""
+
+    async def data_version(self) -> int | None:
+        """A number that changes whenever another connection commits to this store.
+
+        None when no other writer can exist (an in-memory store). Cheap enough to poll.
+        """
+        return None
 
     # --- runs ---
 

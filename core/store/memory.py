@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from ..errors import (
     AmbiguousPrefix,
+    BranchNotFound,
     MessageNotFound,
     MissingParent,
     NodeNotFound,
@@ -18,7 +19,17 @@ from ..errors import (
 from ..messages import Message
 from ..runs import Run, RunStatus
 from ..tree import Node, Ref, ReflogEntry
-from .base import SessionRecord, Store, check_prefix, full_hash_or_none, search_terms
+from .base import (
+    FIRST_TEXT_CHARS,
+    REASON_DELETE,
+    REASON_RENAME,
+    SessionRecord,
+    SessionSummary,
+    Store,
+    check_prefix,
+    full_hash_or_none,
+    search_terms,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -166,17 +177,63 @@ class MemoryStore(Store):
                 f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
             )
         self._refs[(session_id, name)] = new
-        self._reflog.append(
-            ReflogEntry(
-                session_id=session_id,
-                name=name,
-                old=expected,
-                new=new,
-                reason=reason,
-                at=time.time(),
-            )
-        )
+        self._log(session_id, name, expected, new, reason)
         return Ref(session_id=session_id, name=name, head=new)
+
+    def _log(self, session_id: str, name: str, old: str | None, new: str, reason: str) -> None:
+        now = time.time()
+        self._reflog.append(
+            ReflogEntry(session_id=session_id, name=name, old=old, new=new, reason=reason, at=now)
+        )
+        record = self._sessions.get(session_id)
+        if record is not None:
+            record.updated_at = max(record.updated_at, now)
+
+    def _ancestors(self, head: str) -> set[str]:
+        found: set[str] = set()
+        current: str | None = head
+        while current is not None and current not in found:
+            found.add(current)
+            current = self._nodes[current].parent
+        return found
+
+    async def delete_ref(self, session_id: str, name: str, *, expected: str) -> None:
+        current = self._refs.get((session_id, name))
+        if current is None:
+            raise BranchNotFound(f"session has no branch {name!r}")
+        if current != expected:
+            raise RefConflict(
+                f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
+            )
+        del self._refs[(session_id, name)]
+        self._log(session_id, name, current, current, REASON_DELETE)
+        kept: set[str] = set()
+        for (sid, _), head in self._refs.items():
+            if sid == session_id:
+                kept |= self._ancestors(head)
+        members = self._session_nodes.get(session_id, set())
+        members -= self._ancestors(current) - kept
+
+    async def rename_ref(self, session_id: str, name: str, new_name: str) -> Ref:
+        head = self._refs.get((session_id, name))
+        if head is None:
+            raise BranchNotFound(f"session has no branch {name!r}")
+        taken = self._refs.get((session_id, new_name))
+        if taken is not None:
+            raise RefConflict(f"branch {new_name!r} already exists: choose another name")
+        del self._refs[(session_id, name)]
+        self._refs[(session_id, new_name)] = head
+        self._reflog = [
+            entry.model_copy(update={"name": new_name})
+            if entry.session_id == session_id and entry.name == name
+            else entry
+            for entry in self._reflog
+        ]
+        self._log(session_id, new_name, head, head, f"{REASON_RENAME} from {name}")
+        record = self._sessions.get(session_id)
+        if record is not None and record.active_branch == name:
+            record.active_branch = new_name
+        return Ref(session_id=session_id, name=new_name, head=head)
 
     async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
         return [
@@ -197,6 +254,35 @@ class MemoryStore(Store):
     async def list_sessions(self) -> list[SessionRecord]:
         records = sorted(self._sessions.values(), key=lambda record: -record.updated_at)
         return [record.model_copy(deep=True) for record in records]
+
+    async def rename_session(self, session_id: str, title: str) -> None:
+        record = self._sessions.get(session_id)
+        if record is None:
+            raise SessionNotFound(f"no session has id {session_id!r}")
+        record.title = title
+        record.updated_at = max(record.updated_at, time.time())
+
+    async def delete_session(self, session_id: str) -> None:
+        if self._sessions.pop(session_id, None) is None:
+            raise SessionNotFound(f"no session has id {session_id!r}")
+        self._session_nodes.pop(session_id, None)
+        self._refs = {key: head for key, head in self._refs.items() if key[0] != session_id}
+        self._reflog = [entry for entry in self._reflog if entry.session_id != session_id]
+        self._runs = {key: run for key, run in self._runs.items() if run.session_id != session_id}
+
+    async def session_summaries(self) -> list[SessionSummary]:
+        summaries = []
+        for record in await self.list_sessions():
+            members = self._session_nodes.get(record.id, set())
+            # Nodes are kept in the order they were first stored, as SQLite's rowids are.
+            oldest = next((node for key, node in self._nodes.items() if key in members), None)
+            first = "" if oldest is None else self._messages[oldest.message].text
+            summaries.append(
+                SessionSummary(
+                    record=record, message_count=len(members), first_text=first[:FIRST_TEXT_CHARS]
+                )
+            )
+        return summaries
 
     async def put_run(self, run: Run) -> None:
         self._runs[run.id] = run.model_copy(deep=True)

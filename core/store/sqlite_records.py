@@ -7,16 +7,51 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NodeNotFound, RefConflict, RunNotFound, SessionNotFound
+from ..errors import BranchNotFound, NodeNotFound, RefConflict, RunNotFound, SessionNotFound
 from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
-from .base import SessionRecord
+from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
 from .sqlite_connection import SQLiteConnection
 
 if TYPE_CHECKING:
     import aiosqlite
 
 __all__ = ["SQLiteRecords"]
+
+# The rows of the nodes on the path to the node hashed `?` that no other branch of session `?`
+# reaches (run after that branch's ref row is gone).
+_ONLY_ON_PATH = (
+    "WITH RECURSIVE "
+    "gone(row, parent_row) AS ("
+    "SELECT rowid, parent_row FROM nodes WHERE hash = ? "
+    "UNION SELECT n.rowid, n.parent_row FROM nodes n JOIN gone g ON n.rowid = g.parent_row), "
+    "kept(row, parent_row) AS ("
+    "SELECT n.rowid, n.parent_row FROM refs r JOIN nodes n ON n.hash = r.head "
+    "WHERE r.session_id = ? "
+    "UNION SELECT n.rowid, n.parent_row FROM nodes n JOIN kept k ON n.rowid = k.parent_row) "
+    "SELECT row FROM gone EXCEPT SELECT row FROM kept"
+)
+
+
+async def _log(
+    db: aiosqlite.Connection, session_id: str, name: str, old: str | None, new: str, reason: str
+) -> None:
+    """Log a ref change and mark the session updated: a branch move is a use of the session."""
+    now = time.time()
+    await db.execute(
+        "INSERT INTO reflog(session_id, name, old, new, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+        (session_id, name, old, new, reason, now),
+    )
+    await db.execute(
+        "UPDATE sessions SET updated_at = max(updated_at, ?) WHERE id = ?", (now, session_id)
+    )
+
+
+async def _head(db: aiosqlite.Connection, session_id: str, name: str) -> str | None:
+    rows = await db.execute_fetchall(
+        "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
+    )
+    return str(next(iter(rows))[0]) if rows else None
 
 
 class SQLiteRecords(SQLiteConnection):
@@ -54,19 +89,50 @@ class SQLiteRecords(SQLiteConnection):
                     (new, session_id, name, expected),
                 )
             if cursor.rowcount != 1:
-                rows = await db.execute_fetchall(
-                    "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
+                current = await _head(db, session_id, name)
+                raise RefConflict(
+                    f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
                 )
-                current = next(iter(rows))[0] if rows else None
+            await _log(db, session_id, name, expected, new, reason)
+            return Ref(session_id=session_id, name=name, head=new)
+
+        return await self._write(body)
+
+    async def delete_ref(self, session_id: str, name: str, *, expected: str) -> None:
+        async def body(db: aiosqlite.Connection) -> None:
+            current = await _head(db, session_id, name)
+            if current is None:
+                raise BranchNotFound(f"session has no branch {name!r}")
+            if current != expected:
                 raise RefConflict(
                     f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
                 )
             await db.execute(
-                "INSERT INTO reflog(session_id, name, old, new, reason, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, name, expected, new, reason, time.time()),
+                "DELETE FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
             )
-            return Ref(session_id=session_id, name=name, head=new)
+            await _log(db, session_id, name, current, current, REASON_DELETE)
+            await db.execute(
+                f"DELETE FROM session_nodes WHERE session_id = ? AND node_row IN ({_ONLY_ON_PATH})",
+                (session_id, current, session_id),
+            )
+
+        await self._write(body)
+
+    async def rename_ref(self, session_id: str, name: str, new_name: str) -> Ref:
+        async def body(db: aiosqlite.Connection) -> Ref:
+            head = await _head(db, session_id, name)
+            if head is None:
+                raise BranchNotFound(f"session has no branch {name!r}")
+            if await _head(db, session_id, new_name) is not None:
+                raise RefConflict(f"branch {new_name!r} already exists: choose another name")
+            args = (new_name, session_id, name)
+            await db.execute("UPDATE refs SET name = ? WHERE session_id = ? AND name = ?", args)
+            await db.execute("UPDATE reflog SET name = ? WHERE session_id = ? AND name = ?", args)
+            await db.execute(
+                "UPDATE sessions SET active_branch = ? WHERE id = ? AND active_branch = ?", args
+            )
+            await _log(db, session_id, new_name, head, head, f"{REASON_RENAME} from {name}")
+            return Ref(session_id=session_id, name=new_name, head=head)
 
         return await self._write(body)
 
@@ -131,6 +197,51 @@ class SQLiteRecords(SQLiteConnection):
             f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
         )
         return [self._session_from_row(row) for row in rows]
+
+    async def rename_session(self, session_id: str, title: str) -> None:
+        async def body(db: aiosqlite.Connection) -> None:
+            cursor = await db.execute(
+                "UPDATE sessions SET title = ?, updated_at = max(updated_at, ?) WHERE id = ?",
+                (title, time.time(), session_id),
+            )
+            if cursor.rowcount != 1:
+                raise SessionNotFound(f"no session has id {session_id!r}")
+
+        await self._write(body)
+
+    async def delete_session(self, session_id: str) -> None:
+        async def body(db: aiosqlite.Connection) -> None:
+            cursor = await db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            if cursor.rowcount != 1:
+                raise SessionNotFound(f"no session has id {session_id!r}")
+            for table in ("session_nodes", "refs", "reflog", "runs"):
+                await db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+
+        await self._write(body)
+
+    async def session_summaries(self) -> list[SessionSummary]:
+        # `session_nodes` is keyed (session_id, node_row): the count and the oldest row come
+        # from its index, one session at a time.
+        rows = await self._read(
+            f"SELECT {self._SESSION_COLUMNS}, "
+            "(SELECT count(*) FROM session_nodes m WHERE m.session_id = sessions.id), "
+            f"(SELECT substr(t.text, 1, {FIRST_TEXT_CHARS}) FROM session_nodes m "
+            "JOIN nodes n ON n.rowid = m.node_row JOIN messages t ON t.rowid = n.message_row "
+            "WHERE m.session_id = sessions.id ORDER BY m.node_row LIMIT 1) "
+            "FROM sessions ORDER BY updated_at DESC"
+        )
+        return [
+            SessionSummary(
+                record=self._session_from_row(row[:6]),
+                message_count=row[6],
+                first_text=row[7] or "",
+            )
+            for row in rows
+        ]
+
+    async def data_version(self) -> int | None:
+        # SQLite bumps it for this connection whenever another connection commits.
+        return int((await self._read("PRAGMA data_version"))[0][0])
 
     # --- runs ---
 

@@ -9,7 +9,7 @@ import pytest
 
 from ramify.core import USER, RunStatus, Session, SQLiteStore, Store
 from ramify.tui.actions import ACTIONS
-from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
+from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen, SessionsScreen
 from ramify.tui.widgets import AgentPanes, Composer, Inspector, MessageWidget, Transcript
 from tests.tui.ide import Gate, focus_transcript, ide, palette_offers, send, settled, until
 
@@ -322,13 +322,12 @@ async def test_new_and_open_session(store: Store) -> None:
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.controller.session.id != first)
         assert app.controller.path == []
-        assert len(await store.list_sessions()) == 2
         await focus_transcript(app, pilot)
         await pilot.press("ctrl+o")
-        await until(pilot, lambda: isinstance(app.screen, PickScreen))
-        picker = app.screen
-        ids = [key for key, _ in picker.items]  # type: ignore[attr-defined]
-        picker.query_one("#pick-list").highlighted = ids.index(first)
+        await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
+        screen = app.screen
+        assert isinstance(screen, SessionsScreen)
+        assert [row.id for row in screen.rows] == [first]
         await pilot.press("enter")
         await until(pilot, lambda: app.controller.session.id == first)
         assert next(v.text for v in app.query_one(Transcript).views) == "in the first session"

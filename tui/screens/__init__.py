@@ -1,8 +1,18 @@
 """Modal screens of the Ramify IDE (help, prompts, pickers, the editor)."""
 
+from ramify.tui.screens.confirm import ConfirmScreen
 from ramify.tui.screens.edit import EditScreen
 from ramify.tui.screens.help import HelpScreen
 from ramify.tui.screens.pick import PickScreen
 from ramify.tui.screens.prompt import PromptScreen
+from ramify.tui.screens.sessions import SessionRow, SessionsScreen
 
-__all__ = ["EditScreen", "HelpScreen", "PickScreen", "PromptScreen"]
+__all__ = [
+    "ConfirmScreen",
+    "EditScreen",
+    "HelpScreen",
+    "PickScreen",
+    "PromptScreen",
+    "SessionRow",
+    "SessionsScreen",
+]
