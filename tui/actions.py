@@ -91,6 +91,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "f1", "Help", "Show every action and its key", "View", show=True),
     Action("quit", "ctrl+q", "Quit", "Quit, cancelling streams and saving what arrived", "Session",
            show=True),
+    Action("tree.toggle", "ctrl+b", "Branches pane", "Show or hide the branches pane", "View"),
+    Action("tree.narrower", "f3", "Narrower branches pane", "Make the branches pane narrower",
+           "View"),
+    Action("tree.wider", "f4", "Wider branches pane", "Make the branches pane wider", "View"),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}
