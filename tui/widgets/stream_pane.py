@@ -11,7 +11,6 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 
-from ramify.core.llm.pricing import estimate_cost, format_cost
 from ramify.tui.sanitize import sanitize
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus, PaneState
@@ -48,9 +47,8 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
         parts.append((f"{state.tokens} tok", "", 1))
         parts.append((f"{state.tokens_per_second:.1f} tok/s", "", 0))
     parts.append((_duration(state.elapsed), "dim", 2))
-    cost = format_cost(state.cost)
-    if cost:
-        parts.append(("~" + cost, "", 3))
+    if state.cost is not None:
+        parts.append((_cost(state.cost), "", 3))
     parts.append((state.status.value, _STATUS_STYLE[state.status], 4))
     if width is not None:
         while _width(alias, parts) > width and any(rank for _, _, rank in parts):
@@ -69,6 +67,11 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
 
 def _width(alias: str, parts: list[tuple[str, str, int]]) -> int:
     return len(alias) + sum(2 + len(text) for text, _, _ in parts)
+
+
+def _cost(dollars: float) -> str:
+    """`~$0.0123`: an estimate, since the prompt's tokens are not known until the reply ends."""
+    return "<$0.0001" if 0 < dollars < 0.0001 else f"~${dollars:.4f}"
 
 
 def _duration(seconds: float) -> str:
@@ -197,8 +200,8 @@ class StreamPane(Vertical):
             rate = self._tokens / elapsed if elapsed > 0 else 0.0
         end = self._finished_at if self._finished_at is not None else time.monotonic()
         cost = None
-        if self._output_price is not None:
-            cost = estimate_cost(0, self._tokens, input_price=0, output_price=self._output_price)
+        if self._output_price is not None:  # dollars per million tokens
+            cost = self._tokens * self._output_price / 1_000_000
         return PaneState(
             self._alias,
             self._model,
