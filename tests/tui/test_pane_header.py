@@ -58,6 +58,13 @@ def test_the_rate_is_never_cut_at_any_width(width: int) -> None:
     assert text.startswith("A")
 
 
+def test_a_wide_character_alias_is_cut_by_cells_not_characters() -> None:
+    text = pane_header(PaneState("分析者分析者分析者", tokens=1, tokens_per_second=2.0), 20)
+    assert text.cell_len <= 20
+    assert "2.0 tok/s" in text.plain
+    assert text.plain.startswith("分析")
+
+
 def test_before_the_first_token_the_header_says_connecting() -> None:
     text = pane_header(PaneState("WRITER", elapsed=2.4), 40).plain
     assert "connecting…" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -32,7 +33,7 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
     """`alias  model  123 tok  45.6 tok/s  12s  ~$0.0012  streaming`, fitted to `width`.
 
     What does not fit goes in this order: the model, the status word (the border's colour says
-    it too), the cost, the elapsed time, the token count; then the alias is shortened. The rate
+    it too), the cost, the token count, the elapsed time; then the alias is shortened. The rate
     (or `connecting…` before the first token) always shows whole.
     """
     alias = sanitize(state.agent_alias)
@@ -44,9 +45,9 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
     if state.tokens == 0 and streaming:
         parts.append(("connecting…", "italic cyan", 0))
     else:
-        parts.append((f"{state.tokens} tok", "", 1))
+        parts.append((f"{state.tokens} tok", "", 2))
         parts.append((f"{state.tokens_per_second:.1f} tok/s", "", 0))
-    parts.append((_duration(state.elapsed), "dim", 2))
+    parts.append((_duration(state.elapsed), "dim", 1))
     if state.cost is not None:
         parts.append((_cost(state.cost), "", 3))
     parts.append((state.status.value, _STATUS_STYLE[state.status], 4))
@@ -54,9 +55,9 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
         while _width(alias, parts) > width and any(rank for _, _, rank in parts):
             dropped = max(parts, key=lambda part: part[2])
             parts.remove(dropped)
-        spare = width - _width("", parts)
-        if len(alias) > spare:
-            alias = alias[: max(spare - 1, 0)] + "…" if spare > 1 else alias[:1]
+        spare = max(width - _width("", parts), 1)
+        if cell_len(alias) > spare:
+            alias = set_cell_size(alias, spare - 1) + "…" if spare > 1 else set_cell_size(alias, 1)
     header = Text(no_wrap=True, overflow="ellipsis")
     header.append(alias, style="bold")
     for text, style, _ in parts:
@@ -66,7 +67,7 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
 
 
 def _width(alias: str, parts: list[tuple[str, str, int]]) -> int:
-    return len(alias) + sum(2 + len(text) for text, _, _ in parts)
+    return cell_len(alias) + sum(2 + cell_len(text) for text, _, _ in parts)
 
 
 def _cost(dollars: float) -> str:
