@@ -23,10 +23,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ramify.core import USER, Agent, Store
+from ramify.core.llm.pricing import configured_prices
 from ramify.core.recording import RecordedReplies
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
+from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_sessions import SessionActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
@@ -53,7 +55,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(SessionActions, App[int]):
+class RamifyApp(SessionActions, LayoutActions, App[int]):
     """The IDE.
 
     Args:
@@ -308,7 +310,8 @@ class RamifyApp(SessionActions, App[int]):
                 alias = promise.agent_alias or replies.run.agent
                 model = promise.get("model") or self._model_of(alias)
                 feed = StreamFeed()
-                self.post_message(StreamOpened(key, run_key, alias, model, feed))
+                _, price = configured_prices(alias, (model,) if model else ())
+                self.post_message(StreamOpened(key, run_key, alias, model, feed, price))
                 pumps.append(asyncio.create_task(self._pump(key, promise, feed)))
         except asyncio.CancelledError:
             pass
@@ -368,7 +371,13 @@ class RamifyApp(SessionActions, App[int]):
             return
         self._pane_runs[event.key] = event.run_key
         panes = self.query_one(AgentPanes)
-        await panes.open_pane(event.key, event.agent_alias, event.model, feed=event.feed)
+        await panes.open_pane(
+            event.key,
+            event.agent_alias,
+            event.model,
+            feed=event.feed,
+            output_price=event.output_price,
+        )
 
     async def on_stream_closed(self, event: StreamClosed) -> None:
         if self._winding_down:

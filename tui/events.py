@@ -23,10 +23,19 @@ class SessionReady(Message):
 
 
 class StreamOpened(Message):
-    """A reply message started streaming; its text arrives through `feed`."""
+    """A reply message started streaming; its text arrives through `feed`.
+
+    `output_price` is dollars per million output tokens, when the config knows it.
+    """
 
     def __init__(
-        self, key: str, run_key: str, agent_alias: str, model: str | None, feed: StreamFeed
+        self,
+        key: str,
+        run_key: str,
+        agent_alias: str,
+        model: str | None,
+        feed: StreamFeed,
+        output_price: float | None = None,
     ) -> None:
         super().__init__()
         self.key = key
@@ -34,6 +43,7 @@ class StreamOpened(Message):
         self.agent_alias = agent_alias
         self.model = model
         self.feed = feed
+        self.output_price = output_price
 
 
 class StreamClosed(Message):

@@ -81,6 +81,10 @@ class PaneState:
     tokens: int = 0
     tokens_per_second: float = 0.0
     status: MessageStatus = MessageStatus.STREAMING
+    elapsed: float = 0.0
+    """Seconds since the pane opened (until it finished)."""
+    cost: float | None = None
+    """Dollars the reply's tokens so far cost, when the model's price is known."""
 
 
 @dataclass(frozen=True, slots=True)

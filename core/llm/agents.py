@@ -19,7 +19,7 @@ closes the HTTP stream and keeps the partial reply (``promise.partial().cancelle
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from ..agents import Agent, InteractionContext, agent
@@ -27,11 +27,11 @@ from ..frozen import FrozenMapping
 from ..messages import AssistantMessage, Message
 from ..promising import MessagePromise
 from .anthropic_provider import stream_anthropic
-from .config import ConfigError, RamifyConfig, load_config
+from .config import RamifyConfig, load_config
 from .demo import DEMO_MODEL, stream_demo
 from .keys import DEFAULT_KEY_ENV, has_api_key
 from .openai_provider import stream_openai
-from .pricing import estimate_cost
+from .pricing import configured_prices, estimate_cost
 from .stream import TokenStream
 
 __all__ = [
@@ -71,24 +71,6 @@ def _plain_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _plain(value) for key, value in kwargs.items()}
 
 
-def _prices(alias: str, models: Sequence[str]) -> tuple[float | None, float | None]:
-    """Prices per million tokens from the config, for the agent alias or a model name.
-
-    A config that cannot be read gives no price: a cost estimate never fails a reply.
-    """
-    try:
-        config = load_config()
-    except (ConfigError, OSError, ValueError):
-        return None, None
-    for key, model in config.models.items():
-        if key == alias:
-            return model.input_price, model.output_price
-    for key, model in config.models.items():
-        if key in models or (model.name is not None and model.name in models):
-            return model.input_price, model.output_price
-    return None, None
-
-
 async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFactory) -> None:
     """Reply one `AssistantMessage` streamed from `factory(input)`; record its usage."""
     messages = list(await ctx.message_promises)
@@ -106,7 +88,7 @@ async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFa
                     yield token
         finally:
             result = stream.result
-            input_price, output_price = _prices(alias, (model, result.model))
+            input_price, output_price = configured_prices(alias, (model, result.model))
             cost = estimate_cost(
                 result.input_tokens,
                 result.output_tokens,

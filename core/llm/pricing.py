@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-__all__ = ["estimate_cost", "format_cost"]
+from collections.abc import Sequence
+
+from .config import ConfigError, load_config
+
+__all__ = ["configured_prices", "estimate_cost", "format_cost"]
+
+
+def configured_prices(alias: str, models: Sequence[str]) -> tuple[float | None, float | None]:
+    """Input and output prices per million tokens from the config, for an alias or model name.
+
+    A config that cannot be read gives no price: a cost estimate never fails a reply.
+    """
+    try:
+        config = load_config()
+    except (ConfigError, OSError, ValueError):
+        return None, None
+    for key, model in config.models.items():
+        if key == alias:
+            return model.input_price, model.output_price
+    for key, model in config.models.items():
+        if key in models or (model.name is not None and model.name in models):
+            return model.input_price, model.output_price
+    return None, None
 
 
 def estimate_cost(

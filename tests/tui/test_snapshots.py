@@ -10,9 +10,7 @@ SVGs in `__snapshots__/test_snapshots/` before committing them.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator, Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -36,7 +34,14 @@ from ramify.core.llm import demo_agent
 from ramify.themes.ramify import RAMIFY_DARK, RAMIFY_LIGHT
 from ramify.tui.app import RamifyApp, SessionOpener
 from ramify.tui.controller import SessionController
-from ramify.tui.widgets import AgentPanes, BranchTree, Composer, StreamPane, Transcript
+from ramify.tui.widgets import (
+    AgentPanes,
+    BranchTree,
+    Composer,
+    Inspector,
+    StreamPane,
+    Transcript,
+)
 from tests.tui.hosts import STYLESHEET
 
 SIZE = (120, 40)
@@ -60,14 +65,29 @@ VOICE_TOKENS = {
 }
 
 
+class Clock:
+    """The live panes' clock: it stands still until a test moves it (tokens, elapsed time)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+CLOCK = Clock()
+TOKEN_GAP = 0.25
+"""Seconds the clock moves before each live token is delivered."""
+
+
 @pytest.fixture(autouse=True)
 def _fixed_clocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Headers show a fixed time, and each live token arrives 0.25 s after the one before."""
+    """Headers show a fixed time, and each live token arrives `TOKEN_GAP` after the one before."""
     monkeypatch.setattr(
         controller_module, "format_time", lambda stamp: None if stamp is None else FIXED_TIME
     )
-    ticks = itertools.count(start=1000.0, step=0.25)
-    monkeypatch.setattr(stream_pane_module, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    CLOCK.now = 1000.0
+    monkeypatch.setattr(stream_pane_module, "time", CLOCK)
 
 
 class SnapshotApp(RamifyApp):
@@ -227,6 +247,7 @@ async def stream_in_lockstep(
     for step in range(max(map(len, tokens.values()))):
         for alias, words in tokens.items():
             if step < len(words):
+                CLOCK.now += TOKEN_GAP
                 deliver(alias, words[step])
                 expected = "".join(words[: step + 1])
                 await wait_until(
@@ -234,9 +255,9 @@ async def stream_in_lockstep(
                 )
     # The header is redrawn on the flush tick that appends the body, so it catches up last.
     for alias, words in tokens.items():
-        header = pane_of(app, alias).query_one(".stream-pane--header")
-        shown = f" {len(words)} tok "
-        await wait_until(pilot, lambda h=header, s=shown: s in str(h.render()), "the headers")
+        header = pane_of(app, alias).header
+        count = len(words)
+        await wait_until(pilot, lambda h=header, n=count: h.state.tokens == n, f"{alias}'s header")
 
 
 def test_a_reply_streaming_mid_stream(snap_compare: Any) -> None:
@@ -330,3 +351,65 @@ def test_branched_tree_with_a_fork_and_an_edit(snap_compare: Any) -> None:
         )
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+SIZES = [(80, 24), (120, 40), (200, 60)]
+"""A laptop's default terminal, a half screen and a wide screen."""
+
+TEAM_TOKENS = {**VOICE_TOKENS, "WRITER": WRITER_TOKENS}
+
+
+def size_id(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=size_id)
+def test_conversation_at_each_size(snap_compare: Any, size: tuple[int, int]) -> None:
+    """At 80 columns the branches pane stands aside and the path bar, the composer's hint and
+    the footer each keep one whole line; wider, the branches pane takes a quarter, up to 40."""
+    app = SnapshotApp(conversation_opener)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot, messages=4)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=size_id)
+def test_inspector_open_at_each_size(snap_compare: Any, size: tuple[int, int]) -> None:
+    """The inspector on the selected reply: floating over the transcript at 80 columns, beside
+    it from 100 on, the transcript never squeezed to a sliver."""
+    app = SnapshotApp(conversation_opener)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot, messages=4)
+        await app.run_action("inspector_toggle")
+        await wait_until(pilot, lambda: app.query_one(Inspector).data is not None, "the node")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=size_id)
+def test_three_team_panes_at_each_size(snap_compare: Any, size: tuple[int, int]) -> None:
+    """A team of three streaming at once (as `examples/parallel_team.py`): stacked at 80
+    columns, side by side when each gets 30; every header keeps its tok/s."""
+    script = Script(*TEAM_TOKENS)
+
+    async def opener(store: Store) -> SessionController:
+        controller = await conversation_opener(store)
+        controller.set_target(panel_of(script))
+        return controller
+
+    app = SnapshotApp(opener, on_exit=script.finish_all)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot, messages=4)
+        app.query_one(Composer).text = "Should every fork get a name?"
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: all(pane_of(app, alias) for alias in TEAM_TOKENS), "three panes"
+        )
+        await stream_in_lockstep(pilot, TEAM_TOKENS, script.deliver)
+        assert app.inquiries, "the run must still be streaming when the snapshot is taken"
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -1,18 +1,25 @@
-"""The live panes of every agent streaming right now, side by side."""
+"""The live panes of every agent streaming right now, side by side, or stacked when narrow."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.containers import HorizontalGroup
 from textual.message import Message
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets.stream_pane import StreamPane
 
+MIN_PANE_WIDTH = 30
+"""Columns a pane needs side by side; with less each, the panes stack one above the other."""
+
 
 class AgentPanes(HorizontalGroup):
     """Holds one `StreamPane` per streaming message; parallel sub-agents show at once.
+
+    Side by side while each pane gets `MIN_PANE_WIDTH` columns; below that they stack (class
+    `-stacked`), each a compact header and two lines, so three team members fit 80x24.
 
     Panes are addressed by a caller-chosen key (a run id). When a pane finishes, its
     `StreamPane.Finished` bubbles on to the app (which settles the reply into the transcript) and
@@ -26,6 +33,12 @@ class AgentPanes(HorizontalGroup):
     AgentPanes { height: auto; max-height: 50%; }
     AgentPanes.-empty { display: none; }
     AgentPanes > StreamPane { width: 1fr; }
+    AgentPanes.-stacked { layout: vertical; overflow-y: auto; }
+    AgentPanes.-stacked > StreamPane { border: none; border-left: outer $secondary; }
+    AgentPanes.-stacked > StreamPane.-error { border-left: outer $error; }
+    AgentPanes.-stacked > StreamPane.-cancelled { border-left: outer $warning; }
+    AgentPanes.-stacked > StreamPane.-done { border-left: outer $success; }
+    AgentPanes.-stacked LiveTail { max-height: 2; }
     """
 
     class Settled(Message):
@@ -47,6 +60,15 @@ class AgentPanes(HorizontalGroup):
     def on_mount(self) -> None:
         self.set_class(not self._panes, "-empty")
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._restack()
+
+    def _restack(self) -> None:
+        width = self.size.width
+        if not width and isinstance(self.parent, Widget):  # still hidden: it will get this
+            width = self.parent.content_size.width
+        self.set_class(len(self._panes) * MIN_PANE_WIDTH > width, "-stacked")
+
     async def open_pane(
         self,
         key: str,
@@ -54,13 +76,18 @@ class AgentPanes(HorizontalGroup):
         model: str | None = None,
         *,
         feed: StreamFeed | None = None,
+        output_price: float | None = None,
     ) -> StreamPane:
-        """Mount a new live pane for `key`, reading its text from `feed` if given."""
+        """Mount a new live pane for `key`, reading its text from `feed` if given.
+
+        `output_price` (dollars per million output tokens) makes the header show a cost.
+        """
         if key in self._panes:
             raise ValueError(f"a pane for {key!r} is already open")
-        pane = StreamPane(agent_alias, model, key=key, feed=feed)
+        pane = StreamPane(agent_alias, model, key=key, feed=feed, output_price=output_price)
         self._panes[key] = pane
         self.set_class(False, "-empty")
+        self._restack()
         # Not awaited here: eight panes opening at once held the app's queue (and the keys in
         # it) ~30 ms each. Text waits in the pane until it shows; `finish` awaits the mount.
         self._mounting[key] = self.mount(pane)
@@ -94,4 +121,5 @@ class AgentPanes(HorizontalGroup):
         del self._panes[key]
         event.pane.remove()  # not awaited, for the same reason as the mount
         self.set_class(not self._panes, "-empty")
+        self._restack()
         self.post_message(self.Settled(key, event.status))

@@ -28,7 +28,14 @@ class Inspector(VerticalScroll):
     """
 
     DEFAULT_CSS = """
-    Inspector { width: 48; border-left: solid $primary; padding: 0 1; }
+    Inspector {
+        width: 36%;
+        min-width: 32;
+        max-width: 56;
+        border-left: solid $primary;
+        padding: 0 1;
+        background: $surface;
+    }
     Inspector.-hidden { display: none; }
     """
 

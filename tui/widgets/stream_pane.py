@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ramify.tui.sanitize import sanitize
 from ramify.tui.stream_feed import StreamFeed
@@ -28,16 +29,76 @@ _STATUS_STYLE = {
 }
 
 
-def pane_header(state: PaneState) -> Text:
-    """`alias  model  123 tok  45.6 tok/s  streaming`, built from literal `Text` parts."""
-    header = Text(no_wrap=True, overflow="ellipsis")
-    header.append(sanitize(state.agent_alias), style="bold")
+def pane_header(state: PaneState, width: int | None = None) -> Text:
+    """`alias  model  123 tok  45.6 tok/s  12s  ~$0.0012  streaming`, fitted to `width`.
+
+    What does not fit goes in this order: the model, the status word (the border's colour says
+    it too), the cost, the token count, the elapsed time; then the alias is shortened. The rate
+    (or `connecting…` before the first token) always shows whole.
+    """
+    alias = sanitize(state.agent_alias)
+    streaming = state.status is MessageStatus.STREAMING
+    # (text, style, drop rank: higher goes first; 0 never goes)
+    parts: list[tuple[str, str, int]] = []
     if state.model:
+        parts.append((sanitize(state.model), "italic", 5))
+    if state.tokens == 0 and streaming:
+        parts.append(("connecting…", "italic cyan", 0))
+    else:
+        parts.append((f"{state.tokens} tok", "", 2))
+        parts.append((f"{state.tokens_per_second:.1f} tok/s", "", 0))
+    parts.append((_duration(state.elapsed), "dim", 1))
+    if state.cost is not None:
+        parts.append((_cost(state.cost), "", 3))
+    parts.append((state.status.value, _STATUS_STYLE[state.status], 4))
+    if width is not None:
+        while _width(alias, parts) > width and any(rank for _, _, rank in parts):
+            dropped = max(parts, key=lambda part: part[2])
+            parts.remove(dropped)
+        spare = max(width - _width("", parts), 1)
+        if cell_len(alias) > spare:
+            alias = set_cell_size(alias, spare - 1) + "…" if spare > 1 else set_cell_size(alias, 1)
+    header = Text(no_wrap=True, overflow="ellipsis")
+    header.append(alias, style="bold")
+    for text, style, _ in parts:
         header.append("  ")
-        header.append(sanitize(state.model), style="italic")
-    header.append(f"  {state.tokens} tok  {state.tokens_per_second:.1f} tok/s  ")
-    header.append(state.status.value, style=_STATUS_STYLE[state.status])
+        header.append(text, style=style)
     return header
+
+
+def _width(alias: str, parts: list[tuple[str, str, int]]) -> int:
+    return cell_len(alias) + sum(2 + cell_len(text) for text, _, _ in parts)
+
+
+def _cost(dollars: float) -> str:
+    """`~$0.0123`: an estimate, since the prompt's tokens are not known until the reply ends."""
+    return "<$0.0001" if 0 < dollars < 0.0001 else f"~${dollars:.4f}"
+
+
+def _duration(seconds: float) -> str:
+    """`7s`, `2m05s`: whole seconds, so the header changes at most once a second."""
+    whole = int(seconds)
+    return f"{whole}s" if whole < 60 else f"{whole // 60}m{whole % 60:02d}s"
+
+
+class PaneHeader(Widget):
+    """One line of a pane's figures, fitted to its width each time it is drawn."""
+
+    DEFAULT_CSS = """
+    PaneHeader { height: 1; }
+    """
+
+    def __init__(self, state: PaneState, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.state = state
+
+    def show(self, state: PaneState) -> None:
+        """Draw these figures (a repaint of one line, never a layout)."""
+        self.state = state
+        self.refresh()
+
+    def render(self) -> Text:
+        return pane_header(self.state, self.size.width)
 
 
 class StreamPane(Vertical):
@@ -45,13 +106,15 @@ class StreamPane(Vertical):
 
     Text comes from a `StreamFeed` (filled by a worker) or `add_tokens()`, and reaches the
     screen on the next timer tick. The pane shows the reply's tail as literal text
-    (`LiveTail`); the whole reply settles into the transcript, as Markdown, once it ends.
+    (`LiveTail`); the whole reply settles into the transcript, as Markdown, once it ends. The
+    same tick moves the header's elapsed time on while no token arrives.
 
     Args:
         agent_alias: the agent producing the reply.
         model: the model name, if known.
         key: the caller's identifier for this pane (e.g. a run id).
         feed: where a worker puts the reply's text for this pane to take.
+        output_price: dollars per million output tokens, when known (the header shows a cost).
     """
 
     DEFAULT_CSS = """
@@ -63,7 +126,6 @@ class StreamPane(Vertical):
     StreamPane.-error { border: round $error; }
     StreamPane.-cancelled { border: round $warning; }
     StreamPane.-done { border: round $success; }
-    StreamPane > .stream-pane--header { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     class Finished(Message):
@@ -86,6 +148,7 @@ class StreamPane(Vertical):
         *,
         key: str = "",
         feed: StreamFeed | None = None,
+        output_price: float | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -94,6 +157,9 @@ class StreamPane(Vertical):
         self._alias = agent_alias
         self._model = model
         self._feed = feed
+        self._output_price = output_price
+        self._opened_at = time.monotonic()
+        self._finished_at: float | None = None
         self._pending: list[str] = []
         self._chunks: list[str] = []
         self._tokens = 0
@@ -101,9 +167,10 @@ class StreamPane(Vertical):
         self._last_token_at: float | None = None
         self._status = MessageStatus.STREAMING
         self._timer: Timer | None = None
+        self._header = PaneHeader(self.state, classes="stream-pane--header")
 
     def compose(self) -> ComposeResult:
-        yield Static(pane_header(self.state), classes="stream-pane--header")
+        yield self._header
         yield LiveTail()
 
     def on_mount(self) -> None:
@@ -132,7 +199,19 @@ class StreamPane(Vertical):
         if self._first_token_at is not None and self._last_token_at is not None:
             elapsed = self._last_token_at - self._first_token_at
             rate = self._tokens / elapsed if elapsed > 0 else 0.0
-        return PaneState(self._alias, self._model, self._tokens, rate, self._status)
+        end = self._finished_at if self._finished_at is not None else time.monotonic()
+        cost = None
+        if self._output_price is not None:  # dollars per million tokens
+            cost = self._tokens * self._output_price / 1_000_000
+        return PaneState(
+            self._alias,
+            self._model,
+            self._tokens,
+            rate,
+            self._status,
+            elapsed=end - self._opened_at,
+            cost=cost,
+        )
 
     def add_tokens(self, text: str, tokens: int = 1) -> None:
         """Buffer a delta; it reaches the screen on the next timer tick, not now."""
@@ -161,16 +240,21 @@ class StreamPane(Vertical):
         if self._status is not MessageStatus.STREAMING:
             return
         self._take_feed()
-        if not self._pending:
-            return
-        fragment = "".join(self._pending)
-        self._pending.clear()
-        self.body.append(fragment)
-        self._refresh_header()
+        if self._pending:
+            fragment = "".join(self._pending)
+            self._pending.clear()
+            self.body.append(fragment)
+            self._refresh_header()
+        elif _duration(self.state.elapsed) != _duration(self.header.state.elapsed):
+            self._refresh_header()  # no token for a while: the clock still moves
+
+    @property
+    def header(self) -> PaneHeader:
+        """The line of figures above the text."""
+        return self._header
 
     def _refresh_header(self) -> None:
-        header = self.query_one(".stream-pane--header", Static)
-        header.update(pane_header(self.state), layout=False)  # one line, whatever it says
+        self.header.show(self.state)
 
     async def finish(self, status: MessageStatus = MessageStatus.DONE) -> None:
         """End the stream (taking what the feed still holds); then post `Finished`."""
@@ -180,6 +264,7 @@ class StreamPane(Vertical):
             raise ValueError("finish() needs a final status")
         self._take_feed()
         self._status = status
+        self._finished_at = time.monotonic()
         if self._timer is not None:
             self._timer.stop()
         if self._pending:
