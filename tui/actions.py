@@ -98,9 +98,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("session.delete", "f7", "Delete session",
            "Delete this session (asks first); messages other sessions share stay", "Session"),
     Action("tree.toggle", "ctrl+b", "Branches pane", "Show or hide the branches pane", "View"),
-    Action("tree.narrower", "ctrl+left", "Narrower branches pane", "Make the branches pane narrower",
+    Action("tree.narrower", "f8", "Narrower branches pane", "Make the branches pane narrower",
            "View"),
-    Action("tree.wider", "ctrl+right", "Wider branches pane", "Make the branches pane wider", "View"),
+    Action("tree.wider", "f9", "Wider branches pane", "Make the branches pane wider", "View"),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}

@@ -62,18 +62,18 @@ async def test_a_branches_pane_shown_on_a_narrow_screen_stays_through_resizes(
         assert app.tree_pane.display
 
 
-async def test_ctrl_left_and_right_resize_the_branches_pane_within_bounds(store: Store) -> None:
+async def test_f8_and_f9_resize_the_branches_pane_within_bounds(store: Store) -> None:
     async with ide(store, size=(120, 40)) as (app, pilot):
         start = app.tree_pane.outer_size.width
-        await pilot.press("ctrl+right")
+        await pilot.press("f9")
         await pilot.pause()
         assert app.tree_pane.outer_size.width == start + 4
         for _ in range(30):
-            await pilot.press("ctrl+right")
+            await pilot.press("f9")
         await pilot.pause()
         assert app.tree_pane.outer_size.width == 120 - 30  # the transcript keeps 30 columns
         for _ in range(40):
-            await pilot.press("ctrl+left")
+            await pilot.press("f8")
         await pilot.pause()
         assert app.tree_pane.outer_size.width == 16
 
