@@ -128,6 +128,15 @@ MIGRATIONS: tuple[str, ...] = (
         input_node = json_extract(data, '$.input_node');
     CREATE INDEX runs_lookup ON runs(session_id, fingerprint, input_node, started_at);
     """,
+    """
+    -- Version 3: which session each imported file became (by a digest of its content), so
+    -- opening the same file again reopens that session instead of importing a copy.
+    CREATE TABLE imports (
+        digest TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

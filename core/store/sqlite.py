@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AmbiguousPrefix, CorruptDatabase, MessageNotFound, MissingParent, NodeNotFound
 from ..messages import Message
+from ..runs import Run
 from ..tree import Node
-from .base import check_prefix, full_hash_or_none, node_from_row, search_terms
-from .sqlite_records import SQLiteRecords
+from .base import SessionRecord, check_prefix, full_hash_or_none, node_from_row, search_terms
+from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -23,6 +25,9 @@ _N_NODE_COLUMNS = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(
 
 # Built once: `json.dumps` with options builds a new encoder on every call.
 _DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_IMPORTED_SESSION = (
+    "SELECT i.session_id FROM imports i JOIN sessions s ON s.id = i.session_id WHERE i.digest = ?"
+)
 # SQLite's default limit on bound parameters is 999 in older builds.
 _CHUNK = 900
 
@@ -69,6 +74,12 @@ class SQLiteStore(SQLiteRecords):
         *,
         session_id: str | None = None,
     ) -> None:
+        await self._write(self._nodes_writer(nodes, messages, session_id))
+
+    def _nodes_writer(
+        self, nodes: Sequence[Node], messages: Sequence[Message], session_id: str | None
+    ) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+        """The body of a transaction that stores `nodes` and `messages` (see `put_nodes`)."""
         message_rows: dict[str, tuple[str, str, str, str]] = {}
         for message in messages:
             key = message.hash_key
@@ -161,7 +172,46 @@ class SQLiteStore(SQLiteRecords):
                     [(session_id, row[0]) for row in node_rows],
                 )
 
-        await self._write(body)
+        return body
+
+    # --- imports ---
+
+    async def put_imported_session(
+        self,
+        record: SessionRecord,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        refs: Mapping[str, str],
+        runs: Sequence[Run],
+        *,
+        digest: str,
+    ) -> str:
+        parts = [
+            self._nodes_writer(nodes, messages, record.id),
+            session_writer(record),
+            *(ref_mover(record.id, name, head, None, "import") for name, head in refs.items()),
+            *(run_writer(run) for run in runs),
+        ]
+
+        async def body(db: aiosqlite.Connection) -> str:
+            rows = await db.execute_fetchall(_IMPORTED_SESSION, (digest,))
+            for (session_id,) in rows:
+                return str(session_id)
+            for part in parts:
+                await part(db)
+            await db.execute(
+                "INSERT INTO imports(digest, session_id, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(digest) DO UPDATE SET session_id = excluded.session_id, "
+                "at = excluded.at",
+                (digest, record.id, time.time()),
+            )
+            return record.id
+
+        return await self._write(body)
+
+    async def imported_session(self, digest: str) -> str | None:
+        rows = await self._read(_IMPORTED_SESSION, (digest,))
+        return str(rows[0][0]) if rows else None
 
     @staticmethod
     async def _depths(db: aiosqlite.Connection, hashes: Sequence[str]) -> dict[str, int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import NodeNotFound, RefConflict, RunNotFound, SessionNotFound
 from ..runs import Run, RunStatus
@@ -16,7 +16,9 @@ from .sqlite_connection import SQLiteConnection
 if TYPE_CHECKING:
     import aiosqlite
 
-__all__ = ["SQLiteRecords"]
+__all__ = ["SQLiteRecords", "ref_mover", "run_writer", "session_writer"]
+
+_T = TypeVar("_T")
 
 
 class SQLiteRecords(SQLiteConnection):
@@ -39,36 +41,7 @@ class SQLiteRecords(SQLiteConnection):
     async def move_ref(
         self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
     ) -> Ref:
-        async def body(db: aiosqlite.Connection) -> Ref:
-            if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
-                raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
-            if expected is None:
-                cursor = await db.execute(
-                    "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (session_id, name, new),
-                )
-            else:
-                cursor = await db.execute(
-                    "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
-                    (new, session_id, name, expected),
-                )
-            if cursor.rowcount != 1:
-                rows = await db.execute_fetchall(
-                    "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
-                )
-                current = next(iter(rows))[0] if rows else None
-                raise RefConflict(
-                    f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
-                )
-            await db.execute(
-                "INSERT INTO reflog(session_id, name, old, new, reason, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, name, expected, new, reason, time.time()),
-            )
-            return Ref(session_id=session_id, name=name, head=new)
-
-        return await self._write(body)
+        return await self._write(ref_mover(session_id, name, new, expected, reason))
 
     async def reflog(self, session_id: str, name: str | None = None) -> list[ReflogEntry]:
         sql = "SELECT session_id, name, old, new, reason, at FROM reflog WHERE session_id = ?"
@@ -85,24 +58,7 @@ class SQLiteRecords(SQLiteConnection):
     # --- sessions ---
 
     async def put_session(self, record: SessionRecord) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
-                "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "title = excluded.title, updated_at = excluded.updated_at, "
-                "active_branch = excluded.active_branch, "
-                "remembered_children = excluded.remembered_children",
-                (
-                    record.id,
-                    record.title,
-                    record.created_at,
-                    record.updated_at,
-                    record.active_branch,
-                    json.dumps(record.remembered_children, sort_keys=True),
-                ),
-            )
-
-        await self._write(body)
+        await self._write(session_writer(record))
 
     _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered_children"
 
@@ -135,30 +91,7 @@ class SQLiteRecords(SQLiteConnection):
     # --- runs ---
 
     async def put_run(self, run: Run) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            # `data` holds the whole run, so every field (and any field added to `Run` later)
-            # round-trips; the other columns are copies that queries filter and sort on.
-            await db.execute(
-                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
-                "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET "
-                "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-                "status = excluded.status, started_at = excluded.started_at, "
-                "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
-                "data = excluded.data",
-                (
-                    run.id,
-                    run.session_id,
-                    run.parent_run_id,
-                    run.status.value,
-                    run.started_at,
-                    run.fingerprint,
-                    run.input_node,
-                    run.model_dump_json(),
-                ),
-            )
-
-        await self._write(body)
+        await self._write(run_writer(run))
 
     async def get_run(self, run_id: str) -> Run:
         rows = await self._read("SELECT data FROM runs WHERE id = ?", (run_id,))
@@ -200,3 +133,87 @@ class SQLiteRecords(SQLiteConnection):
             (session_id, fingerprint, input_node, status.value),
         )
         return Run.model_validate_json(rows[0][0]) if rows else None
+
+
+# Transaction bodies (for `SQLiteConnection._write`), so one import can run several of them
+# in a single transaction.
+Body = Callable[["aiosqlite.Connection"], Awaitable[_T]]
+
+
+def ref_mover(session_id: str, name: str, new: str, expected: str | None, reason: str) -> Body[Ref]:
+    async def body(db: aiosqlite.Connection) -> Ref:
+        if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
+            raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
+        if expected is None:
+            cursor = await db.execute(
+                "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (session_id, name, new),
+            )
+        else:
+            cursor = await db.execute(
+                "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
+                (new, session_id, name, expected),
+            )
+        if cursor.rowcount != 1:
+            rows = await db.execute_fetchall(
+                "SELECT head FROM refs WHERE session_id = ? AND name = ?", (session_id, name)
+            )
+            current = next(iter(rows))[0] if rows else None
+            raise RefConflict(
+                f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
+            )
+        await db.execute(
+            "INSERT INTO reflog(session_id, name, old, new, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, name, expected, new, reason, time.time()),
+        )
+        return Ref(session_id=session_id, name=name, head=new)
+
+    return body
+
+
+def session_writer(record: SessionRecord) -> Body[None]:
+    async def body(db: aiosqlite.Connection) -> None:
+        await db.execute(
+            "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
+            "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "title = excluded.title, updated_at = excluded.updated_at, "
+            "active_branch = excluded.active_branch, "
+            "remembered_children = excluded.remembered_children",
+            (
+                record.id,
+                record.title,
+                record.created_at,
+                record.updated_at,
+                record.active_branch,
+                json.dumps(record.remembered_children, sort_keys=True),
+            ),
+        )
+
+    return body
+
+
+def run_writer(run: Run) -> Body[None]:
+    async def body(db: aiosqlite.Connection) -> None:
+        # `data` holds the whole run, so every field (and any field added to `Run` later)
+        # round-trips; the other columns are copies that queries filter and sort on.
+        await db.execute(
+            "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
+            "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET "
+            "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
+            "status = excluded.status, started_at = excluded.started_at, "
+            "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
+            "data = excluded.data",
+            (
+                run.id,
+                run.session_id,
+                run.parent_run_id,
+                run.status.value,
+                run.started_at,
+                run.fingerprint,
+                run.input_node,
+                run.model_dump_json(),
+            ),
+        )
+
+    return body
