@@ -13,6 +13,7 @@ from ..errors import StoreError
 from .base import Store
 from .location import resolve_database_path
 from .schema import check_header, prepare
+from .sqlite_errors import store_error
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -44,7 +45,13 @@ class SQLiteConnection(Store):
 
         path = resolve_database_path(self._path_arg)
         check_header(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            # Tried here first: when aiosqlite fails to open a file, its thread outlives the
+            # failure and later reports into a closed event loop (a traceback at exit).
+            sqlite3.connect(path).close()
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise store_error(error, path) from error
         try:
             await prepare(db, path)
         except BaseException:
@@ -66,7 +73,10 @@ class SQLiteConnection(Store):
     async def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         db = self._conn()
         async with self._lock:
-            return list(await db.execute_fetchall(sql, args))
+            try:
+                return list(await db.execute_fetchall(sql, args))
+            except sqlite3.Error as error:
+                raise store_error(error, self.file_path) from error
 
     async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
         """Run `body` in one write transaction: all of it is committed, or none of it.
@@ -85,6 +95,8 @@ class SQLiteConnection(Store):
             except BaseException as error:
                 if await _end_transaction(db) and not isinstance(error, asyncio.CancelledError):
                     raise asyncio.CancelledError from error
+                if isinstance(error, sqlite3.Error):
+                    raise store_error(error, self.file_path) from error
                 raise
             return result
 
