@@ -129,18 +129,24 @@ async def test_import_of_a_damaged_file_writes_nothing_and_says_where(
         assert [record.title for record in await store.list_sessions()] == ["existing"]
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory", "binary"])
+@pytest.mark.parametrize("kind", ["missing", "directory", "device", "binary"])
 async def test_import_of_an_unreadable_file_fails_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
-    path = tmp_path / "x.md"
+    path = Path("/dev/zero") if kind == "device" else tmp_path / "x.md"
     if kind == "directory":
         path.mkdir()
     elif kind == "binary":
         path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert await import_command(path) == 1
     line = _one_error_line(capsys.readouterr().err)
-    assert {"missing": "no such file", "directory": "cannot read", "binary": "NUL"}[kind] in line
+    expected = {
+        "missing": "no such file",
+        "directory": "not a regular file",
+        "device": "/dev/zero: not a regular file",
+        "binary": "NUL",
+    }
+    assert expected[kind] in line
 
 
 async def test_sessions_lists_newest_first_with_branch_counts(

@@ -193,11 +193,10 @@ async def _opener(
 
 
 async def _read_session_file(file: Path) -> bytes:
-    import aiofiles
+    from ramify.core.sessionfile import read_session_file
 
     try:
-        async with aiofiles.open(file, "rb") as handle:
-            return bytes(await handle.read())
+        return await read_session_file(file)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such session file: {file}") from None
 

@@ -78,15 +78,13 @@ async def export_command(
 
 async def import_command(path: Path) -> int:
     """Import a session file (a Ramify export, or a hand-written chat) as a new session."""
-    import aiofiles
-
     from ramify.core import Session
-    from ramify.core.sessionfile import MAX_FILE_BYTES, SessionFileError
+    from ramify.core.sessionfile import SessionFileError, read_session_file
 
     try:
-        async with aiofiles.open(path, "rb") as file:
-            # One byte over the limit is enough for the importer to refuse the file.
-            data = bytes(await file.read(MAX_FILE_BYTES + 1))
+        data = await read_session_file(path)
+    except SessionFileError as error:
+        return _fail(f"cannot import: {error}")
     except FileNotFoundError:
         return _fail(f"no such file: {path}")
     except OSError as error:
