@@ -7,11 +7,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AmbiguousPrefix, CorruptDatabase, MessageNotFound, MissingParent, NodeNotFound
+from ..errors import AmbiguousPrefix, MessageNotFound, MissingParent, NodeNotFound
 from ..messages import Message
 from ..runs import Run
 from ..tree import Node
 from .base import SessionRecord, check_prefix, full_hash_or_none, node_from_row, search_terms
+from .damage import damaged_message
 from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ def _fts_query(query: str) -> str | None:
         return None
     # Each term becomes a quoted phrase of plain words: user text is never FTS syntax.
     return " AND ".join('"' + " ".join(words) + '"' for words in terms)
+
+
+def _verified_message(key: str, data: str) -> Message:
+    """The message stored as `data` under hash `key`, or a placeholder naming the damage.
+
+    Rebuilding and re-hashing is what catches a row altered outside Ramify; one damaged row
+    then reads as an error message in its place, and the rest of the branch still reads.
+    """
+    try:
+        message = Message.from_data(json.loads(data))
+    except Exception as error:
+        return damaged_message(key, f"{type(error).__name__}: {error}")
+    if message.hash_key != key:
+        return damaged_message(key, f"its content now hashes to {message.hash_key}")
+    return message
 
 
 class SQLiteStore(SQLiteRecords):
@@ -260,13 +276,7 @@ class SQLiteStore(SQLiteRecords):
                 f"SELECT hash, data FROM messages WHERE hash IN ({marks})", chunk
             )
             for key, data in rows:
-                message = Message.from_data(json.loads(data))
-                if message.hash_key != key:
-                    raise CorruptDatabase(
-                        f"stored message {key} rebuilds with hash {message.hash_key}: the "
-                        "database was altered outside Ramify"
-                    )
-                found[key] = message
+                found[key] = _verified_message(key, data)
         return {key: found[key] for key in hashes if key in found}
 
     async def get_node(self, key: str) -> Node:

@@ -7,10 +7,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import NodeNotFound, RefConflict, RunNotFound, SessionNotFound
+from ..errors import CorruptDatabase, NodeNotFound, RefConflict, RunNotFound, SessionNotFound
 from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import SessionRecord
+from .damage import report_damage
 from .sqlite_connection import SQLiteConnection
 
 if TYPE_CHECKING:
@@ -65,14 +66,17 @@ class SQLiteRecords(SQLiteConnection):
     @staticmethod
     def _session_from_row(row: Sequence[Any]) -> SessionRecord:
         session_id, title, created_at, updated_at, active_branch, remembered = row
-        return SessionRecord(
-            id=session_id,
-            title=title,
-            created_at=created_at,
-            updated_at=updated_at,
-            active_branch=active_branch,
-            remembered_children=json.loads(remembered),
-        )
+        try:
+            return SessionRecord(
+                id=session_id,
+                title=title,
+                created_at=created_at,
+                updated_at=updated_at,
+                active_branch=active_branch,
+                remembered_children=json.loads(remembered),
+            )
+        except (ValueError, TypeError) as error:
+            raise report_damage("session", str(session_id), _reason(error)) from None
 
     async def get_session(self, session_id: str) -> SessionRecord:
         rows = await self._read(
@@ -86,7 +90,7 @@ class SQLiteRecords(SQLiteConnection):
         rows = await self._read(
             f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
         )
-        return [self._session_from_row(row) for row in rows]
+        return _readable(self._session_from_row, rows)
 
     # --- runs ---
 
@@ -94,15 +98,15 @@ class SQLiteRecords(SQLiteConnection):
         await self._write(run_writer(run))
 
     async def get_run(self, run_id: str) -> Run:
-        rows = await self._read("SELECT data FROM runs WHERE id = ?", (run_id,))
+        rows = await self._read("SELECT id, data FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise RunNotFound(f"no run has id {run_id!r}")
-        return Run.model_validate_json(rows[0][0])
+        return _run_from_row(rows[0])
 
     async def list_runs(
         self, *, session_id: str | None = None, parent_run_id: str | None = None
     ) -> list[Run]:
-        sql = "SELECT data FROM runs WHERE 1 = 1"
+        sql = "SELECT id, data FROM runs WHERE 1 = 1"
         args: list[Any] = []
         if session_id is not None:
             sql += " AND session_id = ?"
@@ -111,7 +115,7 @@ class SQLiteRecords(SQLiteConnection):
             sql += " AND parent_run_id = ?"
             args.append(parent_run_id)
         rows = await self._read(sql + " ORDER BY started_at, rowid", args)
-        return [Run.model_validate_json(row[0]) for row in rows]
+        return _readable(_run_from_row, rows)
 
     async def find_run(
         self,
@@ -123,7 +127,7 @@ class SQLiteRecords(SQLiteConnection):
         require_output: bool = False,
     ) -> Run | None:
         sql = (
-            "SELECT data FROM runs WHERE session_id = ? AND fingerprint = ? "
+            "SELECT id, data FROM runs WHERE session_id = ? AND fingerprint = ? "
             "AND input_node IS ? AND status = ?"
         )
         if require_output:
@@ -132,7 +136,32 @@ class SQLiteRecords(SQLiteConnection):
             sql + " ORDER BY started_at DESC, rowid DESC LIMIT 1",
             (session_id, fingerprint, input_node, status.value),
         )
-        return Run.model_validate_json(rows[0][0]) if rows else None
+        # A damaged cached run is no cache hit: the agent runs again.
+        found = _readable(_run_from_row, rows)
+        return found[0] if found else None
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _run_from_row(row: Sequence[Any]) -> Run:
+    run_id, data = row
+    try:
+        return Run.model_validate_json(data)
+    except ValueError as error:
+        raise report_damage("run", str(run_id), _reason(error)) from None
+
+
+def _readable(read: Callable[[Sequence[Any]], _T], rows: Sequence[Sequence[Any]]) -> list[_T]:
+    """The rows that read back; the others were reported by `read` and are left out."""
+    found = []
+    for row in rows:
+        try:
+            found.append(read(row))
+        except CorruptDatabase:
+            continue
+    return found
 
 
 # Transaction bodies (for `SQLiteConnection._write`), so one import can run several of them
