@@ -309,3 +309,40 @@ async def test_line_endings_and_a_byte_order_mark_from_other_editors_are_fine(
     windows = ("\ufeff" + GOLDEN.replace("\n", "\r\n")).encode("utf-8")
     session = await Session.import_markdown(store, windows)
     assert await session.export_markdown("tree") == GOLDEN
+
+
+async def test_role_headings_are_read_in_any_case(store: Store) -> None:
+    text = "# User\nhi\n\n# ASSISTANT / Model-X\nhello\n\nSystem\n======\nbe kind\n\n# uSeR\nbye\n"
+    session = await Session.import_markdown(store, text)
+    path = await session.path_messages("main")
+    assert [(type(message), message.text) for _, message in path] == [
+        (UserMessage, "hi"),
+        (AssistantMessage, "hello"),
+        (SystemMessage, "be kind"),
+        (UserMessage, "bye"),
+    ]
+    assert path[1][1].model == "Model-X"  # type: ignore[attr-defined]
+
+
+async def test_a_branch_copied_as_markdown_opens_again_with_the_same_messages(
+    store: Store, other_store: Store
+) -> None:
+    from ramify.core.llm import demo_agent
+    from ramify.tui.controller import SessionController
+
+    session = await Session.create(store, title="copied")
+    written: list[Message] = [
+        UserMessage(text="What is 2 + 2?\n\n# not a role heading"),
+        AssistantMessage(text="It is 4.\n\n## Working\n2 + 2 = 4", model="demo-1"),
+        UserMessage(text="Thanks!"),
+        AssistantMessage(text="You're welcome."),
+    ]
+    for message in written:
+        sender = USER if isinstance(message, UserMessage) else "DEMO"
+        await session.append(message, sender=sender)
+    controller = SessionController(session, demo_agent)
+    await controller.load()
+    copied = await controller.path_markdown()
+    reopened = await Session.import_markdown(other_store, copied, source="copied.md")
+    messages = [message for _, message in await reopened.path_messages("main")]
+    assert messages == written
