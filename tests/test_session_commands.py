@@ -113,6 +113,21 @@ async def test_import_adds_the_file_as_a_session(capsys: pytest.CaptureFixture[s
         assert await session.export_markdown("tree") == path.read_text(encoding="utf-8")
 
 
+async def test_importing_the_same_file_again_reopens_its_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = SESSIONS / "linear.md"
+    assert await import_command(path) == 0
+    first = capsys.readouterr().out
+    assert first.startswith(f"imported {path} as session ")
+    assert await import_command(path) == 0
+    again = capsys.readouterr().out
+    assert again.startswith(f"already imported {path} as session ")
+    assert again.split("session ")[1][:12] == first.split("session ")[1][:12]
+    async with SQLiteStore(resolve_database_path()) as store:
+        assert len(await store.list_sessions()) == 1
+
+
 async def test_import_of_a_damaged_file_writes_nothing_and_says_where(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -91,14 +91,17 @@ async def import_command(path: Path) -> int:
         return _fail(f"cannot read {path}: {error.strerror or error}")
 
     async def body(store: Store) -> int:
+        known = {record.id for record in await store.list_sessions()}
         try:
             session = await Session.import_markdown(store, data, source=str(path))
         except SessionFileError as error:
             raise _CommandFailed(f"cannot import: {error}") from None
         branches = await session.branches()
         nodes = await store.session_nodes(session.id)
+        # The same file (or an export of a session held here) reopens its session: no copy.
+        done = "already imported" if session.id in known else "imported"
         print(
-            f"imported {path} as session {session.id[:12]} "
+            f"{done} {path} as session {session.id[:12]} "
             f"({len(nodes)} messages on {len(branches)} branch{'es' if len(branches) != 1 else ''}"
             f"): {session.title or '(untitled)'}"
         )
