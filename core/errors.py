@@ -6,7 +6,12 @@ __all__ = [
     "AmbiguousPrefix",
     "BranchNotFound",
     "CorruptDatabase",
+    "DatabaseCannotOpen",
     "DatabaseFileError",
+    "DatabaseLocked",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
+    "DiskFull",
     "ForeignDatabase",
     "InvalidHashPrefix",
     "MessageNotFound",
@@ -92,3 +97,23 @@ class ForeignDatabase(DatabaseFileError):
 
 class SchemaTooNew(DatabaseFileError):
     """The database was written by a newer Ramify with a schema this version cannot read."""
+
+
+class DatabaseUnavailable(StoreError):
+    """SQLite could not carry out a step on the database file; the step wrote nothing."""
+
+
+class DatabaseLocked(DatabaseUnavailable):
+    """Another program held the database's write lock for longer than Ramify waits."""
+
+
+class DiskFull(DatabaseUnavailable):
+    """The disk (or the database's size limit) is full."""
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    """The database file, or its folder, cannot be written."""
+
+
+class DatabaseCannotOpen(DatabaseUnavailable):
+    """The database file cannot be opened or created (a missing or forbidden folder)."""

@@ -113,6 +113,21 @@ async def test_import_adds_the_file_as_a_session(capsys: pytest.CaptureFixture[s
         assert await session.export_markdown("tree") == path.read_text(encoding="utf-8")
 
 
+async def test_importing_the_same_file_again_reopens_its_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = SESSIONS / "linear.md"
+    assert await import_command(path) == 0
+    first = capsys.readouterr().out
+    assert first.startswith(f"imported {path} as session ")
+    assert await import_command(path) == 0
+    again = capsys.readouterr().out
+    assert again.startswith(f"already imported {path} as session ")
+    assert again.split("session ")[1][:12] == first.split("session ")[1][:12]
+    async with SQLiteStore(resolve_database_path()) as store:
+        assert len(await store.list_sessions()) == 1
+
+
 async def test_import_of_a_damaged_file_writes_nothing_and_says_where(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,18 +144,24 @@ async def test_import_of_a_damaged_file_writes_nothing_and_says_where(
         assert [record.title for record in await store.list_sessions()] == ["existing"]
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory", "binary"])
+@pytest.mark.parametrize("kind", ["missing", "directory", "device", "binary"])
 async def test_import_of_an_unreadable_file_fails_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
-    path = tmp_path / "x.md"
+    path = Path("/dev/zero") if kind == "device" else tmp_path / "x.md"
     if kind == "directory":
         path.mkdir()
     elif kind == "binary":
         path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert await import_command(path) == 1
     line = _one_error_line(capsys.readouterr().err)
-    assert {"missing": "no such file", "directory": "cannot read", "binary": "NUL"}[kind] in line
+    expected = {
+        "missing": "no such file",
+        "directory": "not a regular file",
+        "device": "/dev/zero: not a regular file",
+        "binary": "NUL",
+    }
+    assert expected[kind] in line
 
 
 async def test_sessions_lists_newest_first_with_message_and_branch_counts(

@@ -25,6 +25,7 @@ from ramify.core import (
     Store,
     UserMessage,
 )
+from ramify.core.agents.history import render_markdown_history
 from ramify.core.recording import RecordedReplies
 from ramify.tui.view_models import (
     BranchRun,
@@ -653,15 +654,10 @@ class SessionController:
         self.target = agent
 
     async def path_markdown(self) -> str:
-        """The shown path as markdown (the seed's role-heading format)."""
+        """The shown path as markdown in the seed's role-heading format, which `ramify open`
+        reads back as a session."""
         nodes = [await self.session.resolve(h) for h in self.path]
-        messages = await self.session.messages(nodes)
-        sections = []
-        for node, message in zip(nodes, messages, strict=True):
-            model = getattr(message, "model", None)
-            heading = node.sender + (f" / {model}" if model else "")
-            sections.append(f"{heading}\n{'=' * len(heading)}\n{message.text}\n")
-        return "\n".join(sections)
+        return render_markdown_history(await self.session.messages(nodes))
 
 
 def _slug(text: str) -> str:

@@ -1,7 +1,8 @@
 """Start the IDE: read the config, pick the agent, open the store, run the app, close cleanly.
 
 Every way this can go wrong before the first frame (a broken config, a damaged database, a bad
-agent file) ends in one line on stderr saying what to do, never a traceback.
+agent file) ends in one line on stderr saying what to do, never a traceback; so does a store
+failure while the IDE runs (exit 1).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ramify.core import Agent, Store
+    from ramify.core import Agent, Store, StoreError
     from ramify.core.llm import RamifyConfig
+    from ramify.tui.app import RamifyApp
     from ramify.tui.controller import SessionController
 
 
@@ -97,12 +99,12 @@ async def _run(options: LaunchOptions) -> int:
         await store.close()
         _warn(_describe(error))
         return 1
-    from ramify.tui.app import RamifyApp
 
     def save_theme(name: str) -> None:
         set_setting("theme", name)
 
-    app = RamifyApp(
+    store_failures: list[StoreError] = []
+    app = _app_class(store_failures.append)(
         store,
         opener,
         agent_names=("demo", *config.models),
@@ -116,13 +118,36 @@ async def _run(options: LaunchOptions) -> int:
     )
     try:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
-            result = await app.run_async()
+            await app.run_async()
     except StoreError as error:
         _warn(str(error))
         return 1
     finally:
         await store.close()
-    return result or 0
+    if store_failures:
+        _warn(str(store_failures[0]))
+        return 1
+    # Textual sets 1 when the app died of an error: that must not exit 0.
+    return app.return_code or 0
+
+
+def _app_class(report: Callable[[StoreError], None]) -> type[RamifyApp]:
+    from ramify.core import StoreError
+    from ramify.tui.app import RamifyApp
+
+    class LaunchedApp(RamifyApp):
+        """The IDE as `ramify` runs it: a store failure while it runs (a damaged page, a full
+        disk) is handed to `report` and ends the app with exit 1, instead of Textual's
+        traceback full of locals."""
+
+        def _handle_exception(self, error: Exception) -> None:
+            if isinstance(error, StoreError):
+                report(error)
+                self.exit(return_code=1)
+                return
+            super()._handle_exception(error)
+
+    return LaunchedApp
 
 
 async def _open_store(options: LaunchOptions) -> Store | str:
@@ -153,28 +178,25 @@ async def _opener(
 
     file = options.replay_file or options.open_file
     if file is None:
-
-        async def open_latest(opened: Store) -> SessionController:
-            return await SessionController.open(opened, None, target, create=options.new_session)
-
-        return open_latest
-    text = await _read_session_file(file)
-    session = await Session.import_markdown(store, text, source=str(file))
-
-    async def open_imported(opened: Store) -> SessionController:
+        # Loaded before the first frame too, so a damaged database ends in one line here.
+        controller = await SessionController.open(store, None, target, create=options.new_session)
+    else:
+        text = await _read_session_file(file)
+        session = await Session.import_markdown(store, text, source=str(file))
         controller = SessionController(session, target)
         await controller.load()
+
+    async def opened(_: Store) -> SessionController:
         return controller
 
-    return open_imported
+    return opened
 
 
 async def _read_session_file(file: Path) -> bytes:
-    import aiofiles
+    from ramify.core.sessionfile import read_session_file
 
     try:
-        async with aiofiles.open(file, "rb") as handle:
-            return bytes(await handle.read())
+        return await read_session_file(file)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such session file: {file}") from None
 

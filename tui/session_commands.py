@@ -78,29 +78,30 @@ async def export_command(
 
 async def import_command(path: Path) -> int:
     """Import a session file (a Ramify export, or a hand-written chat) as a new session."""
-    import aiofiles
-
     from ramify.core import Session
-    from ramify.core.sessionfile import MAX_FILE_BYTES, SessionFileError
+    from ramify.core.sessionfile import SessionFileError, read_session_file
 
     try:
-        async with aiofiles.open(path, "rb") as file:
-            # One byte over the limit is enough for the importer to refuse the file.
-            data = bytes(await file.read(MAX_FILE_BYTES + 1))
+        data = await read_session_file(path)
+    except SessionFileError as error:
+        return _fail(f"cannot import: {error}")
     except FileNotFoundError:
         return _fail(f"no such file: {path}")
     except OSError as error:
         return _fail(f"cannot read {path}: {error.strerror or error}")
 
     async def body(store: Store) -> int:
+        known = {record.id for record in await store.list_sessions()}
         try:
             session = await Session.import_markdown(store, data, source=str(path))
         except SessionFileError as error:
             raise _CommandFailed(f"cannot import: {error}") from None
         branches = await session.branches()
         nodes = await store.session_nodes(session.id)
+        # The same file (or an export of a session held here) reopens its session: no copy.
+        done = "already imported" if session.id in known else "imported"
         print(
-            f"imported {path} as session {session.id[:12]} "
+            f"{done} {path} as session {session.id[:12]} "
             f"({len(nodes)} messages on {len(branches)} branch{'es' if len(branches) != 1 else ''}"
             f"): {session.title or '(untitled)'}"
         )

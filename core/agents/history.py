@@ -32,7 +32,8 @@ _ROLE_CLASSES: dict[str, type[Message]] = {
     "user": UserMessage,
     "assistant": AssistantMessage,
 }
-_ROLES = "|".join(_ROLE_CLASSES)
+# Any case: people write `# User` and `# ASSISTANT` too.
+_ROLES = "(?i:" + "|".join(_ROLE_CLASSES) + ")"
 _ROLE_LINE = rf"(?:{_ROLES})(?: / [^\n]+)?"
 _HEADING = re.compile(
     rf"^(?:# (?P<atx>{_ROLE_LINE})|(?P<setext>{_ROLE_LINE})\n=+)[ \t]*$", re.MULTILINE
@@ -69,7 +70,7 @@ def parse_markdown_history(text: str) -> list[Message]:
         role, _, model = heading.partition(" / ")
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         body = text[match.end() : end].strip("\n")
-        cls = _ROLE_CLASSES[role]
+        cls = _ROLE_CLASSES[role.lower()]
         if cls is AssistantMessage and model:
             messages.append(AssistantMessage(text=body, model=model.strip()))
         else:

@@ -11,6 +11,7 @@ from .export import export_markdown, render_markdown
 from .image import SCOPES, Scope, SessionImage
 from .importer import import_markdown, write_image
 from .parse import MAX_FILE_BYTES, parse_session_file
+from .reader import read_session_file
 from .replay import DEFAULT_PACE, replay_chunks, replay_stream
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "export_markdown",
     "import_markdown",
     "parse_session_file",
+    "read_session_file",
     "render_markdown",
     "replay_chunks",
     "replay_stream",

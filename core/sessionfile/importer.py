@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from .parse import MAX_FILE_BYTES, parse_session_file
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["import_markdown"]
+__all__ = ["content_digest", "import_markdown", "write_image"]
 
 # Above this size the file is parsed in a worker thread, so the event loop stays responsive.
 _PARSE_IN_THREAD = 256 * 1024
@@ -30,7 +31,7 @@ async def import_markdown(
     source: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> Session:
-    """Open a session file as a new session of `store` and return it.
+    """Open a session file as a session of `store` and return it.
 
     A Ramify export comes back as it was: the same node hashes, branches, active branch, runs
     and times (so exporting it again gives the same file). It keeps its session id unless
@@ -38,9 +39,20 @@ async def import_markdown(
     conversation (``# user`` / ``# assistant`` headings) becomes a linear session on branch
     ``main``.
 
-    The whole file is validated before anything is written: on `SessionFileError` (which names
-    `source` and the line) the store is unchanged.
+    Opening a file again reopens the session it became (the store remembers a digest of each
+    imported file's content), and an export of a session that `store` still holds, with every
+    node of the file, reopens that session: nothing is copied.
+
+    The whole file is validated before anything is written, and then written in one
+    transaction: on `SessionFileError` (which names `source` and the line), or on any failure,
+    cancel or crash while writing, the store is unchanged.
     """
+    digest = content_digest(text)
+    known = await store.imported_session(digest)
+    if known is not None:
+        from ..session import Session
+
+        return await Session.open(store, known)
     if len(text) > _PARSE_IN_THREAD:
         image = await asyncio.to_thread(
             parse_session_file, text, source=source, max_bytes=max_bytes
@@ -51,15 +63,24 @@ async def import_markdown(
         image.record.title = title
     elif not image.record.title and source:
         image.record.title = PurePath(source).name
-    return await write_image(store, image)
+    return await write_image(store, image, digest=digest)
 
 
-async def write_image(store: Store, image: SessionImage) -> Session:
-    """Store `image` as a new session (see `import_markdown` for how ids are kept)."""
+def content_digest(text: str | bytes) -> str:
+    """What identifies a session file's content: the sha256 of its bytes."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+async def write_image(store: Store, image: SessionImage, *, digest: str) -> Session:
+    """Store `image` as a session, in one transaction (see `import_markdown` for how ids are
+    kept); `digest` identifies its file, so the same file reopens this session."""
     from ..session import Session
 
     record = image.record.model_copy(deep=True)
     keep_ids = bool(record.id) and not await _session_exists(store, record.id)
+    if not keep_ids and record.id and await _holds_every_node(store, record.id, image):
+        return await Session.open(store, record.id)
     if keep_ids:
         keep_ids = not await _any_run_exists(store, [run.id for run in image.runs])
     else:
@@ -69,19 +90,23 @@ async def write_image(store: Store, image: SessionImage) -> Session:
         node if keep_ids or node.run_id not in run_ids else _with_run_id(node, run_ids[node.run_id])
         for node in image.nodes.values()
     ]
-    await store.put_nodes(nodes, list(image.messages.values()), session_id=record.id)
-    for name, head in image.refs.items():
-        await store.move_ref(record.id, name, head, expected=None, reason="import")
-    # After the refs: each move marks the session updated now, and the file's times must stand.
-    await store.put_session(record)
+    runs = []
     for run in image.runs:
         copy = run.model_copy(deep=True)
         copy.id = run_ids[run.id]
         copy.session_id = record.id
         if copy.parent_run_id is not None:
             copy.parent_run_id = run_ids.get(copy.parent_run_id, copy.parent_run_id)
-        await store.put_run(copy)
-    return await Session.open(store, record.id)
+        runs.append(copy)
+    session_id = await store.put_imported_session(
+        record, nodes, list(image.messages.values()), image.refs, runs, digest=digest
+    )
+    return await Session.open(store, session_id)
+
+
+async def _holds_every_node(store: Store, session_id: str, image: SessionImage) -> bool:
+    held = {node.hash_key for node in await store.session_nodes(session_id)}
+    return held.issuperset(image.nodes)
 
 
 async def _session_exists(store: Store, session_id: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,7 +167,9 @@ def _metadata_items(lines: list[str], data_start: int) -> list[tuple[int, dict[s
         if not raw:
             continue
         try:
-            value = json.loads(raw)
+            value = _STRICT_JSON.decode(raw)
+        except _UnstorableValue as error:
+            raise SessionFileError(f"broken metadata: {error}", line=index + 1) from None
         except (ValueError, RecursionError):
             raise SessionFileError("broken metadata: not valid JSON", line=index + 1) from None
         if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
@@ -189,6 +192,64 @@ def _metadata_items(lines: list[str], data_start: int) -> list[tuple[int, dict[s
             "broken metadata: the first line must describe the session", line=data_start + 2
         )
     return items
+
+
+class _UnstorableValue(ValueError):
+    """A JSON value that parses but that no store can keep exactly."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _UnstorableValue(f"{name} is not a number Ramify stores")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _UnstorableValue(f"the number {text[:24]} is too large")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise _UnstorableValue(f"the number {text[:24]} is too large")
+    return value
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _UnstorableValue(
+                "a string holds an unpaired surrogate escape (such as \\ud800), which is not "
+                "valid Unicode"
+            ) from None
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Called for every object, innermost first, so each string is checked once.
+    for key, value in pairs:
+        _check_text(key)
+        if not isinstance(value, dict):
+            _check_text(value)
+    return dict(pairs)
+
+
+_INT_MAX = 2**63 - 1
+_INT_MIN = -(2**63)
+# JSON that a store can keep exactly: finite numbers, 64-bit integers, valid Unicode.
+# Python's json reads NaN, Infinity, 1e999 (as infinity), huge integers and lone surrogate
+# escapes; any of them broke a write halfway, or a read of the stored row later.
+_STRICT_JSON = json.JSONDecoder(
+    parse_float=_finite_float,
+    parse_int=_bounded_int,
+    parse_constant=_refuse_constant,
+    object_pairs_hook=_checked_object,
+)
 
 
 def _build_image(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -265,6 +265,32 @@ class Store(ABC):
         None when no other writer can exist (an in-memory store). Cheap enough to poll.
         """
         return None
+
+    # --- imports ---
+
+    @abstractmethod
+    async def put_imported_session(
+        self,
+        record: SessionRecord,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        refs: Mapping[str, str],
+        runs: Sequence[Run],
+        *,
+        digest: str,
+    ) -> str:
+        """Store a whole session read from a file at once, and return its id.
+
+        Writes `record`, the nodes and messages (joining the session), the branches (created
+        at the heads in `refs`) and the runs: all of it, or nothing on any error, cancel or
+        crash. Nodes come parents first, as for `put_nodes`. `digest` names the file's
+        content: when an earlier import of the same content made a session that still exists,
+        nothing is written and that session's id is returned.
+        """
+
+    @abstractmethod
+    async def imported_session(self, digest: str) -> str | None:
+        """The id of the session an import of content `digest` made, if it still exists."""
 
     # --- runs ---
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from ..errors import (
@@ -72,6 +72,7 @@ class MemoryStore(Store):
         self._reflog: list[ReflogEntry] = []
         self._sessions: dict[str, SessionRecord] = {}
         self._runs: dict[str, Run] = {}
+        self._imports: dict[str, str] = {}
 
     async def put_nodes(
         self,
@@ -283,6 +284,38 @@ class MemoryStore(Store):
                 )
             )
         return summaries
+
+    async def put_imported_session(
+        self,
+        record: SessionRecord,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        refs: Mapping[str, str],
+        runs: Sequence[Run],
+        *,
+        digest: str,
+    ) -> str:
+        existing = await self.imported_session(digest)
+        if existing is not None:
+            return existing
+        for name in refs:
+            if (record.id, name) in self._refs:
+                raise RefConflict(f"session {record.id!r} already has a branch {name!r}")
+        # Checked first, and nothing below awaits anything that yields: no other task sees a
+        # half-written session, and no cancel lands halfway.
+        await self.put_nodes(nodes, messages, session_id=record.id)
+        for name, head in refs.items():
+            await self.move_ref(record.id, name, head, expected=None, reason="import")
+        # After the refs: each move marks the session used now, and the file's times stand.
+        await self.put_session(record)
+        for run in runs:
+            await self.put_run(run)
+        self._imports[digest] = record.id
+        return record.id
+
+    async def imported_session(self, digest: str) -> str | None:
+        session_id = self._imports.get(digest)
+        return session_id if session_id in self._sessions else None
 
     async def put_run(self, run: Run) -> None:
         self._runs[run.id] = run.model_copy(deep=True)

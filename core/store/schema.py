@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CorruptDatabase, ForeignDatabase, SchemaTooNew
+from .sqlite_errors import is_damage, store_error
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -128,6 +129,15 @@ MIGRATIONS: tuple[str, ...] = (
         input_node = json_extract(data, '$.input_node');
     CREATE INDEX runs_lookup ON runs(session_id, fingerprint, input_node, started_at);
     """,
+    """
+    -- Version 3: which session each imported file became (by a digest of its content), so
+    -- opening the same file again reopens that session instead of importing a copy.
+    CREATE TABLE imports (
+        digest TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -165,7 +175,9 @@ async def prepare(db: aiosqlite.Connection, path: Path) -> None:
         app_id = await _scalar(db, "PRAGMA application_id")
         version = await _scalar(db, "PRAGMA user_version")
         objects = await _scalar(db, "SELECT count(*) FROM sqlite_master")
-    except sqlite3.DatabaseError as error:
+    except sqlite3.Error as error:
+        if not is_damage(error):
+            raise store_error(error, path) from error
         raise CorruptDatabase(
             f"{path} cannot be read as a database ({error}); {_UNTOUCHED}. "
             "Move it aside or choose another path."
@@ -180,14 +192,17 @@ async def prepare(db: aiosqlite.Connection, path: Path) -> None:
             f"{path} has schema version {version}, newer than this Ramify supports "
             f"({SCHEMA_VERSION}); {_UNTOUCHED}. Upgrade Ramify to open it."
         )
-    await db.execute("PRAGMA journal_mode = WAL")
-    await db.execute("PRAGMA synchronous = NORMAL")
-    # Hash keys land at random places in their indexes; a larger page cache keeps bulk
-    # inserts from re-reading pages (measured: see docs/benchmarks.md).
-    await db.execute("PRAGMA cache_size = -65536")
-    await db.execute("PRAGMA temp_store = MEMORY")
-    if version < SCHEMA_VERSION:
-        await _migrate(db)
+    try:
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        # Hash keys land at random places in their indexes; a larger page cache keeps bulk
+        # inserts from re-reading pages (measured: see docs/benchmarks.md).
+        await db.execute("PRAGMA cache_size = -65536")
+        await db.execute("PRAGMA temp_store = MEMORY")
+        if version < SCHEMA_VERSION:
+            await _migrate(db)
+    except sqlite3.Error as error:
+        raise store_error(error, path) from error
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AmbiguousPrefix, CorruptDatabase, MessageNotFound, MissingParent, NodeNotFound
+from ..errors import AmbiguousPrefix, MessageNotFound, MissingParent, NodeNotFound
 from ..messages import Message
+from ..runs import Run
 from ..tree import Node
-from .base import check_prefix, full_hash_or_none, node_from_row, search_terms
-from .sqlite_records import SQLiteRecords
+from .base import SessionRecord, check_prefix, full_hash_or_none, node_from_row, search_terms
+from .damage import damaged_message
+from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -23,6 +26,9 @@ _N_NODE_COLUMNS = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(
 
 # Built once: `json.dumps` with options builds a new encoder on every call.
 _DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_IMPORTED_SESSION = (
+    "SELECT i.session_id FROM imports i JOIN sessions s ON s.id = i.session_id WHERE i.digest = ?"
+)
 # SQLite's default limit on bound parameters is 999 in older builds.
 _CHUNK = 900
 
@@ -53,6 +59,21 @@ def _fts_query(query: str) -> str | None:
     return " AND ".join('"' + " ".join(words) + '"' for words in terms)
 
 
+def _verified_message(key: str, data: str) -> Message:
+    """The message stored as `data` under hash `key`, or a placeholder naming the damage.
+
+    Rebuilding and re-hashing is what catches a row altered outside Ramify; one damaged row
+    then reads as an error message in its place, and the rest of the branch still reads.
+    """
+    try:
+        message = Message.from_data(json.loads(data))
+    except Exception as error:
+        return damaged_message(key, f"{type(error).__name__}: {error}")
+    if message.hash_key != key:
+        return damaged_message(key, f"its content now hashes to {message.hash_key}")
+    return message
+
+
 class SQLiteStore(SQLiteRecords):
     """A `Store` in one SQLite file: WAL, ``synchronous=NORMAL``, FTS5 over message text.
 
@@ -69,6 +90,12 @@ class SQLiteStore(SQLiteRecords):
         *,
         session_id: str | None = None,
     ) -> None:
+        await self._write(self._nodes_writer(nodes, messages, session_id))
+
+    def _nodes_writer(
+        self, nodes: Sequence[Node], messages: Sequence[Message], session_id: str | None
+    ) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+        """The body of a transaction that stores `nodes` and `messages` (see `put_nodes`)."""
         message_rows: dict[str, tuple[str, str, str, str]] = {}
         for message in messages:
             key = message.hash_key
@@ -161,7 +188,47 @@ class SQLiteStore(SQLiteRecords):
                     [(session_id, row[0]) for row in node_rows],
                 )
 
-        await self._write(body)
+        return body
+
+    # --- imports ---
+
+    async def put_imported_session(
+        self,
+        record: SessionRecord,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        refs: Mapping[str, str],
+        runs: Sequence[Run],
+        *,
+        digest: str,
+    ) -> str:
+        parts = [
+            self._nodes_writer(nodes, messages, record.id),
+            *(ref_mover(record.id, name, head, None, "import") for name, head in refs.items()),
+            # After the refs: each move marks the session used now, and the file's times stand.
+            session_writer(record),
+            *(run_writer(run) for run in runs),
+        ]
+
+        async def body(db: aiosqlite.Connection) -> str:
+            rows = await db.execute_fetchall(_IMPORTED_SESSION, (digest,))
+            for (session_id,) in rows:
+                return str(session_id)
+            for part in parts:
+                await part(db)
+            await db.execute(
+                "INSERT INTO imports(digest, session_id, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(digest) DO UPDATE SET session_id = excluded.session_id, "
+                "at = excluded.at",
+                (digest, record.id, time.time()),
+            )
+            return record.id
+
+        return await self._write(body)
+
+    async def imported_session(self, digest: str) -> str | None:
+        rows = await self._read(_IMPORTED_SESSION, (digest,))
+        return str(rows[0][0]) if rows else None
 
     @staticmethod
     async def _depths(db: aiosqlite.Connection, hashes: Sequence[str]) -> dict[str, int]:
@@ -210,13 +277,7 @@ class SQLiteStore(SQLiteRecords):
                 f"SELECT hash, data FROM messages WHERE hash IN ({marks})", chunk
             )
             for key, data in rows:
-                message = Message.from_data(json.loads(data))
-                if message.hash_key != key:
-                    raise CorruptDatabase(
-                        f"stored message {key} rebuilds with hash {message.hash_key}: the "
-                        "database was altered outside Ramify"
-                    )
-                found[key] = message
+                found[key] = _verified_message(key, data)
         return {key: found[key] for key in hashes if key in found}
 
     async def get_node(self, key: str) -> Node:

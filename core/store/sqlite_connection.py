@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,6 +13,7 @@ from ..errors import StoreError
 from .base import Store
 from .location import resolve_database_path
 from .schema import check_header, prepare
+from .sqlite_errors import store_error
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -43,7 +45,13 @@ class SQLiteConnection(Store):
 
         path = resolve_database_path(self._path_arg)
         check_header(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            # Tried here first: when aiosqlite fails to open a file, its thread outlives the
+            # failure and later reports into a closed event loop (a traceback at exit).
+            sqlite3.connect(path).close()
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise store_error(error, path) from error
         try:
             await prepare(db, path)
         except BaseException:
@@ -65,16 +73,55 @@ class SQLiteConnection(Store):
     async def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         db = self._conn()
         async with self._lock:
-            return list(await db.execute_fetchall(sql, args))
+            try:
+                return list(await db.execute_fetchall(sql, args))
+            except sqlite3.Error as error:
+                raise store_error(error, self.file_path) from error
 
     async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
+        """Run `body` in one write transaction: all of it is committed, or none of it.
+
+        A cancel can land while BEGIN, a statement of `body` or COMMIT is running in
+        aiosqlite's thread, which finishes the statement anyway. Whatever was reached, the
+        transaction is ended before the lock is released, so the shared connection never
+        stays inside a transaction holding the file's write lock.
+        """
         db = self._conn()
         async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                await db.execute("BEGIN IMMEDIATE")
                 result = await body(db)
-            except BaseException:
-                await db.execute("ROLLBACK")
+                await db.execute("COMMIT")
+            except BaseException as error:
+                if await _end_transaction(db) and not isinstance(error, asyncio.CancelledError):
+                    raise asyncio.CancelledError from error
+                if isinstance(error, sqlite3.Error):
+                    raise store_error(error, self.file_path) from error
                 raise
-            await db.execute("COMMIT")
             return result
+
+
+async def _end_transaction(db: aiosqlite.Connection) -> bool:
+    """Roll back whatever transaction is open on `db`, even through further cancels.
+
+    Returns whether a cancel arrived meanwhile (the caller re-raises it).
+    """
+    rollback = asyncio.ensure_future(_roll_back_if_open(db))
+    cancelled = False
+    while not rollback.done():
+        try:
+            await asyncio.shield(rollback)
+        except asyncio.CancelledError:
+            cancelled = True
+    rollback.result()
+    return cancelled
+
+
+async def _roll_back_if_open(db: aiosqlite.Connection) -> None:
+    # Statements are queued in order, so this runs after the interrupted one finished.
+    try:
+        await db.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        # BEGIN never reached the thread, or COMMIT did: there is nothing to roll back.
+        if db.in_transaction:
+            raise

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import BranchNotFound, NodeNotFound, RefConflict, RunNotFound, SessionNotFound
+from ..errors import (
+    BranchNotFound,
+    CorruptDatabase,
+    NodeNotFound,
+    RefConflict,
+    RunNotFound,
+    SessionNotFound,
+)
 from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
+from .damage import report_damage
 from .sqlite_connection import SQLiteConnection
 
 if TYPE_CHECKING:
     import aiosqlite
 
-__all__ = ["SQLiteRecords"]
+__all__ = ["SQLiteRecords", "ref_mover", "run_writer", "session_writer"]
+
+_T = TypeVar("_T")
 
 # The rows of the nodes on the path to the node hashed `?` that no other branch of session `?`
 # reaches (run after that branch's ref row is gone).
@@ -74,29 +84,7 @@ class SQLiteRecords(SQLiteConnection):
     async def move_ref(
         self, session_id: str, name: str, new: str, *, expected: str | None, reason: str
     ) -> Ref:
-        async def body(db: aiosqlite.Connection) -> Ref:
-            if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
-                raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
-            if expected is None:
-                cursor = await db.execute(
-                    "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (session_id, name, new),
-                )
-            else:
-                cursor = await db.execute(
-                    "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
-                    (new, session_id, name, expected),
-                )
-            if cursor.rowcount != 1:
-                current = await _head(db, session_id, name)
-                raise RefConflict(
-                    f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
-                )
-            await _log(db, session_id, name, expected, new, reason)
-            return Ref(session_id=session_id, name=name, head=new)
-
-        return await self._write(body)
+        return await self._write(ref_mover(session_id, name, new, expected, reason))
 
     async def delete_ref(self, session_id: str, name: str, *, expected: str) -> None:
         async def body(db: aiosqlite.Connection) -> None:
@@ -151,38 +139,24 @@ class SQLiteRecords(SQLiteConnection):
     # --- sessions ---
 
     async def put_session(self, record: SessionRecord) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
-                "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "title = excluded.title, updated_at = excluded.updated_at, "
-                "active_branch = excluded.active_branch, "
-                "remembered_children = excluded.remembered_children",
-                (
-                    record.id,
-                    record.title,
-                    record.created_at,
-                    record.updated_at,
-                    record.active_branch,
-                    json.dumps(record.remembered_children, sort_keys=True),
-                ),
-            )
-
-        await self._write(body)
+        await self._write(session_writer(record))
 
     _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered_children"
 
     @staticmethod
     def _session_from_row(row: Sequence[Any]) -> SessionRecord:
         session_id, title, created_at, updated_at, active_branch, remembered = row
-        return SessionRecord(
-            id=session_id,
-            title=title,
-            created_at=created_at,
-            updated_at=updated_at,
-            active_branch=active_branch,
-            remembered_children=json.loads(remembered),
-        )
+        try:
+            return SessionRecord(
+                id=session_id,
+                title=title,
+                created_at=created_at,
+                updated_at=updated_at,
+                active_branch=active_branch,
+                remembered_children=json.loads(remembered),
+            )
+        except (ValueError, TypeError) as error:
+            raise report_damage("session", str(session_id), _reason(error)) from None
 
     async def get_session(self, session_id: str) -> SessionRecord:
         rows = await self._read(
@@ -196,7 +170,7 @@ class SQLiteRecords(SQLiteConnection):
         rows = await self._read(
             f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
         )
-        return [self._session_from_row(row) for row in rows]
+        return _readable(self._session_from_row, rows)
 
     async def rename_session(self, session_id: str, title: str) -> None:
         async def body(db: aiosqlite.Connection) -> None:
@@ -230,14 +204,14 @@ class SQLiteRecords(SQLiteConnection):
             "WHERE m.session_id = sessions.id ORDER BY m.node_row LIMIT 1) "
             "FROM sessions ORDER BY updated_at DESC"
         )
-        return [
-            SessionSummary(
+        return _readable(
+            lambda row: SessionSummary(
                 record=self._session_from_row(row[:6]),
                 message_count=row[6],
                 first_text=row[7] or "",
-            )
-            for row in rows
-        ]
+            ),
+            rows,
+        )
 
     async def data_version(self) -> int | None:
         # SQLite bumps it for this connection whenever another connection commits.
@@ -246,41 +220,18 @@ class SQLiteRecords(SQLiteConnection):
     # --- runs ---
 
     async def put_run(self, run: Run) -> None:
-        async def body(db: aiosqlite.Connection) -> None:
-            # `data` holds the whole run, so every field (and any field added to `Run` later)
-            # round-trips; the other columns are copies that queries filter and sort on.
-            await db.execute(
-                "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
-                "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET "
-                "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-                "status = excluded.status, started_at = excluded.started_at, "
-                "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
-                "data = excluded.data",
-                (
-                    run.id,
-                    run.session_id,
-                    run.parent_run_id,
-                    run.status.value,
-                    run.started_at,
-                    run.fingerprint,
-                    run.input_node,
-                    run.model_dump_json(),
-                ),
-            )
-
-        await self._write(body)
+        await self._write(run_writer(run))
 
     async def get_run(self, run_id: str) -> Run:
-        rows = await self._read("SELECT data FROM runs WHERE id = ?", (run_id,))
+        rows = await self._read("SELECT id, data FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise RunNotFound(f"no run has id {run_id!r}")
-        return Run.model_validate_json(rows[0][0])
+        return _run_from_row(rows[0])
 
     async def list_runs(
         self, *, session_id: str | None = None, parent_run_id: str | None = None
     ) -> list[Run]:
-        sql = "SELECT data FROM runs WHERE 1 = 1"
+        sql = "SELECT id, data FROM runs WHERE 1 = 1"
         args: list[Any] = []
         if session_id is not None:
             sql += " AND session_id = ?"
@@ -289,7 +240,7 @@ class SQLiteRecords(SQLiteConnection):
             sql += " AND parent_run_id = ?"
             args.append(parent_run_id)
         rows = await self._read(sql + " ORDER BY started_at, rowid", args)
-        return [Run.model_validate_json(row[0]) for row in rows]
+        return _readable(_run_from_row, rows)
 
     async def find_run(
         self,
@@ -301,7 +252,7 @@ class SQLiteRecords(SQLiteConnection):
         require_output: bool = False,
     ) -> Run | None:
         sql = (
-            "SELECT data FROM runs WHERE session_id = ? AND fingerprint = ? "
+            "SELECT id, data FROM runs WHERE session_id = ? AND fingerprint = ? "
             "AND input_node IS ? AND status = ?"
         )
         if require_output:
@@ -310,4 +261,107 @@ class SQLiteRecords(SQLiteConnection):
             sql + " ORDER BY started_at DESC, rowid DESC LIMIT 1",
             (session_id, fingerprint, input_node, status.value),
         )
-        return Run.model_validate_json(rows[0][0]) if rows else None
+        # A damaged cached run is no cache hit: the agent runs again.
+        found = _readable(_run_from_row, rows)
+        return found[0] if found else None
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _run_from_row(row: Sequence[Any]) -> Run:
+    run_id, data = row
+    try:
+        return Run.model_validate_json(data)
+    except ValueError as error:
+        raise report_damage("run", str(run_id), _reason(error)) from None
+
+
+def _readable(read: Callable[[Sequence[Any]], _T], rows: Sequence[Sequence[Any]]) -> list[_T]:
+    """The rows that read back; the others were reported by `read` and are left out."""
+    found = []
+    for row in rows:
+        try:
+            found.append(read(row))
+        except CorruptDatabase:
+            continue
+    return found
+
+
+# Transaction bodies (for `SQLiteConnection._write`), so one import can run several of them
+# in a single transaction.
+Body = Callable[["aiosqlite.Connection"], Awaitable[_T]]
+
+
+def ref_mover(session_id: str, name: str, new: str, expected: str | None, reason: str) -> Body[Ref]:
+    async def body(db: aiosqlite.Connection) -> Ref:
+        if not await db.execute_fetchall("SELECT 1 FROM nodes WHERE hash = ?", (new,)):
+            raise NodeNotFound(f"cannot point branch {name!r} at unknown node {new}")
+        if expected is None:
+            cursor = await db.execute(
+                "INSERT INTO refs(session_id, name, head) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (session_id, name, new),
+            )
+        else:
+            cursor = await db.execute(
+                "UPDATE refs SET head = ? WHERE session_id = ? AND name = ? AND head = ?",
+                (new, session_id, name, expected),
+            )
+        if cursor.rowcount != 1:
+            current = await _head(db, session_id, name)
+            raise RefConflict(
+                f"branch {name!r} is at {current}, not {expected}: it moved; reload and retry"
+            )
+        await _log(db, session_id, name, expected, new, reason)
+        return Ref(session_id=session_id, name=name, head=new)
+
+    return body
+
+
+def session_writer(record: SessionRecord) -> Body[None]:
+    async def body(db: aiosqlite.Connection) -> None:
+        await db.execute(
+            "INSERT INTO sessions(id, title, created_at, updated_at, active_branch, "
+            "remembered_children) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "title = excluded.title, updated_at = excluded.updated_at, "
+            "active_branch = excluded.active_branch, "
+            "remembered_children = excluded.remembered_children",
+            (
+                record.id,
+                record.title,
+                record.created_at,
+                record.updated_at,
+                record.active_branch,
+                json.dumps(record.remembered_children, sort_keys=True),
+            ),
+        )
+
+    return body
+
+
+def run_writer(run: Run) -> Body[None]:
+    async def body(db: aiosqlite.Connection) -> None:
+        # `data` holds the whole run, so every field (and any field added to `Run` later)
+        # round-trips; the other columns are copies that queries filter and sort on.
+        await db.execute(
+            "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
+            "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET "
+            "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
+            "status = excluded.status, started_at = excluded.started_at, "
+            "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
+            "data = excluded.data",
+            (
+                run.id,
+                run.session_id,
+                run.parent_run_id,
+                run.status.value,
+                run.started_at,
+                run.fingerprint,
+                run.input_node,
+                run.model_dump_json(),
+            ),
+        )
+
+    return body

@@ -311,8 +311,9 @@ async def test_copy_message_code_and_branch(store: Store) -> None:
         await pilot.press("c")
         assert app.clipboard == "print(1)\n"
         await pilot.press("m")
-        assert app.clipboard.startswith("USER\n====\nlook:")
-        assert "ECHO\n====\necho: look:" in app.clipboard
+        # Role headings, the format `ramify open` reads back.
+        assert app.clipboard.startswith("user\n====\nlook:")
+        assert "assistant\n=========\necho: look:" in app.clipboard
 
 
 async def test_new_and_open_session(store: Store) -> None:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import aiofiles
 import pytest
 
 from ramify.core.sessionfile import write_atomic
+from ramify.core.sessionfile.atomic import STALE_AFTER
 
 
 async def test_writes_a_new_file_and_replaces_an_old_one(tmp_path: Path) -> None:
@@ -90,3 +97,99 @@ async def test_a_failed_rename_removes_the_temporary_file(
         await write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["chat.md"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _litter(tmp_path: Path) -> list[str]:
+    return sorted(path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp"))
+
+
+async def test_temporary_files_of_dead_writers_are_removed_by_the_next_write(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "chat.md"
+    dead = tmp_path / f".chat.md.{_dead_pid()}.0123456789ab.tmp"
+    dead.write_text("half of a killed write")
+    other_target = tmp_path / f".notes.md.{_dead_pid()}.0123456789ab.tmp"
+    other_target.write_text("another file's write")
+    await write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert _litter(tmp_path) == [other_target.name]
+
+
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "chat.md"
+    writer = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=PIPE)
+    try:
+        live = tmp_path / f".chat.md.{writer.pid}.0123456789ab.tmp"
+        live.write_text("still being written")
+        asyncio.run(write_atomic(target, "new"))
+        assert _litter(tmp_path) == [live.name]
+    finally:
+        writer.communicate(b"")
+    asyncio.run(write_atomic(target, "newer"))
+    assert _litter(tmp_path) == []
+
+
+async def test_old_temporary_files_are_removed_whoever_wrote_them(tmp_path: Path) -> None:
+    target = tmp_path / "chat.md"
+    unnamed = tmp_path / ".chat.md.0123456789ab.tmp"  # written before pids were recorded
+    fresh = tmp_path / ".chat.md.ba9876543210.tmp"
+    for path in (unnamed, fresh):
+        path.write_text("litter")
+    long_ago = time.time() - STALE_AFTER - 60
+    os.utime(unnamed, (long_ago, long_ago))
+    await write_atomic(target, "new")
+    assert _litter(tmp_path) == [fresh.name]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_write_killed_midway_leaves_litter_that_the_next_write_clears(tmp_path: Path) -> None:
+    target = tmp_path / "chat.md"
+    script = (
+        "import asyncio, sys\n"
+        "from ramify.core.sessionfile import write_atomic\n"
+        "print('writing', flush=True)\n"
+        "asyncio.run(write_atomic(sys.argv[1], 'x' * 200_000_000))\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(target)], stdout=PIPE)
+    assert child.stdout is not None
+    assert child.stdout.readline() == b"writing\n"
+    # Wait until the half-written temporary file exists, then kill the writer.
+    while not _litter(tmp_path):
+        assert child.poll() is None
+    child.kill()
+    child.wait()
+    assert _litter(tmp_path)
+    asyncio.run(write_atomic(target, "after the crash"))
+    assert _litter(tmp_path) == []
+    assert target.read_text(encoding="utf-8") == "after the crash"
+
+
+async def test_the_file_and_its_folder_are_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "chat.md"
+    synced: list[tuple[Path, bool]] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(descriptor: int) -> None:
+        synced.append((Path(os.readlink(f"/proc/self/fd/{descriptor}")), target.exists()))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    await write_atomic(target, "durable")
+    assert len(synced) == 2
+    (file, replaced_yet), (folder, replaced_after) = synced
+    # The text is on disk before the rename makes it the target, and the rename after it.
+    assert file.parent == tmp_path
+    assert file.name.startswith(".chat.md.")
+    assert not replaced_yet
+    assert folder == tmp_path
+    assert replaced_after

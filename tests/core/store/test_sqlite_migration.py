@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ramify.core import AssistantMessage, Message, Node, Run, RunStatus, SQLiteStore, UserMessage
+from ramify.core.errors import DatabaseUnavailable
 from ramify.core.store import schema
 from ramify.core.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -181,7 +182,7 @@ async def test_failed_migration_leaves_the_old_file_as_it_was(
 ) -> None:
     broken = (*MIGRATIONS[:-1], MIGRATIONS[-1] + "\nSELECT * FROM no_such_table;\n")
     monkeypatch.setattr(schema, "MIGRATIONS", broken)
-    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+    with pytest.raises(DatabaseUnavailable, match="no_such_table"):
         await SQLiteStore(old_file.path).open()
     assert _version(old_file.path) == 1
     with sqlite3.connect(old_file.path) as db:

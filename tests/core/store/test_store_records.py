@@ -87,11 +87,28 @@ async def test_search_within_session_ignores_other_sessions(store: Store) -> Non
 
 
 @pytest.mark.parametrize(
-    "query", ['foo"bar', "AND", "OR NOT", "NEAR(", "*", "col:value", "'", "^x", "(a OR", ""]
+    ("query", "finds"),
+    [
+        ('foo"bar', True),
+        ("AND", True),
+        ("OR NOT", False),
+        ("NEAR(", False),
+        ("*", False),
+        ("col:value", True),
+        ("'", False),
+        ("^x", True),
+        ("(a OR", False),
+        ("", False),
+    ],
 )
-async def test_search_treats_user_input_as_plain_words(store: Store, query: str) -> None:
-    await add(store, 'an AND b foo"bar and col value x')
-    await store.search(query)
+async def test_search_treats_user_input_as_plain_words(
+    store: Store, query: str, finds: bool
+) -> None:
+    node = await add(store, 'an AND b foo"bar and col value x')
+    await add(store, "nothing of the sort")
+    # Operators and punctuation are no syntax: only the words in the query count.
+    found = [found.hash_key for found in await store.search(query)]
+    assert found == ([node.hash_key] if finds else [])
 
 
 async def test_search_matches_quotes_and_operators_as_words(store: Store) -> None:
