@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Any
 
+from ..frozen import MAX_INT_DIGITS
 from ..messages import Message
 from ..runs import Run, decode_timings
 from ..store.base import SessionRecord
@@ -176,6 +177,11 @@ def _metadata_items(lines: list[str], data_start: int) -> list[tuple[int, dict[s
             raise SessionFileError(
                 'broken metadata: expected a {"kind": ...} object', line=index + 1
             )
+        wide = _wide_int(value, skip="message" if value["kind"] == "node" else None)
+        if wide is not None:
+            raise SessionFileError(
+                f"broken metadata: the number {str(wide)[:24]} is too large", line=index + 1
+            )
         items.append((index + 1, value))
     else:
         raise SessionFileError(
@@ -210,10 +216,33 @@ def _finite_float(text: str) -> float:
 
 
 def _bounded_int(text: str) -> int:
-    value = int(text)
-    if not _INT_MIN <= value <= _INT_MAX:
-        raise _UnstorableValue(f"the number {text[:24]} is too large")
-    return value
+    # The same bound `Frozen` puts on a message's ints, so whatever Ramify can export reads back.
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _UnstorableValue(f"the number {text[:24]}… is too large")
+    return int(text)
+
+
+def _wide_int(value: Any, *, skip: str | None = None) -> int | None:
+    """An int outside 64 bits in `value` (not under the key `skip`), else None.
+
+    A message's own data may hold any int `Frozen` allows; everything else in the metadata is a
+    count, a time or an id, where such a number is nonsense that breaks a date or a column.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if not _INT_MIN <= value <= _INT_MAX else None
+    if isinstance(value, dict):
+        children = [child for key, child in value.items() if key != skip]
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    for child in children:
+        found = _wide_int(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _check_text(value: Any) -> None:
@@ -241,7 +270,7 @@ def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _INT_MAX = 2**63 - 1
 _INT_MIN = -(2**63)
-# JSON that a store can keep exactly: finite numbers, 64-bit integers, valid Unicode.
+# JSON that a store can keep exactly: finite numbers, ints a message may hold, valid Unicode.
 # Python's json reads NaN, Infinity, 1e999 (as infinity), huge integers and lone surrogate
 # escapes; any of them broke a write halfway, or a read of the stored row later.
 _STRICT_JSON = json.JSONDecoder(
