@@ -21,6 +21,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -39,7 +40,7 @@ from ramify.tui.events import (
     StreamOpened,
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
-from ramify.tui.sanitize import sanitize, snippet
+from ramify.tui.sanitize import one_line, sanitize, snippet
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
@@ -177,6 +178,29 @@ class RamifyApp(App[int]):
         if self._gc_before is not None:
             _usual_collections(self._gc_before)
             self._gc_before = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast whose text is shown literally, whatever `markup` says.
+
+        Toasts carry errors, names and paths from outside; with markup, an error holding `[/]`
+        crashed the app and `[@click=...]` became an action. Overridden here, so no caller (nor
+        a widget's `notify`, which calls this) can forget.
+        """
+        super().notify(
+            sanitize(message),
+            title=sanitize(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _theme_changed(self, theme: Any) -> None:
         if self._save_theme is not None:
@@ -889,5 +913,4 @@ def _file_stem(title: str) -> str:
 
 
 def _one_line(error: BaseException | str) -> str:
-    text = error if isinstance(error, str) else str(error) or type(error).__name__
-    return sanitize(" ".join(text.split()))
+    return one_line(error)
