@@ -41,9 +41,23 @@ from ramify.tui.events import (
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
 from ramify.tui.sanitize import one_line, sanitize, snippet
-from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
+from ramify.tui.screens import (
+    EditScreen,
+    FullTextScreen,
+    HelpScreen,
+    PickScreen,
+    PromptScreen,
+)
 from ramify.tui.view_models import MessageStatus
-from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
+from ramify.tui.widgets import (
+    AgentPanes,
+    BranchTree,
+    Composer,
+    Inspector,
+    MessageWidget,
+    StreamPane,
+    Transcript,
+)
 
 SETTLE_DELAY = 0.03
 """Seconds a finished reply waits to settle into the transcript, gathering the others that
@@ -713,6 +727,23 @@ class RamifyApp(App[int]):
             return
         text = await controller.text_of(node)
         self._copy(text, "message")
+
+    async def action_message_full(self) -> None:
+        controller = self._need()
+        node = controller.selected_hash if controller else None
+        if controller is None or node is None:
+            return
+        sender = (await controller.session.resolve(node)).sender
+        self._show_full(sender, await controller.text_of(node))
+
+    def on_message_widget_show_all(self, event: MessageWidget.ShowAll) -> None:
+        self._show_full(event.view.sender, event.view.text)
+
+    def _show_full(self, sender: str, text: str) -> None:
+        title = (
+            f"{sender} · {len(text):,} characters, {text.count(chr(10)) + 1:,} lines · Esc closes"
+        )
+        self.push_screen(FullTextScreen(text, title))
 
     async def action_copy_code(self) -> None:
         controller = self._need()

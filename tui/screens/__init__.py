@@ -1,8 +1,9 @@
 """Modal screens of the Ramify IDE (help, prompts, pickers, the editor)."""
 
 from ramify.tui.screens.edit import EditScreen
+from ramify.tui.screens.full_text import FullTextScreen
 from ramify.tui.screens.help import HelpScreen
 from ramify.tui.screens.pick import PickScreen
 from ramify.tui.screens.prompt import PromptScreen
 
-__all__ = ["EditScreen", "HelpScreen", "PickScreen", "PromptScreen"]
+__all__ = ["EditScreen", "FullTextScreen", "HelpScreen", "PickScreen", "PromptScreen"]
