@@ -58,14 +58,15 @@ class FullText(ScrollView, can_focus=True):
 
     A 20 MB reply rendered as Markdown (or as one Rich `Text`) took minutes and gigabytes; this
     keeps the text as it is, measures where each screen row starts (one pass, no rendering) and
-    renders only the rows on screen, as the reader scrolls.
+    renders only the rows on screen, as the reader scrolls. The vertical scrollbar is always
+    there, so the width rows are cut at never changes as it would appear.
 
     Args:
         text: the text, as stored (it is shown in display form, see `sanitize`).
     """
 
     DEFAULT_CSS = """
-    FullText { height: 1fr; }
+    FullText { height: 1fr; overflow-x: hidden; overflow-y: scroll; }
     """
 
     def __init__(self, text: str, *, id: str | None = None, classes: str | None = None) -> None:

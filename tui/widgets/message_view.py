@@ -84,8 +84,7 @@ def more_notice(view: MessageView, shown: int) -> Text:
     rest = view.text[shown:]
     lines = rest.count("\n")
     return Text(
-        f"… {_size(len(rest))} more ({lines:,} lines) not shown here. "
-        "Click here or press o (show all) to read all of it; y copies all of it.",
+        f"… {_size(len(rest))} more, {lines:,} lines · click or press o: show all · y: copy all",
         style="bold italic",
     )
 
