@@ -12,6 +12,8 @@ through this module:
   the glyph they join is (👨‍👩‍👧 is 2 cells in some, 6 in others, and Rich counts 2), and a line
   drawn wider than Rich measured pushes the rest of it out of place. Without them every terminal
   draws each emoji on its own, as wide as Rich counts. Stored text keeps them.
+- `unjoined`: for an editor (the composer), joiners swapped for zero-width spaces: the same
+  widths as `sanitize` gives, and the same length as the text being edited.
 - `literal`: a Rich `Text` of the display form (Rich `Text` never parses markup).
 - `snippet` and `one_line`: one display-form line, for labels and toasts.
 
@@ -50,6 +52,18 @@ def sanitize(text: str) -> str:
     """The display form of `text`: control characters (not newline/tab) as visible symbols,
     zero-width joiners and emoji variation selectors left out."""
     return text.replace("\r\n", "\n").translate(_TABLE)
+
+
+_UNJOIN = {ord(joiner): "\u200b" for joiner in _JOINERS}
+
+
+def unjoined(text: str) -> str:
+    """`text` with each joiner swapped for a zero-width space, for an editor's display.
+
+    The same length as `text`, so an editor's cursor columns still match what it stores, and,
+    like `sanitize`, every emoji is drawn on its own, as wide as Rich counts it.
+    """
+    return text.translate(_UNJOIN) if "\u200d" in text or "\ufe0f" in text else text
 
 
 def literal(text: str, style: StyleType = "") -> Text:
