@@ -22,7 +22,7 @@ pytestmark = [
 
 RAMIFY = Path(sys.executable).with_name("ramify")
 
-AGENT_MODULE = '''
+AGENT_MODULE = """
 from ramify.core import agent
 
 HOSTILE = (
@@ -34,7 +34,7 @@ HOSTILE = (
 @agent(alias="HOSTILE", cache=False)
 async def hostile(ctx):
     raise RuntimeError(HOSTILE)
-'''
+"""
 
 
 @pytest.fixture
