@@ -12,8 +12,8 @@ through this module:
   the glyph they join is (👨‍👩‍👧 is 2 cells in some, 6 in others, and Rich counts 2), and a line
   drawn wider than Rich measured pushes the rest of it out of place. Without them every terminal
   draws each emoji on its own, as wide as Rich counts. Stored text keeps them.
-- `unjoined`: for an editor (the composer), joiners swapped for zero-width spaces: the same
-  widths as `sanitize` gives, and the same length as the text being edited.
+- `editor_form`: the same for a line in an editor (the composer, the edit dialog), one
+  character for one, so cursor columns still match the text being edited.
 - `literal`: a Rich `Text` of the display form (Rich `Text` never parses markup).
 - `snippet` and `one_line`: one display-form line, for labels and toasts.
 
@@ -54,16 +54,22 @@ def sanitize(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_TABLE)
 
 
-_UNJOIN = {ord(joiner): "\u200b" for joiner in _JOINERS}
+_EDITOR_TABLE: dict[int, str] = {
+    **{code: picture for code, picture in _TABLE.items() if picture is not None and code < 0x80},
+    **{code: "\ufffd" for code in range(0x80, 0xA0)},
+    **{ord(joiner): "\u200b" for joiner in _JOINERS},
+}
 
 
-def unjoined(text: str) -> str:
-    """`text` with each joiner swapped for a zero-width space, for an editor's display.
+def editor_form(line: str) -> str:
+    """One line of an editor (no newline in it) as it is drawn: one character for one.
 
-    The same length as `text`, so an editor's cursor columns still match what it stores, and,
-    like `sanitize`, every emoji is drawn on its own, as wide as Rich counts it.
+    Control characters become their pictures (a C1 one `\ufffd`) and joiners zero-width
+    spaces, so, like `sanitize`, nothing reaches the terminal raw and every emoji is drawn on
+    its own, as wide as Rich counts it; and the length stays the same, so the editor's cursor
+    columns still match the text it stores.
     """
-    return text.translate(_UNJOIN) if "\u200d" in text or "\ufe0f" in text else text
+    return line.translate(_EDITOR_TABLE)
 
 
 def literal(text: str, style: StyleType = "") -> Text:

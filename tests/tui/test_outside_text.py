@@ -10,14 +10,15 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from textual.pilot import Pilot
 from textual.strip import Strip
+from textual.widgets import TextArea
 from textual.widgets._toast import Toast
 
 from ramify.core import USER, InteractionContext, Session, SQLiteStore, Store, UserMessage, agent
 from ramify.core.llm import close_clients, openai_agent
 from ramify.core.testing import Reply, fake_provider
 from ramify.tui.app import RamifyApp
-from ramify.tui.screens import HelpScreen, PickScreen
-from ramify.tui.widgets import BranchTree, Inspector
+from ramify.tui.screens import EditScreen, HelpScreen, PickScreen
+from ramify.tui.widgets import BranchTree, Composer, Inspector
 from tests.tui.ide import echo, focus_transcript, ide, send, until
 
 pytestmark = pytest.mark.timeout(60)
@@ -232,3 +233,28 @@ async def test_an_agent_name_with_markup_shows_literally_in_the_palette(store: S
         await until(pilot, lambda: f"Rerun with {name}" in _screen_text(app))
         assert _click_actions(app) == []
         await pilot.press("escape")
+
+
+async def test_escapes_in_the_composer_and_the_edit_dialog_are_drawn_as_symbols(
+    store: Store,
+) -> None:
+    typed = "hi \x1b]0;pwned-title\x07\x1b[2J\x9b there"
+    async with ide(store) as (app, pilot):
+        composer = app.query_one(Composer)
+        composer.text = typed
+        await pilot.pause()
+        area = composer.area
+        drawn = area.render_line(0).text
+        assert "hi ␛]0;pwned-title␇␛[2J\ufffd there" in drawn
+        assert "\x1b" not in drawn
+        assert composer.text == typed
+
+        await send(app, pilot, typed)
+        await focus_transcript(app, pilot)
+        await app.run_action("nav_parent")
+        await app.run_action("edit")
+        await until(pilot, lambda: isinstance(app.screen, EditScreen))
+        await pilot.pause()
+        assert "␛]0;pwned-title␇" in _screen_text(app)
+        assert "\x1b" not in _screen_text(app)
+        assert app.screen.query_one(TextArea).text == typed

@@ -4,47 +4,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.document._document import Document
-from textual.document._document_navigator import DocumentNavigator
-from textual.document._wrapped_document import WrappedDocument
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 
-from ramify.tui.sanitize import sanitize, unjoined
-
-
-class DisplayDocument(Document):
-    """A `Document` that stores the text as typed but is measured and drawn in `unjoined` form.
-
-    A ZWJ emoji (👨‍👩‍👧) is one 2-cell glyph to Rich but three emoji, 6 cells, in many terminals:
-    the rest of its line was drawn 4 cells off and its border scrambled. The text area reads
-    lines to measure, wrap, place the cursor and draw them; given the unjoined form (the same
-    length, so columns still match), every terminal draws what Rich measured. `text` and
-    edits keep the joiners, so what is sent is what was typed.
-    """
-
-    @property
-    def lines(self) -> list[str]:
-        return [unjoined(line) for line in self._lines]
-
-    def __getitem__(self, line_index: int | slice) -> str | list[str]:  # type: ignore[override]
-        if isinstance(line_index, slice):
-            return [unjoined(line) for line in self._lines[line_index]]
-        return unjoined(self._lines[line_index])
-
-    def get_size(self, tab_width: int) -> Size:
-        widths = [cell_len(unjoined(line).expandtabs(tab_width)) for line in self._lines]
-        return Size(max(widths, default=0), len(self._lines))
+from ramify.tui.sanitize import sanitize
+from ramify.tui.widgets.display_text_area import DisplayTextArea
 
 
-class ComposerArea(TextArea):
+class ComposerArea(DisplayTextArea):
     """The text area inside `Composer`; its keys are priority bindings so Enter beats newline.
 
     TextArea inserts a newline for Enter in its own key handler; priority bindings are checked
@@ -66,14 +38,6 @@ class ComposerArea(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
-
-    def _set_document(self, text: str, language: str | None) -> None:
-        # The one place Textual 8.2.8 (pinned) builds a text area's document: use ours.
-        super()._set_document(text, language)
-        self.document = DisplayDocument(text)
-        self.wrapped_document = WrappedDocument(self.document, tab_width=self.indent_width)
-        self.navigator = DocumentNavigator(self.wrapped_document)
-        self._rewrap_and_refresh_virtual_size()
 
 
 class Composer(Vertical):
