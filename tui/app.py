@@ -740,9 +740,8 @@ class RamifyApp(App[int]):
         self._show_full(event.view.sender, event.view.text)
 
     def _show_full(self, sender: str, text: str) -> None:
-        title = (
-            f"{sender} · {len(text):,} characters, {text.count(chr(10)) + 1:,} lines · Esc closes"
-        )
+        lines = text.count("\n") + 1
+        title = f"{sender} · {len(text):,} characters, {lines:,} lines · Esc closes"
         self.push_screen(FullTextScreen(text, title))
 
     async def action_copy_code(self) -> None:

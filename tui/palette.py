@@ -7,7 +7,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
-from textual.markup import escape
 
 from ramify.tui.actions import ACTIONS, Action
 from ramify.tui.sanitize import sanitize
@@ -56,7 +55,8 @@ def _literal_match(matcher: Matcher, text: str) -> Content:
 class AgentCommands(Provider):
     """ "Rerun with …" and "Send to …" for every agent or model the app knows.
 
-    Names come from config files and agent modules, so they are shown literally.
+    Names come from config files and agent modules, so they are shown literally, as `Content`:
+    the palette reads a plain string (and its help) as markup, which `[x=y, z=None]` crashes.
     """
 
     def _names(self) -> list[str]:
@@ -67,11 +67,11 @@ class AgentCommands(Provider):
         commands: list[tuple[str, str, Callable[[], object]]] = []
         for name in self._names():
             commands.append(
-                (f"Rerun with {name}", f"Rerun the selected reply with {name}",
+                (f"Rerun with {name}", "Rerun the selected reply with this agent or model",
                  partial(self._call, "rerun_with", name))
             )  # fmt: skip
             commands.append(
-                (f"Send to {name}", f"Send your next messages to {name}",
+                (f"Send to {name}", "Send your next messages to this agent or model",
                  partial(self._call, "use_target", name))
             )  # fmt: skip
         return commands
@@ -81,7 +81,7 @@ class AgentCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(Content(sanitize(title)), callback, help=escape(sanitize(help_text)))
+            yield DiscoveryHit(Content(sanitize(title)), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -92,5 +92,5 @@ class AgentCommands(Provider):
                     score,
                     _literal_match(matcher, title),
                     callback,
-                    help=escape(sanitize(help_text)),
+                    help=help_text,
                 )

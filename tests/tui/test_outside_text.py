@@ -225,7 +225,7 @@ async def test_a_keymap_value_with_markup_shows_literally_in_help(store: Store) 
 
 
 async def test_an_agent_name_with_markup_shows_literally_in_the_palette(store: Store) -> None:
-    name = "[@click=app.quit]bad[/]"
+    name = "[type=x, input_value=None] [@click=app.quit]bad[/]"
     async with ide(store, agents={name: echo}) as (app, pilot):
         await app.run_action("command_palette")
         await pilot.pause()

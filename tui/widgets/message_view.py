@@ -76,7 +76,9 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 def _size(characters: int) -> str:
     if characters >= 1_000_000:
         return f"{characters / 1_000_000:.1f} M characters"
-    return f"{characters / 1_000:.0f} K characters" if characters >= 1_000 else f"{characters}"
+    if characters >= 1_000:
+        return f"{characters / 1_000:.0f} K characters"
+    return f"{characters} characters"
 
 
 def more_notice(view: MessageView, shown: int) -> Text:
