@@ -81,6 +81,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("search", "slash", "Search", "Full-text search over every branch", "Navigate",
            show=True),
     Action("copy.message", "y", "Copy message", "Copy the selected message", "Copy"),
+    Action("message.full", "o", "Show all", "Show the whole selected message, however long",
+           "View"),
     Action("copy.code", "c", "Copy code", "Copy a code block of the selected message", "Copy"),
     Action("copy.branch", "m", "Copy branch", "Copy the active branch as markdown", "Copy"),
     Action("session.new", "ctrl+n", "New session", "Start a new session", "Session"),

@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -40,10 +41,24 @@ from ramify.tui.events import (
     StreamOpened,
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
-from ramify.tui.sanitize import sanitize, snippet
-from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
+from ramify.tui.sanitize import one_line, sanitize, snippet
+from ramify.tui.screens import (
+    EditScreen,
+    FullTextScreen,
+    HelpScreen,
+    PickScreen,
+    PromptScreen,
+)
 from ramify.tui.view_models import MessageStatus
-from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
+from ramify.tui.widgets import (
+    AgentPanes,
+    BranchTree,
+    Composer,
+    Inspector,
+    MessageWidget,
+    StreamPane,
+    Transcript,
+)
 
 SETTLE_DELAY = 0.03
 """Seconds a finished reply waits to settle into the transcript, gathering the others that
@@ -179,6 +194,29 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         if self._gc_before is not None:
             _usual_collections(self._gc_before)
             self._gc_before = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast whose text is shown literally, whatever `markup` says.
+
+        Toasts carry errors, names and paths from outside; with markup, an error holding `[/]`
+        crashed the app and `[@click=...]` became an action. Overridden here, so no caller (nor
+        a widget's `notify`, which calls this) can forget.
+        """
+        super().notify(
+            sanitize(message),
+            title=sanitize(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _theme_changed(self, theme: Any) -> None:
         if self._save_theme is not None:
@@ -699,6 +737,22 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         text = await controller.text_of(node)
         self._copy(text, "message")
 
+    async def action_message_full(self) -> None:
+        controller = self._need()
+        node = controller.selected_hash if controller else None
+        if controller is None or node is None:
+            return
+        sender = (await controller.session.resolve(node)).sender
+        self._show_full(sender, await controller.text_of(node))
+
+    def on_message_widget_show_all(self, event: MessageWidget.ShowAll) -> None:
+        self._show_full(event.view.sender, event.view.text)
+
+    def _show_full(self, sender: str, text: str) -> None:
+        lines = text.count("\n") + 1
+        title = f"{sender} · {len(text):,} characters, {lines:,} lines · Esc closes"
+        self.push_screen(FullTextScreen(text, title))
+
     async def action_copy_code(self) -> None:
         controller = self._need()
         node = controller.selected_hash if controller else None
@@ -814,5 +868,4 @@ def _usual_collections(before: tuple[tuple[int, int, int], bool]) -> None:
 
 
 def _one_line(error: BaseException | str) -> str:
-    text = error if isinstance(error, str) else str(error) or type(error).__name__
-    return sanitize(" ".join(text.split()))
+    return one_line(error)

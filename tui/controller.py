@@ -324,6 +324,7 @@ class SessionController:
             usage=Usage(
                 getattr(message, "input_tokens", None), getattr(message, "output_tokens", None)
             ),
+            forwarded=node.forwarded_from is not None,
         )
 
     async def tree_runs(self) -> tuple[BranchRun, ...]:

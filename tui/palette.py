@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 
 from ramify.tui.actions import ACTIONS, Action
+from ramify.tui.sanitize import sanitize
 
 
 class ActionCommands(Provider):
@@ -36,8 +38,26 @@ class ActionCommands(Provider):
                 )
 
 
+def _literal_match(matcher: Matcher, text: str) -> Content:
+    """`text` shown literally, its letters matching the query highlighted.
+
+    `Matcher.highlight` parses its text as markup, and agent names come from config files.
+    """
+    shown = Content(sanitize(text))
+    _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if len(shown) != len(text):
+        return shown  # the display form dropped characters: offsets no longer line up
+    for offset in offsets:
+        shown = shown.stylize(matcher.match_style, offset, offset + 1)
+    return shown
+
+
 class AgentCommands(Provider):
-    """ "Rerun with …" and "Send to …" for every agent or model the app knows."""
+    """ "Rerun with …" and "Send to …" for every agent or model the app knows.
+
+    Names come from config files and agent modules, so they are shown literally, as `Content`:
+    the palette reads a plain string (and its help) as markup, which `[x=y, z=None]` crashes.
+    """
 
     def _names(self) -> list[str]:
         choices = getattr(self.app, "_agent_choices", None)
@@ -47,11 +67,11 @@ class AgentCommands(Provider):
         commands: list[tuple[str, str, Callable[[], object]]] = []
         for name in self._names():
             commands.append(
-                (f"Rerun with {name}", f"Rerun the selected reply with {name}",
+                (f"Rerun with {name}", "Rerun the selected reply with this agent or model",
                  partial(self._call, "rerun_with", name))
             )  # fmt: skip
             commands.append(
-                (f"Send to {name}", f"Send your next messages to {name}",
+                (f"Send to {name}", "Send your next messages to this agent or model",
                  partial(self._call, "use_target", name))
             )  # fmt: skip
         return commands
@@ -61,11 +81,16 @@ class AgentCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(sanitize(title)), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(
+                    score,
+                    _literal_match(matcher, title),
+                    callback,
+                    help=help_text,
+                )

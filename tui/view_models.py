@@ -48,6 +48,7 @@ class MessageView:
         text: the raw message text; widgets sanitise it before showing it.
         sibling_index: 1-based index among the parent's children (the `n` of `n/m`).
         sibling_count: number of children of the parent (the `m` of `n/m`).
+        forwarded: the node carries a message forwarded from another place in the tree.
     """
 
     node_hash: str
@@ -60,6 +61,7 @@ class MessageView:
     sibling_count: int = 1
     status: MessageStatus = MessageStatus.DONE
     usage: Usage = field(default_factory=Usage)
+    forwarded: bool = False
 
     @property
     def short_hash(self) -> str:

@@ -98,9 +98,13 @@ async def ide(
     session_id: str | None = None,
     agents: Mapping[str, Agent] | None = None,
     size: tuple[int, int] = (120, 40),
+    notifications: bool = False,
     **options: Any,
 ) -> AsyncIterator[tuple[RamifyApp, Pilot[Any]]]:
-    """The IDE on `store`, opened on `session_id` (or the latest session), ready to use."""
+    """The IDE on `store`, opened on `session_id` (or the latest session), ready to use.
+
+    `notifications`: show toasts (Textual's `run_test` hides them unless asked).
+    """
     known = {**AGENTS, **(agents or {})}
 
     async def opener(opened: Store) -> SessionController:
@@ -113,7 +117,7 @@ async def ide(
 
     app = RamifyApp(store, opener, agent_names=tuple(known), make_agent=make_agent, **options)
     runtime = Ramify(errors_as_messages=True, shutdown_timeout=2.0)
-    async with runtime, app.run_test(size=size) as pilot:
+    async with runtime, app.run_test(size=size, notifications=notifications) as pilot:
         await until(pilot, lambda: app.controller is not None)
         await pilot.pause()
         yield app, pilot

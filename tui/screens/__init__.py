@@ -2,6 +2,7 @@
 
 from ramify.tui.screens.confirm import ConfirmScreen
 from ramify.tui.screens.edit import EditScreen
+from ramify.tui.screens.full_text import FullTextScreen
 from ramify.tui.screens.help import HelpScreen
 from ramify.tui.screens.pick import PickScreen
 from ramify.tui.screens.prompt import PromptScreen
@@ -10,6 +11,7 @@ from ramify.tui.screens.sessions import SessionRow, SessionsScreen
 __all__ = [
     "ConfirmScreen",
     "EditScreen",
+    "FullTextScreen",
     "HelpScreen",
     "PickScreen",
     "PromptScreen",

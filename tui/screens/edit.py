@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from ramify.tui.widgets.display_text_area import DisplayTextArea
+
 
 class EditScreen(ModalScreen[str | None]):
     """Edit a text; Ctrl+S (or Ctrl+Enter) sends the edit, Escape dismisses with None.
@@ -42,7 +44,7 @@ class EditScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
-            yield TextArea(self.original, soft_wrap=True, id="edit-area")
+            yield DisplayTextArea(self.original, soft_wrap=True, id="edit-area")
             yield Static(
                 Text("Ctrl+S sends the edit as a new branch · Esc cancels"), classes="edit--hint"
             )

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ramify.tui.actions import help_rows
+from ramify.tui.sanitize import literal
 
 
 def help_table(keymap: Mapping[str, str] | None = None) -> Table:
@@ -27,7 +28,7 @@ def help_table(keymap: Mapping[str, str] | None = None) -> Table:
         if group != current:
             table.add_row(Text(group, style="bold underline"), Text(""), Text(""))
             current = group
-        table.add_row(Text(keys), Text(title), Text(description))
+        table.add_row(literal(keys), literal(title), literal(description))
     return table
 
 

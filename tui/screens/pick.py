@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ramify.tui.sanitize import snippet
+from ramify.tui.sanitize import literal, snippet
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -48,7 +48,7 @@ class PickScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text, style="bold"), id="pick-title")
+            yield Static(literal(self.title_text, "bold"), id="pick-title")
             if not self.items:
                 yield Static(Text("nothing to pick"), classes="pick--empty")
             options = [Option(Text(snippet(label, 160)), id=key) for key, label in self.items]

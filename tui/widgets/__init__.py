@@ -3,6 +3,7 @@
 from ramify.tui.widgets.agent_panes import AgentPanes
 from ramify.tui.widgets.branch_tree import BranchTree
 from ramify.tui.widgets.composer import Composer
+from ramify.tui.widgets.full_text import FullText
 from ramify.tui.widgets.inspector import Inspector
 from ramify.tui.widgets.message_view import MessageWidget
 from ramify.tui.widgets.stream_pane import StreamPane
@@ -12,6 +13,7 @@ __all__ = [
     "AgentPanes",
     "BranchTree",
     "Composer",
+    "FullText",
     "Inspector",
     "MessageWidget",
     "StreamPane",

@@ -10,12 +10,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 
 from ramify.tui.sanitize import sanitize
+from ramify.tui.widgets.display_text_area import DisplayTextArea
 
 
-class ComposerArea(TextArea):
+class ComposerArea(DisplayTextArea):
     """The text area inside `Composer`; its keys are priority bindings so Enter beats newline.
 
     TextArea inserts a newline for Enter in its own key handler; priority bindings are checked

@@ -6,13 +6,24 @@ from rich.console import Group, RenderableType
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
 from rich.text import Text
+from textual.events import Click
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ramify.tui.sanitize import sanitize
+from ramify.tui.sanitize import literal, sanitize
 from ramify.tui.view_models import MessageStatus, MessageView
+
+PREVIEW_CHARS = 64_000
+"""Most characters of a message rendered in the transcript. A 6 MB reply rendered whole took
+13.6 s to settle and a 20 MB one never did; past this, the transcript shows the beginning and
+says how much more there is, and "show all" (`FullText`) renders the rest as it is scrolled to."""
+
+LITERAL_ROLES = frozenset({"user", "error"})
+"""Roles shown as written, line breaks included: what the user typed (`2*3*4` is not emphasis,
+`# x` not a heading) and error texts. Model replies are rendered as Markdown."""
 
 _STATUS_STYLE = {
     MessageStatus.ERROR: "bold red",
@@ -38,6 +49,9 @@ def message_header(view: MessageView) -> Text:
     if view.siblings:
         header.append("  ")
         header.append(f"‹{view.siblings}›", style="bold")
+    if view.forwarded:
+        header.append("  ")
+        header.append("forwarded", style="bold magenta")
     header.append("  ")
     header.append(view.short_hash, style="dim")
     if view.status is not MessageStatus.DONE:
@@ -50,10 +64,45 @@ def message_header(view: MessageView) -> Text:
     return header
 
 
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The beginning of `text` shown in the transcript: all of it up to `limit` characters,
+    else cut at the last line break of the second half of the limit (mid-line if none)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", limit // 2, limit)
+    return text[: cut if cut > 0 else limit]
+
+
+def _size(characters: int) -> str:
+    if characters >= 1_000_000:
+        return f"{characters / 1_000_000:.1f} M characters"
+    if characters >= 1_000:
+        return f"{characters / 1_000:.0f} K characters"
+    return f"{characters} characters"
+
+
+def more_notice(view: MessageView, shown: int) -> Text:
+    """What a cut message says below its beginning: how much more, and how to see it."""
+    rest = view.text[shown:]
+    lines = rest.count("\n")
+    return Text(
+        f"… {_size(len(rest))} more, {lines:,} lines · click or press o: show all · y: copy all",
+        style="bold italic",
+    )
+
+
 def message_renderable(view: MessageView) -> RenderableType:
-    """Header plus the body as Rich Markdown (which never interprets `[...]` as markup)."""
-    body = RichMarkdown(sanitize(view.text), code_theme="monokai")
-    return Group(message_header(view), body)
+    """Header plus the body: literal text for the user's and error messages, Rich Markdown
+    (which never interprets `[...]` as markup) for the rest; a long body is cut to its
+    beginning and a notice."""
+    shown = preview(view.text)
+    if view.role in LITERAL_ROLES:
+        body: RenderableType = literal(shown)
+    else:
+        body = RichMarkdown(sanitize(shown), code_theme="monokai")
+    if len(shown) == len(view.text):
+        return Group(message_header(view), body)
+    return Group(message_header(view), body, more_notice(view, len(shown)))
 
 
 class MessageWidget(Widget):
@@ -82,6 +131,13 @@ class MessageWidget(Widget):
 
     selected: reactive[bool] = reactive(False)
 
+    class ShowAll(Message):
+        """The reader asked for the whole of a message cut to its beginning."""
+
+        def __init__(self, view: MessageView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, view: MessageView, *, id: str | None = None) -> None:
         role = "".join(c for c in view.role if c.isalnum()) or "other"
         super().__init__(id=id, classes=f"-role-{role}")
@@ -95,8 +151,17 @@ class MessageWidget(Widget):
         """Hash of the node this widget shows."""
         return self.view.node_hash
 
+    @property
+    def cut(self) -> bool:
+        """True when only the beginning of the message is shown here."""
+        return len(preview(self.view.text)) < len(self.view.text)
+
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
+
+    def on_click(self, event: Click) -> None:
+        if self.cut:
+            self.post_message(self.ShowAll(self.view))
 
     def lines(self, width: int) -> list[Strip]:
         """The message rendered at `width` cells, without the widget's own style."""

@@ -91,7 +91,8 @@ class Transcript(VerticalScroll):
         self.total = total
         self._loader = loader
         if at is None:
-            self.jump_to_end()
+            # Always load: a path of the same length (another branch) has other messages.
+            self._fetch(max(0, total - self.page), total, "end")
         else:
             self.jump_to_index(at)
 
