@@ -17,7 +17,7 @@ from ramify.core import USER, InteractionContext, Session, SQLiteStore, Store, U
 from ramify.core.llm import close_clients, openai_agent
 from ramify.core.testing import Reply, fake_provider
 from ramify.tui.app import RamifyApp
-from ramify.tui.screens import EditScreen, HelpScreen, PickScreen
+from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, SessionsScreen
 from ramify.tui.widgets import BranchTree, Composer, Inspector
 from tests.tui.ide import echo, focus_transcript, ide, send, until
 
@@ -189,7 +189,7 @@ async def test_hostile_branch_names_and_titles_show_literally_in_tree_pickers_an
         await pilot.press("escape")
 
         await app.run_action("session_open")
-        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
         await pilot.pause()
         assert "[@click=app.quit]title[/] ␛[2J" in _screen_text(app)
         assert _click_actions(app) == []
