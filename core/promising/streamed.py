@@ -290,8 +290,14 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
             failure = next((piece for piece in pieces if type(piece) is Failure), None)
             if failure is not None:
                 self._whole_failure = failure
+            elif self._resolver is None:
+                self._whole = tuple(pieces)
             else:
-                self._whole = self._resolver(pieces) if self._resolver else tuple(pieces)
+                try:
+                    self._whole = self._resolver(pieces)
+                except Exception as error:
+                    # Resolved once: every awaiter meets this same exception instance.
+                    self._whole_failure = Failure(error, self._name, observed=True)
         if self._whole_failure is not None:
             raise self._whole_failure.observe()
         return cast(WHOLE, self._whole)
