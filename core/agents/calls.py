@@ -25,6 +25,7 @@ from .context import (
     _current_interaction,
     _current_scope,
 )
+from .runtime import Ramify
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -95,6 +96,10 @@ class AgentCall:
         caller = _current_interaction.get()
         if caller is not None:
             caller._adopt(self)
+        else:
+            runtime = PromisingContext.current_or_none()
+            if isinstance(runtime, Ramify):
+                runtime._adopt_call(self)
 
     @property
     def is_finished(self) -> bool:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .message_promise import MessagePromise
     from .sequence import MessageSequencePromise
 
-__all__ = ["Failure", "PromisingContext", "logger"]
+__all__ = ["Failure", "PromisingContext", "contain_keyboard_interrupts", "escalates", "logger"]
 
 logger = logging.getLogger("ramify.promising")
 
@@ -55,6 +55,28 @@ MessageResolvedHook = Callable[["MessagePromise", "Message"], None]
 _current_context: contextvars.ContextVar[PromisingContext | None] = contextvars.ContextVar(
     "ramify_promising_context", default=None
 )
+
+
+_contained_interrupts: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "ramify_contained_keyboard_interrupts", default=False
+)
+
+
+def contain_keyboard_interrupts() -> None:
+    """From now on in the calling task (and the tasks it starts), a `KeyboardInterrupt` raised
+    by a producer is only recorded for its consumers, not re-raised out of the event loop.
+
+    For code that handles it itself, such as ``agent_loop(raise_keyboard_interrupt=False)``.
+    """
+    _contained_interrupts.set(True)
+
+
+def escalates(error: BaseException) -> bool:
+    """Whether a producer's `error` must also leave its task (and so end the event loop):
+    `KeyboardInterrupt` and `SystemExit`, unless interrupts are contained here."""
+    if isinstance(error, KeyboardInterrupt):
+        return not _contained_interrupts.get()
+    return not isinstance(error, Exception)
 
 
 class Failure:

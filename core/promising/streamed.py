@@ -27,7 +27,7 @@ import contextvars
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from .context import Failure, PromisingContext, _current_context, resolve_start_asap
+from .context import Failure, PromisingContext, _current_context, escalates, resolve_start_asap
 from .errors import MalformedProducerError
 
 __all__ = ["StreamedPromise"]
@@ -190,7 +190,8 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
             self._finish_failed(error)
         except BaseException as error:
             self._finish_failed(error)
-            raise
+            if escalates(error):
+                raise
         else:
             self._finish()
 
