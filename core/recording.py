@@ -55,6 +55,7 @@ class RecordedReplies(MessageSequencePromise):
         same_as_before: a rerun whose replies all came out identical to recorded ones: they
             are the same nodes, and no branch was made for them.
         cache_hit: True when recorded replies were replayed without calling the agent.
+        rerun: True for `Session.rerun`'s replies.
     """
 
     run: Run
@@ -62,6 +63,7 @@ class RecordedReplies(MessageSequencePromise):
     moved_to: str | None = None
     same_as_before: bool = False
     cache_hit: bool = False
+    rerun: bool = False
     _recorded: asyncio.Event
 
     async def recorded(self) -> Run:
@@ -142,7 +144,7 @@ def start_recorded_rerun(
     async def planned() -> _Plan:
         return await _plan_rerun(session, node, agent, caller=caller, kwargs=kwargs)
 
-    return _start(
+    replies = _start(
         session,
         agent.alias if agent is not None else "",
         planned,
@@ -150,6 +152,8 @@ def start_recorded_rerun(
         use_cache=False,
         errors_as_messages=errors_as_messages,
     )
+    replies.rerun = True
+    return replies
 
 
 def _frozen_kwargs(agent: Agent, kwargs: dict[str, Any]) -> FrozenMapping:
