@@ -212,15 +212,21 @@ async def _plan_rerun(
     recorded = await session.get_run(target.run_id)
     runs = await session.runs()
     own = None if caller else _own_run(recorded, target, runs)
+    messages = None
+    if own is not None:
+        found = await session.store.get_messages(own.input_messages)
+        if len(found) == len(set(own.input_messages)):
+            messages = [found[key] for key in own.input_messages]
+        else:
+            # Its input did not come along (an imported session keeps the runs, not every
+            # message they were given): the run that called it is rerun instead.
+            own = None
     if own is None:
         chosen = _rerun_agent(session, recorded, agent)
         input_node = await session.resolve(recorded.input_node) if recorded.input_node else None
-        messages = None
     else:
         chosen = _rerun_agent(session, own, agent)
         input_node = await session.resolve(target.parent) if target.parent else None
-        found = await session.store.get_messages(own.input_messages)
-        messages = [found[key] for key in own.input_messages]
     input_hash = None if input_node is None else input_node.hash_key
     earlier = sum(1 for run in runs if run.agent == chosen.alias and run.input_node == input_hash)
     return _Plan(
@@ -277,7 +283,7 @@ class _Landing:
     the new branch is made at the first one that differs.
     """
 
-    __slots__ = ("fresh", "made", "parent", "replies", "session")
+    __slots__ = ("fresh", "made", "parent", "replies", "session", "wanted")
 
     def __init__(
         self, session: Session, replies: RecordedReplies, parent: str | None, *, fresh: bool
@@ -287,6 +293,10 @@ class _Landing:
         self.parent = parent
         self.fresh = fresh
         self.made = False
+        # A fresh branch is named on the replies only once it exists.
+        self.wanted = replies.branch if fresh else ""
+        if fresh:
+            replies.branch = ""
 
     @property
     def branch(self) -> str:
@@ -300,7 +310,7 @@ class _Landing:
                 self.parent = same.hash_key
                 return same
             if not replies.branch:
-                replies.branch = await session.free_branch_name("rerun")
+                replies.branch = self.wanted or await session.free_branch_name("rerun")
         while True:
             node = await session.append_under(
                 message, self.parent, branch=self.branch, sender=sender, run_id=run_id
