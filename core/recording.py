@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from .agents import Agent
 from .agents.calls import AgentCall
 from .agents.context import CallScope
-from .errors import NotFound
 from .frozen import FrozenMapping, freeze
+from .landing import Landing
 from .messages import ErrorMessage, Message
 from .path_cache import EMPTY_PATH, CachedPath
 from .promising import MessagePromise, MessageSequencePromise, ReplyChannel
@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RecordedReplies",
+    "RunPlan",
+    "frozen_kwargs",
     "mark_interrupted_runs",
     "start_recorded_inquiry",
-    "start_recorded_rerun",
+    "start_run",
 ]
 
 
@@ -76,8 +78,8 @@ class RecordedReplies(MessageSequencePromise):
 
 
 @dataclass(slots=True)
-class _Plan:
-    """What a recorded run runs: the agent, its kwargs and its input.
+class RunPlan:
+    """What a recorded run runs: the agent, its kwargs and its input (see `start_run`).
 
     `input_node` is where the replies go under: "head" (the branch's head when the run
     starts), a node, or None (a new root). `input_messages`, when given, is the input instead
@@ -108,12 +110,12 @@ def start_recorded_inquiry(
     kwargs: dict[str, Any],
 ) -> RecordedReplies:
     """Start `agent` on `branch`'s history and record its replies there; returns at once."""
-    plan = _Plan(agent, _frozen_kwargs(agent, kwargs), "head")
+    plan = RunPlan(agent, frozen_kwargs(agent, kwargs), "head")
 
-    async def planned() -> _Plan:
+    async def planned() -> RunPlan:
         return plan
 
-    return _start(
+    return start_run(
         session,
         agent.alias,
         planned,
@@ -123,49 +125,16 @@ def start_recorded_inquiry(
     )
 
 
-def start_recorded_rerun(
-    session: Session,
-    node: Node | str,
-    agent: Agent | None,
-    *,
-    branch: str | None,
-    caller: bool,
-    errors_as_messages: bool | None,
-    kwargs: dict[str, Any],
-) -> RecordedReplies:
-    """Start the rerun of the run that produced `node` (see `Session.rerun`); returns at once.
-
-    Which run that is, and its agent, are found in the background: the run record's agent
-    alias is filled in then.
-    """
-    if agent is not None:
-        _frozen_kwargs(agent, kwargs)  # an unfreezable kwarg fails here, at the call site
-
-    async def planned() -> _Plan:
-        return await _plan_rerun(session, node, agent, caller=caller, kwargs=kwargs)
-
-    replies = _start(
-        session,
-        agent.alias if agent is not None else "",
-        planned,
-        branch=branch or "",
-        use_cache=False,
-        errors_as_messages=errors_as_messages,
-    )
-    replies.rerun = True
-    return replies
-
-
-def _frozen_kwargs(agent: Agent, kwargs: dict[str, Any]) -> FrozenMapping:
+def frozen_kwargs(agent: Agent, kwargs: dict[str, Any]) -> FrozenMapping:
     return FrozenMapping(
         {key: freeze(value, f"{agent.alias}({key}=...)") for key, value in kwargs.items()}
     )
 
 
-def _start(
+def start_run(
     session: Session,
     alias: str,
-    planned: Callable[[], Awaitable[_Plan]],
+    planned: Callable[[], Awaitable[RunPlan]],
     *,
     branch: str,
     use_cache: bool,
@@ -198,72 +167,6 @@ def _start(
     return replies
 
 
-async def _plan_rerun(
-    session: Session,
-    node: Node | str,
-    agent: Agent | None,
-    *,
-    caller: bool,
-    kwargs: dict[str, Any],
-) -> _Plan:
-    target = await session.resolve(node)
-    if target.run_id is None:
-        raise NotFound(f"node {target.hash_key[:12]} was not produced by an agent run")
-    recorded = await session.get_run(target.run_id)
-    runs = await session.runs()
-    own = None if caller else _own_run(recorded, target, runs)
-    messages = None
-    if own is not None:
-        found = await session.store.get_messages(own.input_messages)
-        if len(found) == len(set(own.input_messages)):
-            messages = [found[key] for key in own.input_messages]
-        else:
-            # Its input did not come along (an imported session keeps the runs, not every
-            # message they were given): the run that called it is rerun instead.
-            own = None
-    if own is None:
-        chosen = _rerun_agent(session, recorded, agent)
-        input_node = await session.resolve(recorded.input_node) if recorded.input_node else None
-    else:
-        chosen = _rerun_agent(session, own, agent)
-        input_node = await session.resolve(target.parent) if target.parent else None
-    input_hash = None if input_node is None else input_node.hash_key
-    earlier = sum(1 for run in runs if run.agent == chosen.alias and run.input_node == input_hash)
-    return _Plan(
-        chosen,
-        _frozen_kwargs(chosen, kwargs),
-        input_node,
-        input_messages=messages,
-        fresh_branch=True,
-        # The first rerun is attempt 1 even when the original was a sub-agent's run, which
-        # has no input node of its own.
-        attempt=max(earlier, 1) if own is None else earlier + 1,
-    )
-
-
-def _own_run(recorded: Run, target: Node, runs: list[Run]) -> Run | None:
-    """The sub-agent run, under `recorded`, whose agent wrote `target` (None: `recorded`'s
-    own agent wrote it, or no such sub-run was recorded)."""
-    if target.sender == recorded.agent:
-        return None
-    below = {recorded.id}
-    for run in runs:  # oldest first, so a caller comes before the calls it made
-        if run.parent_run_id in below:
-            below.add(run.id)
-            if run.agent == target.sender:
-                return run
-    return None
-
-
-def _rerun_agent(session: Session, run: Run, agent: Agent | None) -> Agent:
-    if agent is not None:
-        return agent
-    known = session.known_agent(run.agent)
-    if known is None:
-        raise NotFound(f"agent {run.agent} is not loaded in this process; pass agent= to rerun it")
-    return known
-
-
 async def _history(session: Session, branch: str, input_node: Node | str | None) -> CachedPath:
     if input_node == "head":
         head = await session.head(branch)
@@ -272,82 +175,6 @@ async def _history(session: Session, branch: str, input_node: Node | str | None)
         return EMPTY_PATH
     assert isinstance(input_node, Node)
     return await session.history(input_node)
-
-
-class _Landing:
-    """Where a run's next reply goes: under its input node, then under its previous reply.
-
-    On the branch asked for while that branch still ends there; once it moved on (another
-    run or writer added to it), on a new branch, so replies never interleave with someone
-    else's. For a rerun (`fresh`), replies identical to recorded ones are those nodes, and
-    the new branch is made at the first one that differs.
-    """
-
-    __slots__ = ("fresh", "made", "parent", "replies", "session", "wanted")
-
-    def __init__(
-        self, session: Session, replies: RecordedReplies, parent: str | None, *, fresh: bool
-    ) -> None:
-        self.session = session
-        self.replies = replies
-        self.parent = parent
-        self.fresh = fresh
-        self.made = False
-        # A fresh branch is named on the replies only once it exists.
-        self.wanted = replies.branch if fresh else ""
-        if fresh:
-            replies.branch = ""
-
-    @property
-    def branch(self) -> str:
-        return self.replies.moved_to or self.replies.branch
-
-    async def keep(self, message: Message, sender: str, run_id: str) -> Node:
-        session, replies = self.session, self.replies
-        if self.fresh and not self.made:
-            same = await self._recorded_child(message, sender)
-            if same is not None:
-                self.parent = same.hash_key
-                return same
-            if not replies.branch:
-                replies.branch = self.wanted or await session.free_branch_name("rerun")
-        while True:
-            node = await session.append_under(
-                message, self.parent, branch=self.branch, sender=sender, run_id=run_id
-            )
-            if node is not None:
-                break
-            if self.fresh and not self.made:
-                replies.branch = await session.free_branch_name("rerun")
-            else:
-                replies.moved_to = await session.free_branch_name(f"{replies.branch}-moved")
-        self.made = True
-        self.parent = node.hash_key
-        return node
-
-    async def recover(self, message: Message, sender: str, run_id: str) -> Node | None:
-        """After a failed write: the reply on a branch of its own, if it can be written."""
-        try:
-            name = await self.session.free_branch_name("recovered")
-            node = await self.session.append_under(
-                message, self.parent, branch=name, sender=sender, run_id=run_id
-            )
-        except Exception:
-            return None
-        if node is not None:
-            self.replies.moved_to = name
-            self.made = True
-            self.parent = node.hash_key
-        return node
-
-    async def _recorded_child(self, message: Message, sender: str) -> Node | None:
-        if self.parent is None:
-            return None
-        for child in await self.session.children(self.parent):
-            same = child.message == message.hash_key and child.sender == sender
-            if same and child.forwarded_from is None:
-                return child
-        return None
 
 
 async def _find_cached(session: Session, fingerprint: str, input_node: str | None) -> Run | None:
@@ -361,7 +188,7 @@ async def _replay(
     replies: RecordedReplies,
     channel: ReplyChannel,
     cached: Run,
-    landing: _Landing,
+    landing: Landing,
 ) -> None:
     replies.run = cached
     replies.cache_hit = True
@@ -431,7 +258,7 @@ def _cancelled_copy(promise: MessagePromise) -> Message:
 
 async def _record(
     session: Session,
-    plan: _Plan,
+    plan: RunPlan,
     replies: RecordedReplies,
     channel: ReplyChannel,
     *,
@@ -451,7 +278,7 @@ async def _record(
         run.input_node = None if plan.input_node is None else plan.input_node.hash_key
         run.input_messages = [message.hash_key for message in plan.input_messages]
         inputs = [MessagePromise.from_message(message) for message in plan.input_messages]
-    landing = _Landing(session, replies, run.input_node, fresh=plan.fresh_branch)
+    landing = Landing(session, replies, run.input_node, fresh=plan.fresh_branch)
     if use_cache:
         cached = await _find_cached(session, run.fingerprint, run.input_node)
         if cached is not None:

@@ -12,12 +12,8 @@ from .agents import Agent
 from .errors import BranchNotFound, NothingToUndo, RefConflict
 from .messages import Message
 from .path_cache import CachedPath, PathCache
-from .recording import (
-    RecordedReplies,
-    mark_interrupted_runs,
-    start_recorded_inquiry,
-    start_recorded_rerun,
-)
+from .recording import RecordedReplies, mark_interrupted_runs, start_recorded_inquiry
+from .rerun import start_recorded_rerun
 from .runs import Run
 from .store.base import SessionRecord, Store
 from .tree import USER, Node, Ref, ReflogEntry
