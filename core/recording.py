@@ -1,9 +1,11 @@
 """Agent runs recorded as conversation trees: `Session.inquire` and `Session.rerun`.
 
 Each message of an agent's flattened reply becomes a node on the branch, in order, as it
-resolves; its sender is the agent that produced it. The same agent fingerprint on the same
-input node replays the recorded replies instead of calling the agent (the cache); a rerun
-bypasses it and puts its output beside the original, on a new branch.
+resolves; its sender is the agent that produced it, its parent the run's input node or the
+run's previous reply (never whatever else reached the branch meanwhile: then the replies go
+on a new branch). The same agent fingerprint on the same input node replays the recorded
+replies instead of calling the agent (the cache); a rerun bypasses it and puts its output
+beside the original, on a new branch made at its first reply that differs.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import os
 import socket
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from .agents import Agent
 from .agents.calls import AgentCall
 from .agents.context import CallScope
-from .errors import NotFound
 from .frozen import FrozenMapping, freeze
+from .landing import Landing
 from .messages import ErrorMessage, Message
 from .path_cache import EMPTY_PATH, CachedPath
 from .promising import MessagePromise, MessageSequencePromise, ReplyChannel
@@ -29,7 +33,14 @@ from .tree import Node
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["RecordedReplies", "mark_interrupted_runs", "start_recorded_inquiry"]
+__all__ = [
+    "RecordedReplies",
+    "RunPlan",
+    "frozen_kwargs",
+    "mark_interrupted_runs",
+    "start_recorded_inquiry",
+    "start_run",
+]
 
 
 class RecordedReplies(MessageSequencePromise):
@@ -37,13 +48,24 @@ class RecordedReplies(MessageSequencePromise):
 
     Attributes:
         run: the `Run` record (for a cache hit, the run whose replies were replayed).
-        branch: the branch the replies are appended to.
+        branch: the branch the replies are appended to. For a rerun, the new branch, named
+            when its first reply that differs arrives ("" until then, and for good when
+            ``same_as_before``).
+        moved_to: the new branch the replies went to instead, when `branch` moved on while
+            the run went (another run or writer added to it), or when a reply could not be
+            written there; None otherwise.
+        same_as_before: a rerun whose replies all came out identical to recorded ones: they
+            are the same nodes, and no branch was made for them.
         cache_hit: True when recorded replies were replayed without calling the agent.
+        rerun: True for `Session.rerun`'s replies.
     """
 
     run: Run
     branch: str
+    moved_to: str | None = None
+    same_as_before: bool = False
     cache_hit: bool = False
+    rerun: bool = False
     _recorded: asyncio.Event
 
     async def recorded(self) -> Run:
@@ -53,6 +75,24 @@ class RecordedReplies(MessageSequencePromise):
         """
         await self._recorded.wait()
         return self.run
+
+
+@dataclass(slots=True)
+class RunPlan:
+    """What a recorded run runs: the agent, its kwargs and its input (see `start_run`).
+
+    `input_node` is where the replies go under: "head" (the branch's head when the run
+    starts), a node, or None (a new root). `input_messages`, when given, is the input instead
+    of the path to that node (a sub-agent's own input, on a rerun). `fresh_branch`: the
+    branch is made at the first reply that differs from the recorded ones (a rerun).
+    """
+
+    agent: Agent
+    kwargs: FrozenMapping
+    input_node: Node | Literal["head"] | None
+    input_messages: list[Message] | None = None
+    fresh_branch: bool = False
+    attempt: int = 0
 
 
 def this_process() -> tuple[int, str]:
@@ -65,37 +105,62 @@ def start_recorded_inquiry(
     agent: Agent,
     *,
     branch: str,
-    input_node: Node | str | None = "head",
     use_cache: bool,
     errors_as_messages: bool | None,
     kwargs: dict[str, Any],
 ) -> RecordedReplies:
     """Start `agent` on `branch`'s history and record its replies there; returns at once."""
-    frozen_kwargs = FrozenMapping(
-        {key: freeze(value, f"{agent.alias}({key}=...)") for key, value in kwargs.items()}
-    )
-    pid, host = this_process()
-    run = Run(
-        agent=agent.alias,
-        fingerprint=agent.fingerprint(frozen_kwargs),
-        session_id=session.id,
-        pid=pid,
-        host=host,
+    plan = RunPlan(agent, frozen_kwargs(agent, kwargs), "head")
+
+    async def planned() -> RunPlan:
+        return plan
+
+    return start_run(
+        session,
+        agent.alias,
+        planned,
+        branch=branch,
+        use_cache=use_cache and agent.cache,
+        errors_as_messages=errors_as_messages,
     )
 
+
+def frozen_kwargs(agent: Agent, kwargs: dict[str, Any]) -> FrozenMapping:
+    return FrozenMapping(
+        {key: freeze(value, f"{agent.alias}({key}=...)") for key, value in kwargs.items()}
+    )
+
+
+def start_run(
+    session: Session,
+    alias: str,
+    planned: Callable[[], Awaitable[RunPlan]],
+    *,
+    branch: str,
+    use_cache: bool,
+    errors_as_messages: bool | None,
+) -> RecordedReplies:
+    pid, host = this_process()
+    run = Run(agent=alias, session_id=session.id, pid=pid, host=host)
+
     async def record(channel: ReplyChannel) -> None:
+        try:
+            plan = await planned()
+        except BaseException:
+            replies._recorded.set()
+            raise
+        run.agent = plan.agent.alias
+        run.fingerprint = plan.agent.fingerprint(plan.kwargs)
         await _record(
             session,
-            agent,
+            plan,
             replies,
             channel,
-            frozen_kwargs=frozen_kwargs,
-            input_node=input_node,
-            use_cache=use_cache and agent.cache,
+            use_cache=use_cache,
             errors_as_messages=errors_as_messages,
         )
 
-    replies = RecordedReplies(record, errors_as_messages=errors_as_messages, name=agent.alias)
+    replies = RecordedReplies(record, errors_as_messages=errors_as_messages, name=alias or "rerun")
     replies._recorded = asyncio.Event()
     replies.run = run
     replies.branch = branch
@@ -119,7 +184,11 @@ async def _find_cached(session: Session, fingerprint: str, input_node: str | Non
 
 
 async def _replay(
-    session: Session, replies: RecordedReplies, channel: ReplyChannel, cached: Run
+    session: Session,
+    replies: RecordedReplies,
+    channel: ReplyChannel,
+    cached: Run,
+    landing: Landing,
 ) -> None:
     replies.run = cached
     replies.cache_hit = True
@@ -129,7 +198,7 @@ async def _replay(
         promise = MessagePromise.from_message(message)
         promise.origin = node.sender
         channel.reply(promise)
-        await session.append(message, sender=node.sender, branch=replies.branch, run_id=cached.id)
+        await landing.keep(message, node.sender, cached.id)
 
 
 class _TimingTape:
@@ -189,37 +258,64 @@ def _cancelled_copy(promise: MessagePromise) -> Message:
 
 async def _record(
     session: Session,
-    agent: Agent,
+    plan: RunPlan,
     replies: RecordedReplies,
     channel: ReplyChannel,
     *,
-    frozen_kwargs: FrozenMapping,
-    input_node: Node | str | None,
     use_cache: bool,
     errors_as_messages: bool | None,
 ) -> None:
     branch = replies.branch
     run = replies.run
-    history = await _history(session, branch, input_node)
-    run.input_node = history.nodes[-1].hash_key if history.nodes else None
+    agent = plan.agent
+    inputs: Any
+    if plan.input_messages is None:
+        history = await _history(session, branch, plan.input_node)
+        run.input_node = history.nodes[-1].hash_key if history.nodes else None
+        inputs = history.promises
+    else:
+        assert not isinstance(plan.input_node, str)
+        run.input_node = None if plan.input_node is None else plan.input_node.hash_key
+        run.input_messages = [message.hash_key for message in plan.input_messages]
+        inputs = [MessagePromise.from_message(message) for message in plan.input_messages]
+    landing = Landing(session, replies, run.input_node, fresh=plan.fresh_branch)
     if use_cache:
         cached = await _find_cached(session, run.fingerprint, run.input_node)
         if cached is not None:
-            await _replay(session, replies, channel, cached)
-            replies._recorded.set()
+            try:
+                await _replay(session, replies, channel, cached, landing)
+            finally:
+                replies._recorded.set()
             return
     await session.save_run(run)
-    scope = CallScope(store=session.store, session=session, branch=branch, session_id=session.id)
-    call = AgentCall(
-        agent, frozen_kwargs, run=run, scope=scope, errors_as_messages=errors_as_messages
+    scope = CallScope(
+        store=session.store,
+        session=session,
+        branch=branch,
+        session_id=session.id,
+        attempt=plan.attempt,
     )
-    if history.promises:
-        call.send(history.promises)
+    call = AgentCall(
+        agent, plan.kwargs, run=run, scope=scope, errors_as_messages=errors_as_messages
+    )
+    if inputs:
+        call.send(inputs)
     inner = call.reply_sequence()
     outcome = _Outcome()
 
     async def keep(message: Message, sender: str, timing: str | None = None) -> None:
-        node = await session.append(message, sender=sender, branch=branch, run_id=run.id)
+        try:
+            node = await landing.keep(message, sender, run.id)
+        except Exception as error:
+            # The run says so, and the reply stays reachable when it can be written at all.
+            kept = await landing.recover(message, sender, run.id)
+            where = f"kept on branch {landing.branch}" if kept else "it is not in the tree"
+            outcome.fail(
+                run, f"a reply could not be recorded ({type(error).__name__}: {error}); {where}"
+            )
+            if kept is None:
+                return
+            node = kept
         run.output_nodes.append(node.hash_key)
         if timing:
             run.timings[node.hash_key] = timing
@@ -276,6 +372,7 @@ async def _record(
     finally:
         run.status = outcome.status
         run.ended_at = time.time()
+        replies.same_as_before = landing.fresh and not landing.made and bool(run.output_nodes)
         try:
             await session.save_run(run)
         finally:
@@ -391,16 +488,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-async def resolve_rerun(session: Session, node: Node, agent: Agent | None) -> tuple[Run, Agent]:
-    """The run that produced `node`, and the agent to run again (given, or the same alias)."""
-    if node.run_id is None:
-        raise NotFound(f"node {node.hash_key[:12]} was not produced by an agent run")
-    run = await session.get_run(node.run_id)
-    if agent is not None:
-        return run, agent
-    known = session.known_agent(run.agent)
-    if known is None:
-        raise NotFound(f"agent {run.agent} is not loaded in this process; pass agent= to rerun it")
-    return run, known

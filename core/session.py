@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .agents import Agent
-from .errors import BranchNotFound, NothingToUndo
+from .errors import BranchNotFound, NothingToUndo, RefConflict
 from .messages import Message
 from .path_cache import CachedPath, PathCache
-from .recording import RecordedReplies, mark_interrupted_runs, resolve_rerun, start_recorded_inquiry
+from .recording import RecordedReplies, mark_interrupted_runs, start_recorded_inquiry
+from .rerun import start_recorded_rerun
 from .runs import Run
 from .store.base import REASON_DELETE, REASON_RENAME, SessionRecord, Store
 from .tree import USER, Node, Ref, ReflogEntry
@@ -282,6 +283,44 @@ class Session:
                 await self.set_title(title)
         return node
 
+    async def append_under(
+        self,
+        message: Message,
+        parent: str | None,
+        *,
+        branch: str,
+        sender: str,
+        run_id: str | None = None,
+    ) -> Node | None:
+        """Add `message` under `parent` and move `branch` to it, if `branch` still ends at
+        `parent` (or does not exist yet, then it starts there).
+
+        Returns None, leaving every branch as it was, when the branch moved on meanwhile:
+        in this process or another (a lost compare-and-swap). Runs record their replies so,
+        under their own input, never after someone else's message.
+        """
+        await self.store.put_message(message)
+        async with self._lock(branch):
+            ref = await self.store.get_ref(self.id, branch)
+            if ref is not None and ref.head != parent:
+                return None
+            node = Node(
+                message=message.hash_key,
+                parent=parent,
+                sender=sender,
+                run_id=run_id,
+                created_at=time.time(),
+            )
+            await self.store.put_nodes((node,), session_id=self.id)
+            expected = None if ref is None else ref.head
+            try:
+                await self.store.move_ref(
+                    self.id, branch, node.hash_key, expected=expected, reason="append"
+                )
+            except RefConflict:
+                return None
+            return node
+
     async def _append_node(
         self,
         message_hash: str,
@@ -483,37 +522,46 @@ class Session:
             kwargs=kwargs,
         )
 
-    async def rerun(
+    def rerun(
         self,
         node: NodeLike,
         agent: Agent | None = None,
         *,
         branch: str | None = None,
+        caller: bool = False,
         errors_as_messages: bool | None = None,
         **kwargs: Any,
     ) -> RecordedReplies:
         """Run again the run that produced `node`, on the same input, bypassing the cache.
 
-        The output lands beside the original replies (siblings), on a new branch
-        (``rerun-N`` unless `branch` is given); the original nodes are untouched. Pass
-        `agent` to rerun with another agent or a fork (another model, temperature ...).
+        Returns the reply sequence at once, like `inquire`. The run is the one whose agent
+        wrote `node`: for a sub-agent's reply (one expert of a team), that sub-agent alone,
+        on the input it was given; ``caller=True`` reruns the run recorded on the branch
+        instead (the whole team). The output lands beside the original replies (siblings) on
+        a new branch (``rerun-N`` unless `branch` is given), made at the first reply that
+        differs: when every reply comes out the same, no branch is made and
+        ``same_as_before`` is True. The original nodes are untouched. Pass `agent` to rerun
+        with another agent or a fork (another model, temperature ...).
         """
-        target = await self.resolve(node)
-        run, chosen = await resolve_rerun(self, target, agent)
-        input_node = await self.resolve(run.input_node) if run.input_node else None
-        name = branch or await self._free_branch_name("rerun")
-        if input_node is not None:
-            await self.fork(input_node, name)
-        self._agents[chosen.alias] = chosen
-        return start_recorded_inquiry(
+        if agent is not None:
+            self._agents[agent.alias] = agent
+        return start_recorded_rerun(
             self,
-            chosen,
-            branch=name,
-            input_node=input_node,
-            use_cache=False,
+            node,
+            agent,
+            branch=branch,
+            caller=caller,
             errors_as_messages=errors_as_messages,
             kwargs=kwargs,
         )
+
+    def remember_agent(self, agent: Agent) -> None:
+        """Note an agent that ran in this session (sub-agents too), so `rerun` finds it."""
+        self._agents.setdefault(agent.alias, agent)
+
+    async def free_branch_name(self, stem: str) -> str:
+        """The first ``stem-N`` that no branch of this session is called."""
+        return await self._free_branch_name(stem)
 
     # --- markdown files (see sessionfile/) ---
 

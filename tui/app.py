@@ -364,7 +364,7 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             except TimeoutError:
                 error = error or "the run did not finish recording in time"
             self.inquiries.pop(run_key, None)
-            self.post_message(InquiryDone(run_key, replies.branch, error))
+            self.post_message(InquiryDone(run_key, replies.branch, error, replies=replies))
 
     async def _pump(self, key: str, promise: Any, feed: StreamFeed) -> None:
         status = MessageStatus.DONE
@@ -445,7 +445,25 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             return
         if event.error:
             self.notify(f"{event.branch}: {event.error}", severity="error", timeout=8)
+        await self._where_replies_landed(event.replies)
         await self._catch_up(tree=True)
+
+    async def _where_replies_landed(self, replies: RecordedReplies | None) -> None:
+        controller = self.controller
+        if replies is None or controller is None or self._winding_down:
+            return
+        if replies.same_as_before:
+            self.notify("The rerun gave the same reply: no new branch.", timeout=4)
+        elif replies.moved_to:
+            self.notify(
+                f"{snippet(replies.branch, 32)} moved on while the agent ran: its reply is on "
+                f"branch {snippet(replies.moved_to, 40)}.",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        elif replies.rerun and replies.branch:
+            await controller.checkout(replies.branch)
 
     async def _catch_up(self, *, tree: bool = False) -> None:
         controller = self.controller
@@ -592,8 +610,20 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
 
         self.push_screen(EditScreen(original.text), edited)
 
-    def action_rerun(self) -> None:
-        self.rerun_with(None)
+    async def action_rerun(self) -> None:
+        controller = self._need()
+        caller = await controller.rerun_caller() if controller is not None else None
+        if controller is None or caller is None:
+            self.rerun_with(None)
+            return
+        author, team = (snippet(name, 32) for name in caller)
+        items = [("own", f"Rerun {author} alone"), ("caller", f"Rerun the whole {team} run")]
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                self._drive(lambda: controller.rerun(caller=choice == "caller"))
+
+        self.push_screen(PickScreen("Rerun which run?", items), picked)
 
     def rerun_with(self, name: str | None) -> None:
         """Rerun the selected agent message, with agent `name` (None: the same agent)."""

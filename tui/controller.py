@@ -557,8 +557,10 @@ class SessionController:
         await self.checkout(name)
         return self.session.inquire(agent or self.target, name)
 
-    async def rerun(self, agent: Agent | None = None) -> RecordedReplies:
-        """Rerun the run that produced the selected agent message; siblings on `rerun-N`."""
+    async def rerun(self, agent: Agent | None = None, *, caller: bool = False) -> RecordedReplies:
+        """Rerun the run that produced the selected agent message (its own agent's run, or
+        with `caller` the run that called it); siblings on a `rerun-N` branch, made only when
+        a reply differs."""
         node = self.selected_hash
         if node is None:
             raise ValueError("nothing selected")
@@ -567,12 +569,25 @@ class SessionController:
             raise ValueError("select an agent's message to rerun (edit resends your own)")
         if agent is None and self.session.known_agent(original.sender) is None:
             known = self.agents.get(original.sender)
-            agent = known or self.target
+            if known is None:
+                # Not loaded in this process: the target reruns the whole recorded run.
+                agent, caller = self.target, True
+            else:
+                agent = known
         name = await self.free_branch_name("rerun")
-        replies = await self.session.rerun(original, agent, branch=name)
-        await self.refresh()
-        await self.checkout(name)
-        return replies
+        return self.session.rerun(original, agent, branch=name, caller=caller)
+
+    async def rerun_caller(self) -> tuple[str, str] | None:
+        """(author, caller) when the selected reply was written by a sub-agent (one expert
+        of a team) inside another agent's run, else None."""
+        node = self.selected_hash
+        if node is None:
+            return None
+        original = await self.session.resolve(node)
+        if original.run_id is None or original.sender == USER:
+            return None
+        run = await self.session.get_run(original.run_id)
+        return None if run.agent == original.sender else (original.sender, run.agent)
 
     async def forward_to_branch(self, branch: str) -> str:
         """Append the selected message to the end of `branch` (a forwarded copy)."""

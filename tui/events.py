@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from ramify.core.recording import RecordedReplies
 from ramify.tui.controller import SessionController
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
@@ -59,17 +60,24 @@ class InquiryDone(Message):
     """Every reply of run `run_key` is in the tree; `error` says what went wrong, if anything.
 
     Posted with `started=True` as soon as the run exists (the user's message is in the tree by
-    then), and again when it has finished.
+    then), and again when it has finished, then with its `replies` (where they landed).
     """
 
     def __init__(
-        self, run_key: str, branch: str, error: str | None = None, *, started: bool = False
+        self,
+        run_key: str,
+        branch: str,
+        error: str | None = None,
+        *,
+        started: bool = False,
+        replies: RecordedReplies | None = None,
     ) -> None:
         super().__init__()
         self.run_key = run_key
         self.branch = branch
         self.error = error
         self.started = started
+        self.replies = replies
 
 
 class ReplayReveal(Message):

@@ -22,9 +22,11 @@ from ..runs import Run, RunStatus
 from .context import (
     CallScope,
     InteractionContext,
+    RunStore,
     _current_interaction,
     _current_scope,
 )
+from .runtime import Ramify
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -95,6 +97,10 @@ class AgentCall:
         caller = _current_interaction.get()
         if caller is not None:
             caller._adopt(self)
+        else:
+            runtime = PromisingContext.current_or_none()
+            if isinstance(runtime, Ramify):
+                runtime._adopt_call(self)
 
     @property
     def is_finished(self) -> bool:
@@ -131,6 +137,8 @@ class AgentCall:
             )
             await scope.store.put_run(run)
         owns_run = self._run is None and run is not None
+        if scope.session is not None:
+            scope.session.remember_agent(agent)
         ctx = InteractionContext(
             agent, self._input, channel, scope.child(run.id if run else None), run
         )
@@ -153,12 +161,21 @@ class AgentCall:
                 run.status = status
                 run.error = error_text
                 run.ended_at = time.time()
-                await _save_quietly(scope.store, run)
+                # In a session, the input it was given is kept, so it can be rerun on its own.
+                given = self._input if scope.session is not None else None
+                await _save_quietly(scope.store, run, given)
 
 
-async def _save_quietly(store: Any, run: Run) -> None:
+async def _save_quietly(store: RunStore, run: Run, given: MessageSequencePromise | None) -> None:
     # Runs a finally block, possibly while the task is being cancelled: the record is
     # best effort, and a run left "running" reads as interrupted on the next open.
+    try:
+        if given is not None and given.done() and not given.cancelled():
+            messages = await given
+            await store.put_nodes((), messages)
+            run.input_messages = [message.hash_key for message in messages]
+    except Exception:
+        logger.warning("could not record the input of run %s", run.id)
     try:
         await store.put_run(run)
     except Exception:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from ..messages import Message
 from ..promising import MessageSequencePromise, NoActiveContextError, ReplyChannel
 from ..runs import Run
+from ..tree import Node
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -21,6 +24,14 @@ class RunStore(Protocol):
     """The part of the `Store` interface the agents layer records runs through."""
 
     async def put_run(self, run: Run) -> None: ...
+
+    async def put_nodes(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message] = (),
+        *,
+        session_id: str | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,7 @@ class CallScope:
     branch: str | None = None
     session_id: str | None = None
     parent_run_id: str | None = None
+    attempt: int = 0
 
     def child(self, run_id: str | None) -> CallScope:
         """The scope for calls made inside the call recorded as `run_id`."""
@@ -90,6 +102,12 @@ class InteractionContext:
     def branch(self) -> str | None:
         """The session branch this call runs on, if any."""
         return self._scope.branch
+
+    @property
+    def attempt(self) -> int:
+        """0 for a first run; N for the Nth rerun of the same agent on the same input (an
+        offline model can vary its reply by it, so a rerun shows a sibling)."""
+        return self._scope.attempt
 
     @property
     def errors_as_messages(self) -> bool:

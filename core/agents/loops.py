@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ..promising import MessageSequencePromise
+from ..promising.context import contain_keyboard_interrupts
 from .agent import Agent, agent
 from .context import InteractionContext
 from .history import in_memory_history_agent
@@ -52,8 +53,13 @@ def _check_loop(agents: tuple[Any, ...]) -> None:
 async def agent_loop(
     ctx: InteractionContext, agents: tuple[Any, ...], raise_keyboard_interrupt: bool = True
 ) -> None:
-    """Run the chain `agents` over and over; a KeyboardInterrupt ends it (and is re-raised)."""
+    """Run the chain `agents` over and over; a KeyboardInterrupt ends it (re-raised unless
+    `raise_keyboard_interrupt` is False, when the loop just ends, e.g. on a typed ``exit``)."""
     _check_loop(agents)
+    if not raise_keyboard_interrupt:
+        # The agents of the chain run in tasks of their own: without this, their interrupt
+        # would leave the event loop before this loop could catch it.
+        contain_keyboard_interrupts()
     current: Any = ctx.message_promises
     try:
         while True:

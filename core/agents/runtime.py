@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..messages import Message
 from ..promising import MessagePromise, PromisingContext
 from .context import RunStore
+
+if TYPE_CHECKING:
+    from .calls import AgentCall
 
 __all__ = ["PersistMessageHandler", "Ramify"]
 
@@ -57,6 +61,7 @@ class Ramify(PromisingContext):
         self.store = store
         self._persist_handlers: list[PersistMessageHandler] = []
         self._persisted: set[str] = set()
+        self._open_calls: weakref.WeakSet[AgentCall] = weakref.WeakSet()
 
     def run(self, awaitable: Coroutine[Any, Any, T]) -> T:
         """Run `awaitable` in a fresh event loop inside this runtime; return its result."""
@@ -66,6 +71,19 @@ class Ramify(PromisingContext):
                 return await awaitable
 
         return asyncio.run(main())
+
+    async def aclose(self) -> None:
+        """Finish the calls still open, then shut down like any `PromisingContext`."""
+        # A call opened with `call()` outside any agent and never finished would leave its
+        # agent waiting for input until the shutdown timeout cancels it, so the code after
+        # its input loop would never run. Agents finish their own child calls; these are
+        # finished here (as MiniAgents does at exit).
+        for call in list(self._open_calls):
+            call.finish()
+        await super().aclose()
+
+    def _adopt_call(self, call: AgentCall) -> None:
+        self._open_calls.add(call)
 
     def on_persist_message(self, handler: PersistMessageHandler) -> PersistMessageHandler:
         """Register an async handler called exactly once per message hash (a decorator)."""

@@ -182,7 +182,11 @@ async def demo_agent(
         ctx,
         model,
         lambda messages: stream_demo(
-            messages, tokens_per_second=tokens_per_second, default_role=default_role, model=model
+            messages,
+            tokens_per_second=tokens_per_second,
+            default_role=default_role,
+            model=model,
+            attempt=ctx.attempt,
         ),
     )
 

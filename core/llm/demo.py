@@ -1,8 +1,9 @@
 """The offline demo model: deterministic markdown replies, streamed at a realistic pace.
 
 It needs no key and no network, so a fresh machine shows Ramify working. The reply is
-chosen from the hash of the conversation (the same input always gives the same reply) and
-quotes the last user message verbatim, so a reader can follow the flow.
+chosen from the hash of the conversation and the attempt (the same input always gives the
+same reply, and each rerun, a new attempt, another one) and quotes the last user message
+verbatim, so a reader can follow the flow.
 """
 
 from __future__ import annotations
@@ -52,10 +53,18 @@ def _quote(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
-def demo_reply(messages: Sequence[Message], *, default_role: DefaultRole = "user") -> str:
-    """The full markdown reply the demo model gives to `messages` (deterministic)."""
+def demo_reply(
+    messages: Sequence[Message], *, default_role: DefaultRole = "user", attempt: int = 0
+) -> str:
+    """The full markdown reply the demo model gives to `messages` (deterministic).
+
+    `attempt` (the run's `InteractionContext.attempt`: 0, or N for the Nth rerun) gives
+    another reply to the same messages, so a rerun offline shows a sibling.
+    """
     said = ""
     digest = hashlib.sha256()
+    if attempt:
+        digest.update(f"attempt\0{attempt}\0".encode())
     for message in messages:
         role = resolve_role(message, default_role)
         digest.update(f"{role}\0{message.text}\0".encode())
@@ -66,8 +75,11 @@ def demo_reply(messages: Sequence[Message], *, default_role: DefaultRole = "user
     points = [_POINTS[(seed[1] + step * (1 + seed[2] % 5)) % len(_POINTS)] for step in range(3)]
     quote = _quote(said) if said else "> (nothing yet)"
     bullets = "\n".join(f"- {point}" for point in dict.fromkeys(points))
+    # Named in the text too: the hash alone may pick the same topic and points again.
+    take = f"*Take {attempt + 1}.* " if attempt else ""
     return (
         f"## {title}\n\n"
+        f"{take}"
         f"You said:\n\n{quote}\n\n"
         f"This is Ramify's offline demo model, so the answer is canned, but the flow is "
         f"real: {fact}, and this reply streamed in token by token.\n\n"
@@ -90,14 +102,16 @@ def stream_demo(
     tokens_per_second: float = 40.0,
     default_role: DefaultRole = "user",
     model: str = DEMO_MODEL,
+    attempt: int = 0,
 ) -> TokenStream:
-    """Stream `demo_reply(messages)` at `tokens_per_second` (0: as fast as possible).
+    """Stream `demo_reply(messages, attempt=attempt)` at `tokens_per_second` (0: as fast as
+    possible).
 
     Usage is reported like a provider's: input tokens counted over the messages, output
     tokens as streamed, finish reason ``"stop"``.
     """
     result = StreamResult(model=model, provider="demo")
-    reply = demo_reply(messages, default_role=default_role)
+    reply = demo_reply(messages, default_role=default_role, attempt=attempt)
     return TokenStream(result, _tokens(result, reply, _count(messages), tokens_per_second))
 
 

@@ -14,8 +14,10 @@ context at all: they then use the class defaults and their tasks are tracked by 
 Leaving the context waits for the tracked tasks up to ``shutdown_timeout`` seconds, then
 cancels the stragglers (giving them ``cancel_grace`` seconds for their `finally` blocks) and
 logs (logger ``ramify.promising``, WARNING) the names of the producers that were still
-running. Failures that no consumer ever met are logged once, at
-ERROR: when the promise holding them is dropped, or at the latest when the context closes.
+running. A producer that ignores its cancellation too is named in the log and abandoned:
+asyncio forgets it, so the event loop (``asyncio.run``) can still close and the process exit.
+Failures that no consumer ever met are logged once, at ERROR: when the promise holding them is
+dropped, or at the latest when the context closes.
 
 Hooks for the agents layer (cheap, synchronous, called in the producer's task; an exception in
 a hook is logged and ignored):
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from .message_promise import MessagePromise
     from .sequence import MessageSequencePromise
 
-__all__ = ["Failure", "PromisingContext", "logger"]
+__all__ = ["Failure", "PromisingContext", "contain_keyboard_interrupts", "escalates", "logger"]
 
 logger = logging.getLogger("ramify.promising")
 
@@ -53,6 +55,28 @@ MessageResolvedHook = Callable[["MessagePromise", "Message"], None]
 _current_context: contextvars.ContextVar[PromisingContext | None] = contextvars.ContextVar(
     "ramify_promising_context", default=None
 )
+
+
+_contained_interrupts: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "ramify_contained_keyboard_interrupts", default=False
+)
+
+
+def contain_keyboard_interrupts() -> None:
+    """From now on in the calling task (and the tasks it starts), a `KeyboardInterrupt` raised
+    by a producer is only recorded for its consumers, not re-raised out of the event loop.
+
+    For code that handles it itself, such as ``agent_loop(raise_keyboard_interrupt=False)``.
+    """
+    _contained_interrupts.set(True)
+
+
+def escalates(error: BaseException) -> bool:
+    """Whether a producer's `error` must also leave its task (and so end the event loop):
+    `KeyboardInterrupt` and `SystemExit`, unless interrupts are contained here."""
+    if isinstance(error, KeyboardInterrupt):
+        return not _contained_interrupts.get()
+    return not isinstance(error, Exception)
 
 
 class Failure:
@@ -198,7 +222,10 @@ class PromisingContext:
         await asyncio.wait(pending, timeout=self.cancel_grace)
         for task in pending:
             if not task.done():
-                logger.warning("producer %s ignored cancellation at shutdown", task.get_name())
+                logger.warning(
+                    "gave up on producer %s: it ignored cancellation at shutdown", task.get_name()
+                )
+                _abandon(task)
 
     async def __aenter__(self) -> Self:
         return self.activate()
@@ -239,6 +266,18 @@ class PromisingContext:
                 hook(promise, message)
             except Exception:
                 logger.exception("on_message_resolved hook %r failed", hook)
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    # `asyncio.run` (and so `Ramify.run`, Textual's exit, any `async with` inside it) ends by
+    # cancelling every task it knows and waiting for all of them, without a bound: one task
+    # that swallows cancellation would hang the process forever. Forgetting it lets the loop
+    # close; the task is dropped with it.
+    unregister = getattr(asyncio.tasks, "_unregister_task", None)
+    if unregister is not None:
+        unregister(task)
+        # Named in our own warning already; asyncio's "destroyed but pending" would repeat it.
+        task._log_destroy_pending = False  # type: ignore[attr-defined]
 
 
 def resolve_start_asap(explicit: bool | None, context: PromisingContext | None) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any, TypeGuard
 
 from ..messages import Message
+from .context import escalates
 from .errors import MalformedProducerError
 from .message_promise import MessagePromise
 from .streamed import StreamedPromise
@@ -100,7 +101,8 @@ async def flatten(
             emit_failure(error)
         except BaseException as error:
             emit_failure(error)
-            raise
+            if escalates(error):
+                raise
     elif isinstance(item, Iterable) and not hasattr(item, "__aiter__"):
         try:
             for element in item:

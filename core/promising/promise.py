@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, TypeVar, cast
 
-from .context import Failure
+from .context import Failure, escalates
 from .streamed import StreamedPromise
 
 __all__ = ["Promise"]
@@ -60,7 +60,8 @@ class Promise(Generic[T]):
                     stream._finish_failed(error)
                 except BaseException as error:
                     stream._finish_failed(error)
-                    raise
+                    if escalates(error):
+                        raise
                 else:
                     self.set_result(value)
 

@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any, ClassVar
 
 from ..messages import ErrorMessage, Message
-from .context import Failure, logger, resolve_errors_as_messages
+from .context import Failure, escalates, logger, resolve_errors_as_messages
 from .errors import AppenderClosedError
 from .flatten import (
     MessageFactory,
@@ -254,7 +254,8 @@ class MessageSequencePromise(StreamedPromise[MessagePromise, tuple[Message, ...]
             channel.fail(error)
         except BaseException as error:
             channel.fail(error)
-            raise
+            if escalates(error):
+                raise
         else:
             channel.close()
 

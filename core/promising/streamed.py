@@ -27,7 +27,7 @@ import contextvars
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from .context import Failure, PromisingContext, _current_context, resolve_start_asap
+from .context import Failure, PromisingContext, _current_context, escalates, resolve_start_asap
 from .errors import MalformedProducerError
 
 __all__ = ["StreamedPromise"]
@@ -190,7 +190,8 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
             self._finish_failed(error)
         except BaseException as error:
             self._finish_failed(error)
-            raise
+            if escalates(error):
+                raise
         else:
             self._finish()
 
@@ -290,8 +291,14 @@ class StreamedPromise(Generic[PIECE, WHOLE]):
             failure = next((piece for piece in pieces if type(piece) is Failure), None)
             if failure is not None:
                 self._whole_failure = failure
+            elif self._resolver is None:
+                self._whole = tuple(pieces)
             else:
-                self._whole = self._resolver(pieces) if self._resolver else tuple(pieces)
+                try:
+                    self._whole = self._resolver(pieces)
+                except Exception as error:
+                    # Resolved once: every awaiter meets this same exception instance.
+                    self._whole_failure = Failure(error, self._name, observed=True)
         if self._whole_failure is not None:
             raise self._whole_failure.observe()
         return cast(WHOLE, self._whole)

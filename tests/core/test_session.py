@@ -12,6 +12,7 @@ from ramify.core import (
     AssistantMessage,
     MemoryStore,
     NothingToUndo,
+    Ref,
     RefConflict,
     Run,
     RunStatus,
@@ -110,6 +111,25 @@ async def test_fork_onto_existing_name_conflicts(store: Store) -> None:
     hashes = await _conversation(session, 2)
     with pytest.raises(RefConflict):
         await session.fork(hashes[0], "main")
+
+
+async def test_fork_of_a_node_from_another_session_brings_its_path_into_this_one(
+    store: Store,
+) -> None:
+    # Nodes are global and content-addressed; a fork of one reached by hash makes it, and
+    # its ancestors, part of this session (children, search and export see them).
+    origin = await Session.create(store)
+    hashes = await _conversation(origin)
+    other = await Session.create(store)
+    await other.fork(hashes[2], "borrowed")
+    assert [n.hash_key for n in await other.path("borrowed")] == hashes[:3]
+    assert [n.hash_key for n in await other.children(hashes[1])] == [hashes[2]]
+    assert [n.hash_key for n in await other.search("turn 2")] == [hashes[2]]
+    assert [n.hash_key for n in await origin.path("main")] == hashes
+    assert [ref.name for ref in await origin.branches()] == ["main"]
+    exported = await other.export_markdown("tree", "borrowed")
+    assert "turn 2" in exported
+    assert "reply 3" not in exported
 
 
 async def test_edit_makes_a_sibling_on_a_new_branch(store: Store) -> None:
@@ -237,23 +257,27 @@ async def test_second_session_object_on_stale_head_gets_ref_conflict(tmp_path: P
         first = await Session.create(first_store)
         await first.append(UserMessage(text="start"))
         second = await Session.open(second_store, first.id)
-        gate = asyncio.Event()
-        results: list[str] = []
+        read_stale_head = asyncio.Event()
+        first_wrote = asyncio.Event()
+        real_get_ref = second_store.get_ref
 
-        async def write(session: Session, text: str) -> None:
-            await gate.wait()
-            try:
-                await session.append(UserMessage(text=text))
-                results.append("ok")
-            except RefConflict:
-                results.append("conflict")
+        async def get_ref_then_pause(session_id: str, name: str) -> Ref | None:
+            # The second writer reads the head, then the first writer moves it.
+            ref = await real_get_ref(session_id, name)
+            read_stale_head.set()
+            await first_wrote.wait()
+            return ref
 
-        tasks = [asyncio.create_task(write(s, t)) for s, t in ((first, "a"), (second, "b"))]
-        gate.set()
-        await asyncio.gather(*tasks)
-        assert results.count("ok") >= 1
-        assert len(await first.path("main")) == 1 + results.count("ok")
-        assert len(await first.reflog("main")) == 1 + results.count("ok")
+        second_store.get_ref = get_ref_then_pause  # type: ignore[method-assign]
+        late = asyncio.create_task(second.append(UserMessage(text="b")))
+        await read_stale_head.wait()
+        await first.append(UserMessage(text="a"))
+        first_wrote.set()
+        with pytest.raises(RefConflict):
+            await late
+        texts = [message.text for message in await first.messages(await first.path("main"))]
+        assert texts == ["start", "a"]
+        assert len(await first.reflog("main")) == 2
 
 
 async def test_ui_state_survives_reopening(tmp_path: Path) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ramify.core import USER, RunStatus, Session, SQLiteStore, Store
+from ramify.core import USER, InteractionContext, RunStatus, Session, SQLiteStore, Store, agent
 from ramify.tui.actions import ACTIONS
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen, SessionsScreen
 from ramify.tui.widgets import AgentPanes, Composer, Inspector, MessageWidget, Transcript
@@ -20,6 +21,10 @@ pytestmark = pytest.mark.timeout(60)
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SQLiteStore(tmp_path / "ide.db") as opened:
         yield opened
+
+
+def _toasts(app: Any) -> str:
+    return "\n".join(str(notification.message) for notification in app._notifications)
 
 
 async def _texts(session: Session, branch: str) -> list[tuple[str, str]]:
@@ -136,7 +141,7 @@ async def test_edit_refuses_an_agent_message(store: Store) -> None:
         assert len(app.controller.heads) == 1
 
 
-async def test_rerun_puts_a_sibling_reply_on_a_rerun_branch(store: Store) -> None:
+async def test_rerun_with_the_same_reply_says_so_and_makes_no_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "again")
         controller = app.controller
@@ -144,17 +149,36 @@ async def test_rerun_puts_a_sibling_reply_on_a_rerun_branch(store: Store) -> Non
         await focus_transcript(app, pilot)
         await pilot.press("r")
         await settled(pilot)
-        assert controller.branch == "rerun-1"
-        new_reply = controller.path[-1]
-        session = controller.session
-        siblings = await session.children(controller.path[0])
-        assert {node.hash_key for node in siblings} >= {reply}
-        assert await _texts(session, "rerun-1") == [(USER, "again"), ("ECHO", "echo: again")]
-        # Same agent, same input, same text: content addressing makes it the same node, and the
-        # run is a new one (a rerun bypasses the cache).
-        assert new_reply == reply
-        runs = [run for run in await session.runs() if run.agent == "ECHO"]
+        await until(pilot, lambda: "same reply" in _toasts(app))
+        assert controller.branch == "main"
+        assert set(controller.heads) == {"main"}
+        assert controller.path[-1] == reply
+        # A rerun bypasses the cache: the agent ran again, and gave the same node.
+        runs = [run for run in await controller.session.runs() if run.agent == "ECHO"]
         assert len(runs) == 2
+        assert runs[1].output_nodes == [reply]
+
+
+async def test_rerun_puts_a_different_reply_beside_the_original_on_a_rerun_branch(
+    store: Store,
+) -> None:
+    @agent
+    async def varying(ctx: InteractionContext) -> None:
+        ctx.reply(f"take {ctx.attempt}")
+
+    async with ide(store, varying) as (app, pilot):
+        await send(app, pilot, "again")
+        controller = app.controller
+        reply = controller.path[-1]
+        await focus_transcript(app, pilot)
+        await pilot.press("r")
+        await settled(pilot)
+        await until(pilot, lambda: controller.branch == "rerun-1")
+        session = controller.session
+        assert await _texts(session, "rerun-1") == [(USER, "again"), ("VARYING", "take 1")]
+        assert await _texts(session, "main") == [(USER, "again"), ("VARYING", "take 0")]
+        siblings = await session.children(controller.path[0])
+        assert [node.hash_key for node in siblings] == [reply, controller.path[-1]]
 
 
 async def test_rerun_with_another_agent_from_the_palette(store: Store) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -214,6 +217,26 @@ async def test_full_duplex_call_sends_reads_and_sends_again() -> None:
             await iterator.__anext__()
 
 
+async def test_a_call_left_open_outside_any_agent_is_finished_at_exit() -> None:
+    seen: list[str] = []
+    after_input = asyncio.Event()
+
+    @agent
+    async def reader(ctx: InteractionContext) -> None:
+        async for promise in ctx.message_promises:
+            seen.append(str(await promise))
+        after_input.set()
+
+    # A long shutdown timeout: the agent must end because its input ends, not because the
+    # runtime gave up on it and cancelled it.
+    async with Ramify(shutdown_timeout=60):
+        call = reader.call()
+        call.send("only message")
+    assert after_input.is_set()
+    assert seen == ["only message"]
+    assert call.is_finished
+
+
 async def test_message_promise_carries_the_producing_agent_alias_before_its_first_token() -> None:
     gate = asyncio.Event()
 
@@ -295,6 +318,69 @@ def test_keyboard_interrupt_ends_agent_loop_and_reaches_the_caller() -> None:
     with pytest.raises(KeyboardInterrupt):
         Ramify(shutdown_timeout=1.0).run(main())
     assert turns == ["user", "bot", "user", "bot", "user"]
+
+
+DIALOG_SCRIPT = """
+from ramify.core import InteractionContext, Ramify, agent, dialog_loop
+
+
+@agent
+async def echo(ctx: InteractionContext) -> None:
+    messages = await ctx.message_promises
+    ctx.reply(f"echo: {messages[-1].text}")
+
+
+async def main() -> None:
+    await dialog_loop.inquire(assistant_agent=echo)
+    print("after the dialog", flush=True)
+
+
+Ramify().run(main())
+"""
+
+
+def test_typing_exit_in_a_console_dialog_ends_it_cleanly(tmp_path: Path) -> None:
+    script = tmp_path / "dialog.py"
+    script.write_text(DIALOG_SCRIPT)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        input="hello\nexit\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "ECHO: echo: hello" in result.stdout
+    assert result.stdout.rstrip().endswith("after the dialog")
+
+
+def test_agent_loop_without_raising_ends_quietly_on_keyboard_interrupt() -> None:
+    turns: list[str] = []
+
+    @agent
+    async def user(ctx: InteractionContext) -> None:
+        turns.append("user")
+        if len(turns) > 2:
+            raise KeyboardInterrupt
+        ctx.reply("next")
+
+    @agent
+    async def bot(ctx: InteractionContext) -> None:
+        turns.append("bot")
+        ctx.reply(await ctx.message_promises)
+
+    async def main() -> str:
+        await agent_loop.inquire(agents=[user, AWAIT, bot], raise_keyboard_interrupt=False)
+        return "the loop returned"
+
+    try:
+        outcome = Ramify(shutdown_timeout=1.0).run(main())
+    except KeyboardInterrupt:
+        pytest.fail("the interrupt left the event loop though the loop was told to keep it")
+    assert outcome == "the loop returned"
+    assert turns == ["user", "bot", "user"]
 
 
 async def test_cancel_stops_the_agent_and_runs_its_finally() -> None:

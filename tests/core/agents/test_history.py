@@ -51,6 +51,19 @@ async def test_markdown_history_written_by_one_run_is_read_back_by_the_next(
     assert full[2].model == "demo"  # type: ignore[attr-defined]
 
 
+async def test_markdown_history_keeps_indentation_and_inner_blank_lines(tmp_path: Path) -> None:
+    history = markdown_history_agent.fork(history_md_file=str(tmp_path / "CHAT.md"))
+    texts = [
+        "    indented code first\n\tthen a tab\n\n\n  two spaces  ",
+        "- item\n    - nested item\n        deeper",
+    ]
+    async with Ramify():
+        await history.inquire([UserMessage(text=texts[0]), AssistantMessage(text=texts[1])])
+    async with Ramify():
+        full = await history.inquire(None, return_full_history=True)
+    assert [message.text for message in full] == texts
+
+
 def test_hand_written_markdown_with_atx_role_headings_parses() -> None:
     text = "# system\nBe kind.\n\n# user\nhello\n\n# assistant\nhi!\n"
     parsed = parse_markdown_history(text)

@@ -120,7 +120,7 @@ async def test_rerun_creates_siblings_and_leaves_the_originals_byte_identical(
         original_path = await session.path_messages("main")
         before = [(node.to_data(), message.to_data()) for node, message in original_path]
         reply_node = original_path[-1][0]
-        rerun = await session.rerun(reply_node, counting.fork(suffix=" (v2)"))  # type: ignore[attr-defined]
+        rerun = session.rerun(reply_node, counting.fork(suffix=" (v2)"))  # type: ignore[attr-defined]
         assert [str(m) for m in await rerun] == ["seen 1 (v2)"]
         after = [(n.to_data(), m.to_data()) for n, m in await session.path_messages("main")]
         siblings = await session.children(original_path[0][0])

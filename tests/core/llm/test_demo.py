@@ -23,6 +23,17 @@ def test_demo_reply_depends_on_the_input() -> None:
     assert len(replies) == 10
 
 
+async def test_each_rerun_attempt_gets_its_own_reply_and_each_is_repeatable() -> None:
+    messages = [UserMessage("tell me about rerun")]
+    replies = [demo_reply(messages, attempt=attempt) for attempt in range(5)]
+    assert len(set(replies)) == 5
+    assert replies[0] == demo_reply(messages)
+    assert "Take 3." in replies[2]
+    assert "> tell me about rerun" in replies[2]
+    streamed = stream_demo(messages, tokens_per_second=0, attempt=2)
+    assert "".join([token async for token in streamed]) == replies[2]
+
+
 @pytest.mark.parametrize(
     "said", ["Tell me about `forks` and *branches*", "line one\nline two\n```code```"]
 )

@@ -172,3 +172,24 @@ async def test_lazy_promise_resolver_runs_on_first_await() -> None:
         await asyncio.sleep(0)
     assert not ran.is_set()
     assert await promise == "ok"
+
+
+async def test_streamed_promise_failing_resolver_runs_once_and_reraises_the_same_error() -> None:
+    calls = 0
+
+    async def pieces() -> AsyncIterator[int]:
+        yield 1
+
+    def resolver(items: object) -> int:
+        nonlocal calls
+        calls += 1
+        raise ValueError(f"bad whole #{calls}")
+
+    promise: StreamedPromise[int, int] = StreamedPromise(pieces(), resolver=resolver)
+    errors = []
+    for _ in range(3):
+        with pytest.raises(ValueError, match="bad whole #1") as info:
+            await promise
+        errors.append(info.value)
+    assert calls == 1
+    assert errors[0] is errors[1] is errors[2]

@@ -86,19 +86,23 @@ async def test_token_order_is_kept_through_nesting_levels() -> None:
 
 
 async def test_message_promise_is_delivered_before_its_tokens_end() -> None:
-    appender = TokenAppender()
     delivered = asyncio.Event()
 
+    async def tokens() -> AsyncIterator[str]:
+        yield "first"
+        # The rest of the message waits for its delivery: a sequence that delivered a
+        # message only once its tokens ended would never deliver this one.
+        await delivered.wait()
+        yield " second"
+
     async def body(channel: ReplyChannel) -> None:
-        channel.reply(MessageSequencePromise.of(appender.promise))
+        channel.reply(MessageSequencePromise.of(MessagePromise(tokens())))
 
     sequence = MessageSequencePromise(body)
-    with appender:
-        appender.append("first")
-        promise = await asyncio.wait_for(sequence.__aiter__().__anext__(), timeout=5)
-        delivered.set()
-        assert not promise.done()
-    assert str(await promise) == "first"
+    promise = await asyncio.wait_for(sequence.__aiter__().__anext__(), timeout=5)
+    assert not promise.done()
+    delivered.set()
+    assert str(await promise) == "first second"
 
 
 async def test_out_of_order_items_overtake_pending_ordered_items() -> None:
@@ -276,3 +280,18 @@ async def test_manual_channel_close_and_fail() -> None:
     assert seen[0] == "kept"
     assert isinstance(seen[1], LookupError)
     assert channel.closed
+
+
+async def test_error_inside_an_async_iterable_reply_surfaces_at_its_position() -> None:
+    async def failing() -> AsyncIterator[str]:
+        yield "g-1"
+        raise LookupError("inside the generator")
+
+    async def body(channel: ReplyChannel) -> None:
+        channel.reply(["before", failing(), "after"])
+
+    seen = await read_all(MessageSequencePromise(body, errors_as_messages=False))
+    assert seen[:2] == ["before", "g-1"]
+    assert isinstance(seen[2], LookupError)
+    assert str(seen[2]) == "inside the generator"
+    assert seen[3:] == ["after"]
