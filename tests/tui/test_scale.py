@@ -24,7 +24,7 @@ from ramify.tui.screens import PickScreen, PromptScreen
 from ramify.tui.view_models import BranchRun
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, MessageWidget, Transcript
 from ramify.tui.widgets.branch_tree import MAX_NESTING
-from tests.tui.ide import focus_transcript, ide, until
+from tests.tui.ide import ide, navigate_mode, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -94,7 +94,7 @@ async def test_10k_message_branch_mounts_a_window_and_home_end_show_the_store_pa
         check_window(app, expected)
         assert transcript.views[-1].node_hash == expected[-1][0].hash_key
 
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("home")
         await shown(pilot)
         assert transcript.window[0] == 0
@@ -119,7 +119,7 @@ async def test_paging_up_through_a_10k_branch_keeps_every_message_in_order(store
     async with ide(store, session_id=session.id) as (app, pilot):
         await shown(pilot)
         transcript = app.query_one(Transcript)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         app.animation_level = "none"  # Page Up jumps instead of gliding: ~0.6 s less per press
         seen = [view.node_hash for view in transcript.views]
         for _ in range(300):
@@ -202,7 +202,7 @@ async def test_jumping_to_a_deep_search_hit_selects_it_on_its_branch(
         await shown(pilot)
         controller = app.controller
         assert controller is not None
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("slash")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#prompt-input").value = word  # type: ignore[attr-defined]
