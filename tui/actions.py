@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -172,22 +171,6 @@ def is_navigation_only(action_name: str) -> bool:
 
 
 _NAVIGATION_ONLY = frozenset(a.action_name for a in ACTIONS if a.scope == NAVIGATE)
-
-
-@lru_cache(maxsize=8)
-def _chorded(keymap: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    mapping = dict(keymap)
-    return frozenset(
-        a.action_name
-        for a in ACTIONS
-        if a.scope == NAVIGATE and any(len(key_label(k)) > 1 for k in effective_keys(a, mapping))
-    )
-
-
-def chorded_actions(keymap: Mapping[str, str] | None = None) -> frozenset[str]:
-    """Navigate-mode actions that a keymap puts on a key that cannot be typed as text (a chord,
-    an F key): those work in every mode."""
-    return _chorded(tuple(sorted((keymap or {}).items())))
 
 
 _KEY_NAMES = {

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from ramify.tui.actions import ACTIONS, chorded_actions, is_navigation_only
+from ramify.tui.actions import ACTIONS, is_navigation_only
 from ramify.tui.screens import EditScreen, PickScreen, PromptScreen
 from ramify.tui.screens.edit import EditResult
 from ramify.tui.widgets import BranchTree, Composer, Transcript
@@ -61,10 +61,6 @@ class NavigationActions(_AppBase):
     navigating = False
     """Navigate mode: single keys are commands (Ctrl+G enters it, Esc leaves it)."""
 
-    @property
-    def _chorded(self) -> frozenset[str]:
-        return chorded_actions(self.user_keymap)
-
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(id="_default")
 
@@ -95,9 +91,7 @@ class NavigationActions(_AppBase):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if is_navigation_only(action):
-            # A command the user's keymap puts on a chord works while typing too: only printable
-            # keys are kept for prose.
-            return self.navigating or action in self._chorded
+            return self.navigating
 
         if action == "compose":
             composer = self.query_one(Composer)

@@ -437,9 +437,11 @@ async def test_user_keymap_remaps_an_action(store: Store) -> None:
     async with ide(store, keymap={"fork": "ctrl+b"}) as (app, pilot):
         await send(app, pilot, "x")
         await navigate_mode(app, pilot)
-        await pilot.press("f")
+        await pilot.press("f")  # no longer a command: typed into the message box instead
         await pilot.pause()
         assert not isinstance(app.screen, PromptScreen)
+        assert app.query_one(Composer).text == "f"
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+b")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
 
