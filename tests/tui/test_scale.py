@@ -23,7 +23,7 @@ from ramify.tui.app import RamifyApp
 from ramify.tui.screens import PickScreen, PromptScreen
 from ramify.tui.view_models import BranchRun
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, MessageWidget, Transcript
-from ramify.tui.widgets.branch_tree import MAX_NESTING
+from ramify.tui.widgets.branch_tree import MAX_NESTING, Row
 from tests.tui.ide import ide, navigate_mode, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -160,16 +160,21 @@ async def test_eight_agents_streaming_at_once_all_finish_and_are_recorded(store:
 
 
 def cursor_run(tree: BranchTree) -> BranchRun | None:
-    """The run under the tree pane's cursor."""
-    return tree.cursor_node.data if tree.cursor_node is not None else None
+    """The run under the tree pane's cursor (for a branch row, the run it ends in)."""
+    node = tree.cursor_node
+    if node is not None and not isinstance(node.data, BranchRun):
+        node = node.parent
+    return node.data if node is not None and isinstance(node.data, BranchRun) else None
 
 
 def runs_in(tree: BranchTree) -> tuple[int, int]:
-    """(tree nodes, deepest level) of the whole tree, walked without recursion."""
+    """(run rows, deepest level of runs) of the whole tree, walked without recursion."""
     count, deepest = 0, 0
-    stack: list[tuple[TreeNode[BranchRun], int]] = [(node, 1) for node in tree.root.children]
+    stack: list[tuple[TreeNode[Row], int]] = [(node, 1) for node in tree.root.children]
     while stack:
         node, depth = stack.pop()
+        if not isinstance(node.data, BranchRun):
+            continue  # a branch row, under the run it ends in
         count += 1
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in node.children)
