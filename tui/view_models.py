@@ -128,7 +128,7 @@ class BranchSummary:
             parts.append(self.changed)
         last = self.last if len(self.last) <= width else self.last[: width - 1] + "…"
         parts.append(last or "(empty)")
-        return "  ·  ".join(parts)
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,9 +139,9 @@ async def test_the_branch_picker_shows_name_last_message_length_and_last_change(
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         labels = dict(app.screen.items)  # type: ignore[attr-defined]
-        assert labels["side"].startswith("side  ·  4 messages  ·  ")
+        assert labels["side"].startswith("side · 4 messages · ")
         assert labels["side"].endswith("echo: on the side")
-        assert labels["main"].startswith("main  ·  2 messages  ·  ")
+        assert labels["main"].startswith("main · 2 messages · ")
         assert labels["main"].endswith("echo: ## A first question")  # `##` mid-line is text
         assert list(labels) == ["side", "main"]  # the branch changed last comes first
 
