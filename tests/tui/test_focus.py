@@ -219,3 +219,20 @@ async def test_after_a_replay_ends_prose_goes_to_the_composer(store: Store) -> N
         await until(pilot, lambda: app._replayed and app._replay_path is None)
         await settled(pilot)
         await _prose_lands_in_the_composer(app, pilot)
+
+
+async def test_focusing_the_message_box_leaves_navigate_mode_and_tab_reaches_it(
+    store: Store,
+) -> None:
+    async with ide(store) as (app, pilot):
+        await _conversation(app, pilot)
+        composer = app.query_one(Composer)
+        await navigate_mode(app, pilot)
+        for _ in range(3):  # Tab cycles the message box, the branches and the transcript
+            if app.focused is composer.area:
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert app.focused is composer.area
+        assert not app.navigating
+        assert not composer.has_class("-navigating")
