@@ -180,8 +180,14 @@ class NavigationActions(_AppBase):
         name = await controller.propose_branch_name(node, "edit")
 
         def edited(result: EditResult | None) -> None:
-            if result is not None and result.text != original.text:
-                self._drive(lambda: controller.edit(result.text, name=result.branch))
+            if result is None or result.text == original.text:
+                return
+            if result.branch in controller.heads:
+                # Ask again with what was written: an edit is never lost to a taken name.
+                self.notify(f"There is a branch {result.branch} already; choose another name.")
+                self.push_screen(EditScreen(result.text, branch=result.branch), edited)
+                return
+            self._drive(lambda: controller.edit(result.text, name=result.branch))
 
         self.push_screen(EditScreen(original.text, branch=name), edited)
 

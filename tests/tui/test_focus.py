@@ -236,3 +236,21 @@ async def test_focusing_the_message_box_leaves_navigate_mode_and_tab_reaches_it(
         assert app.focused is composer.area
         assert not app.navigating
         assert not composer.has_class("-navigating")
+
+
+async def test_an_edit_given_a_taken_branch_name_is_asked_again_with_its_text(
+    store: Store,
+) -> None:
+    async with ide(store) as (app, pilot):
+        await send(app, pilot, "origin")
+        await navigate_mode(app, pilot)
+        await pilot.press("h", "e")
+        await until(pilot, lambda: isinstance(app.screen, EditScreen))
+        app.screen.query_one("#edit-area").load_text("my careful edit")  # type: ignore[attr-defined]
+        app.screen.query_one("#edit-branch").value = "main"  # type: ignore[attr-defined]
+        first = app.screen
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, EditScreen) and app.screen is not first)
+        await pilot.pause()
+        assert app.screen.query_one("#edit-area").text == "my careful edit"  # type: ignore[attr-defined]
+        assert len(app.controller.heads) == 1
