@@ -19,8 +19,9 @@ class ComposerArea(TextArea):
     """The text area inside `Composer`; its keys are priority bindings so Enter beats newline.
 
     TextArea inserts a newline for Enter in its own key handler; priority bindings are checked
-    before that, which lets Enter send while Shift+Enter / Ctrl+J still insert newlines. The ids
-    match the action registry, so user keymaps remap them like any other action.
+    before that, which lets Enter send while Ctrl+J (which every terminal sends) and Shift+Enter
+    (where the terminal tells it apart) insert newlines. The ids match the action registry, so
+    user keymaps remap them like any other action.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
