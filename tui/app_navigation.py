@@ -92,10 +92,13 @@ class NavigationActions(_AppBase):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if is_navigation_only(action):
             return self.navigating
-
         if action == "compose":
-            composer = self.query_one(Composer)
-            return self.navigating or self.focused is not composer.area
+            # Asked for the screen on top too (the footer's bindings): off the main screen the
+            # message box is not there, and Esc belongs to the dialog.
+            composers = self.query(Composer)
+            if self.navigating:
+                return True
+            return bool(composers) and self.focused is not composers.first().area
         return True
 
     def action_navigate(self) -> None:
