@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 APP = "app"
 COMPOSER = "composer"
+NAVIGATE = "navigate"
+"""Scope of single-key commands: bound on the app, active only in navigate mode (Ctrl+G)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +30,13 @@ class Action:
         title: short name shown in the footer, palette and help.
         description: one line saying what it does.
         group: heading in the help screen.
-        scope: `app` (bound on the app) or `composer` (bound on the composer's text area).
+        scope: `app` (bound on the app, always active), `navigate` (bound on the app, active
+            only in navigate mode, so a letter typed as prose never runs a command) or
+            `composer` (bound on the composer's text area).
         show: whether the footer shows it.
+        steps_aside: the binding is active only in some states and otherwise lets the next
+            action on the same key have it (`compose` takes Esc only off the composer, leaving
+            it to `cancel` there), so sharing a key with a later action is no clash.
     """
 
     id: str
@@ -39,6 +46,7 @@ class Action:
     group: str
     scope: str = APP
     show: bool = False
+    steps_aside: bool = False
 
     @property
     def action_name(self) -> str:
@@ -54,42 +62,54 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("send", "enter", "Send", "Send the composer's text to the target agent",
            "Conversation", COMPOSER, show=True),
-    Action("composer.newline", "shift+enter,ctrl+j", "Newline",
+    Action("composer.newline", "ctrl+j,shift+enter", "Newline",
            "Insert a newline in the composer", "Conversation", COMPOSER),
-    Action("target", "a", "Switch agent",
-           "Choose the agent or model that receives what you send", "Conversation"),
+    Action("navigate", "ctrl+g", "Navigate",
+           "Navigate mode: single keys move and act on messages; Esc returns to typing",
+           "Navigate", show=True),
+    Action("compose", "escape,enter", "Back to typing",
+           "Leave navigate mode (or a pane) and return to the message box", "Navigate",
+           show=True, steps_aside=True),
     Action("cancel", "escape", "Cancel", "Cancel the focused pane's run, keeping the partial reply",
            "Conversation", show=True),
+    Action("target", "a", "Switch agent",
+           "Choose the agent or model that receives what you send", "Conversation", NAVIGATE),
     Action("fork", "f", "Fork here", "Start a new named branch at the selected message",
-           "Branches", show=True),
+           "Branches", NAVIGATE, show=True),
     Action("edit", "e", "Edit & resend", "Edit a user message into a sibling on a new branch",
-           "Branches"),
+           "Branches", NAVIGATE, show=True),
     Action("rerun", "r", "Rerun", "Rerun the agent of the selected message as a sibling",
-           "Branches"),
+           "Branches", NAVIGATE),
     Action("forward", "t", "Forward", "Forward the selected message to another branch or agent",
-           "Branches"),
+           "Branches", NAVIGATE),
     Action("branch.switch", "b", "Switch branch", "Check out another branch", "Branches",
-           show=True),
-    Action("nav.parent", "h", "Parent", "Select the parent message", "Navigate"),
-    Action("nav.child", "l", "Child", "Select the remembered child message", "Navigate"),
-    Action("nav.prev_sibling", "k", "Previous sibling", "Select the previous sibling", "Navigate"),
-    Action("nav.next_sibling", "j", "Next sibling", "Select the next sibling", "Navigate"),
+           NAVIGATE, show=True),
+    Action("nav.parent", "h", "Parent", "Select the parent message", "Navigate", NAVIGATE),
+    Action("nav.child", "l", "Child", "Select the remembered child message", "Navigate",
+           NAVIGATE),
+    Action("nav.prev_sibling", "k", "Previous sibling", "Select the previous sibling",
+           "Navigate", NAVIGATE),
+    Action("nav.next_sibling", "j", "Next sibling", "Select the next sibling", "Navigate",
+           NAVIGATE),
     Action("nav.prev_branch_point", "left_square_bracket", "Previous branch point",
-           "Jump to the previous branch point on the path", "Navigate"),
+           "Jump to the previous branch point on the path", "Navigate", NAVIGATE),
     Action("nav.next_branch_point", "right_square_bracket", "Next branch point",
-           "Jump to the next branch point on the path", "Navigate"),
+           "Jump to the next branch point on the path", "Navigate", NAVIGATE),
     Action("search", "slash", "Search", "Full-text search over every branch", "Navigate",
-           show=True),
-    Action("copy.message", "y", "Copy message", "Copy the selected message", "Copy"),
+           NAVIGATE, show=True),
+    Action("copy.message", "y", "Copy message", "Copy the selected message", "Copy", NAVIGATE),
     Action("message.full", "o", "Show all", "Show the whole selected message, however long",
-           "View"),
-    Action("copy.code", "c", "Copy code", "Copy a code block of the selected message", "Copy"),
-    Action("copy.branch", "m", "Copy branch", "Copy the active branch as markdown", "Copy"),
+           "View", NAVIGATE),
+    Action("copy.code", "c", "Copy code", "Copy a code block of the selected message", "Copy",
+           NAVIGATE),
+    Action("copy.branch", "m", "Copy branch", "Copy the active branch as markdown", "Copy",
+           NAVIGATE),
     Action("session.new", "ctrl+n", "New session", "Start a new session", "Session"),
     Action("session.open", "ctrl+o", "Open session", "Open a saved session", "Session"),
     Action("session.save", "ctrl+s", "Save session", "Save the session as markdown", "Session"),
     Action("theme", "f2", "Theme", "Pick a colour theme", "View"),
-    Action("inspector.toggle", "i", "Inspector", "Show or hide the node inspector", "View"),
+    Action("inspector.toggle", "i", "Inspector", "Show or hide the node inspector", "View",
+           NAVIGATE),
     Action("help", "f1", "Help", "Show every action and its key", "View", show=True),
     Action("quit", "ctrl+q", "Quit", "Quit, cancelling streams and saving what arrived", "Session",
            show=True),
@@ -126,13 +146,19 @@ def find_clashes(
     """Keys claimed by more than one action: `{key: [action ids]}` (empty when clean).
 
     Keys are compared across scopes too: a composer binding is a priority binding, so it would
-    shadow an app binding on the same key whenever the composer has focus.
+    shadow an app binding on the same key whenever the composer has focus. An action that
+    `steps_aside` may share its key with one other action, which gets the key whenever it steps
+    aside (it must come first in `ACTIONS`, so its binding is tried first).
     """
-    owners: dict[str, list[str]] = {}
+    owners: dict[str, list[Action]] = {}
     for action in actions:
         for key in effective_keys(action, keymap):
-            owners.setdefault(key, []).append(action.id)
-    return {key: ids for key, ids in owners.items() if len(ids) > 1}
+            owners.setdefault(key, []).append(action)
+    return {
+        key: [a.id for a in claimants]
+        for key, claimants in owners.items()
+        if len(claimants) > 1 and sum(not a.steps_aside for a in claimants) > 1
+    }
 
 
 def unknown_keymap_ids(keymap: Mapping[str, str]) -> list[str]:
@@ -147,20 +173,64 @@ def bindings(scope: str = APP) -> list[Binding]:
     return [
         Binding(a.key, a.action_name, a.title, show=a.show, id=a.id, tooltip=a.description)
         for a in ACTIONS
-        if a.scope == scope
+        if a.scope == scope or (scope == APP and a.scope == NAVIGATE)
     ]
+
+
+def is_navigation_only(action_name: str) -> bool:
+    """Whether Textual action `action_name` is a single-key command of navigate mode."""
+    return action_name in _NAVIGATION_ONLY
+
+
+_NAVIGATION_ONLY = frozenset(a.action_name for a in ACTIONS if a.scope == NAVIGATE)
+
+
+_KEY_NAMES = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace",
+    "delete": "Del", "up": "↑", "down": "↓", "left": "←", "right": "→", "home": "Home",
+    "end": "End", "pageup": "PgUp", "pagedown": "PgDn", "insert": "Ins", "slash": "/",
+    "backslash": "\\",
+}  # fmt: skip
+
+
+def key_label(key: str) -> str:
+    """A key as people write it: `left_square_bracket` -> `[`, `ctrl+j` -> `Ctrl+J`."""
+    *modifiers, name = key.split("+")
+    if name in _KEY_NAMES:
+        shown = _KEY_NAMES[name]
+    elif len(name) == 1:
+        shown = name.upper() if modifiers else name
+    elif name[0] == "f" and name[1:].isdigit():
+        shown = name.upper()
+    else:
+        from textual.keys import key_to_character
+
+        character = key_to_character(name)
+        shown = character if character is not None else name.replace("_", " ")
+    return "+".join([*(m.capitalize() for m in modifiers), shown])
+
+
+EXTRA_HELP: tuple[tuple[str, str, str, str], ...] = (
+    ("Conversation", "Tab", "Next pane", "Move focus: message box, transcript, branches"),
+    ("Conversation", "Ctrl+P", "Commands", "Every action by name, and \"Send to…\" for each "
+     "agent or model"),
+    ("Branches", "Ctrl+P", "Rerun with…", "Rerun the selected reply with another agent or model"),
+)  # fmt: skip
+"""Keys that are Textual's own (focus, the palette), listed in the help beside the registry."""
 
 
 def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str]]:
-    """`(group, keys, title, description)` for every action, grouped in registry order."""
-    groups: dict[str, list[Action]] = {}
+    """`(group, keys, title, description)` for every action and `EXTRA_HELP` row, grouped in
+    registry order, keys as people write them (`[`, `Esc`, `Ctrl+J`)."""
+    groups: dict[str, list[tuple[str, str, str, str]]] = {}
     for action in ACTIONS:
-        groups.setdefault(action.group, []).append(action)
-    return [
-        (group, ", ".join(effective_keys(a, keymap)), a.title, a.description)
-        for group, members in groups.items()
-        for a in members
-    ]
+        keys = ", ".join(key_label(k) for k in effective_keys(action, keymap))
+        groups.setdefault(action.group, []).append(
+            (action.group, keys, action.title, action.description)
+        )
+    for row in EXTRA_HELP:
+        groups.setdefault(row[0], []).append(row)
+    return [row for rows in groups.values() for row in rows]
 
 
 def help_text(keymap: Mapping[str, str] | None = None) -> str:

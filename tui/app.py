@@ -30,6 +30,7 @@ from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
 from ramify.tui.app_layout import LayoutActions
+from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
@@ -43,11 +44,9 @@ from ramify.tui.events import (
 from ramify.tui.palette import ActionCommands, AgentCommands
 from ramify.tui.sanitize import one_line, sanitize, snippet
 from ramify.tui.screens import (
-    EditScreen,
     FullTextScreen,
     HelpScreen,
     PickScreen,
-    PromptScreen,
 )
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import (
@@ -70,7 +69,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(SessionActions, LayoutActions, App[int]):
+class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
     """The IDE.
 
     Args:
@@ -137,6 +136,7 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         self._tree_dirty = False
         self._gc_before: tuple[tuple[int, int, int], bool] | None = None
         self.status_message = ""
+        self._aliases: dict[str, str] = {}  # model name -> agent alias, for the agent pickers
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -256,6 +256,7 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             transcript.set_source(len(path), controller.views, at=at)
         self._shown = list(path)
         transcript.select(controller.selected_hash)
+        await self.show_welcome(not path and self._replay_path is None)
         self._update_path_bar()
         await self._update_inspector()
 
@@ -275,6 +276,8 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             if not start <= controller.selected < stop:
                 self.transcript.jump_to_index(controller.selected)
         self.transcript.select(controller.selected_hash)
+        self.transcript.reveal(controller.selected_hash)
+        self.query_one(BranchTree).mark_selected(controller.selected)
         self._update_path_bar()
         await self._update_inspector()
         if self._tree_dirty and not self.transcript.loading:
@@ -323,7 +326,9 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         if controller is None:
             return
         self._tree_dirty = False
-        self.query_one(BranchTree).show_runs(await controller.tree_runs())
+        runs = await controller.tree_runs()
+        ends = {name: controller.head_label(name) for name in controller.heads}
+        self.query_one(BranchTree).show_runs(runs, ends, controller.branch, controller.selected)
 
     # --- streaming ---------------------------------------------------------------------------
 
@@ -530,6 +535,7 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             composer = self.query_one(Composer)
             composer.disabled = False
             composer.target = controller.target.alias
+            self.focus_composer()
             await self._rebuild_tree()
             self.notify("Replay finished. The session lives in memory: Ctrl+S saves it.")
 
@@ -541,6 +547,7 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             # Keep what the user wrote: put it back.
             event.composer.text = event.text
             return
+        self.transcript.jump_to_end()  # sent while reading back: follow the new message
         self._drive(lambda: controller.send(event.text))
 
     # --- actions (ids in ramify.tui.actions) ------------------------------------------------
@@ -572,44 +579,6 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         replies.cancel()
         self.notify("Cancelled; the partial reply is kept.", timeout=3)
 
-    async def action_fork(self) -> None:
-        controller = self._need()
-        if controller is None or controller.selected_hash is None:
-            return
-        default = await controller.free_branch_name("fork")
-        self.push_screen(PromptScreen("Fork here: name of the new branch", default=default),
-                         self._fork_named)  # fmt: skip
-
-    async def _fork_named(self, name: str | None) -> None:
-        controller = self.controller
-        if not name or controller is None:
-            return
-        try:
-            await controller.fork(name)
-        except Exception as error:
-            self.notify(_one_line(error), severity="error")
-            return
-        self.notify(f"Branch {name} created at {controller.path[-1][:8]}.")
-        await self._show_path(reset=True)
-        await self._rebuild_tree()
-        self._autosave_soon()
-
-    async def action_edit(self) -> None:
-        controller = self._need()
-        node = controller.selected_hash if controller else None
-        if controller is None or node is None:
-            return
-        original = await controller.session.message(node)
-        if original.role != "user":
-            self.notify("Only your own messages can be edited; rerun (r) an agent's reply.")
-            return
-
-        def edited(text: str | None) -> None:
-            if text is not None and text != original.text:
-                self._drive(lambda: controller.edit(text))
-
-        self.push_screen(EditScreen(original.text), edited)
-
     async def action_rerun(self) -> None:
         controller = self._need()
         caller = await controller.rerun_caller() if controller is not None else None
@@ -634,130 +603,6 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
         if name and agent is None:
             return
         self._drive(lambda: controller.rerun(agent))
-
-    async def action_forward(self) -> None:
-        controller = self._need()
-        if controller is None or controller.selected_hash is None:
-            return
-        items = [
-            (f"branch:{name}", f"→ branch {name}")
-            for name in sorted(controller.heads)
-            if name != controller.branch
-        ]
-        items += [(f"agent:{name}", f"→ agent {name}") for name in self._agent_choices()]
-        self.push_screen(PickScreen("Forward the selected message to…", items), self._forward_to)
-
-    async def _forward_to(self, choice: str | None) -> None:
-        controller = self.controller
-        if not choice or controller is None:
-            return
-        kind, _, name = choice.partition(":")
-        if kind == "branch":
-            try:
-                await controller.forward_to_branch(name)
-            except Exception as error:
-                self.notify(_one_line(error), severity="error")
-                return
-            self.notify(f"Forwarded to {name}.")
-            await self._catch_up(tree=True)
-        else:
-            agent = self._agent(name)
-            if agent is not None:
-                self._drive(lambda: controller.forward_to_agent(agent))
-
-    async def action_branch_switch(self) -> None:
-        controller = self._need()
-        if controller is None:
-            return
-        heads = sorted(controller.heads.items())
-        items = [(name, f"{name}  ·  {head[:8]}") for name, head in heads]
-        self.push_screen(
-            PickScreen("Switch branch", items, highlighted=controller.branch), self.switch_branch
-        )
-
-    async def switch_branch(self, name: str | None) -> None:
-        """Check out branch `name` (None: do nothing)."""
-        if name and self.controller is not None:
-            await self.controller.checkout(name)
-            await self._show_path(reset=True)
-            await self._rebuild_tree()
-
-    async def action_target(self) -> None:
-        controller = self._need()
-        if controller is None:
-            return
-        items = [(name, name) for name in self._agent_choices()]
-
-        def picked(name: str | None) -> None:
-            if name:
-                self.use_target(name)
-
-        self.push_screen(
-            PickScreen("Send to which agent or model?", items, highlighted=controller.target.alias),
-            picked,
-        )
-
-    def use_target(self, name: str) -> None:
-        """Send the next messages to agent or model `name`."""
-        agent = self._agent(name)
-        if agent is not None and self.controller is not None:
-            self.controller.set_target(agent)
-            self.query_one(Composer).target = agent.alias
-
-    async def action_nav_parent(self) -> None:
-        if self.controller and await self.controller.nav_parent():
-            await self._show_selection()
-
-    async def action_nav_child(self) -> None:
-        if self.controller and await self.controller.nav_child():
-            await self._show_selection()
-
-    async def action_nav_prev_sibling(self) -> None:
-        if self.controller and await self.controller.nav_sibling(-1):
-            await self._show_selection()
-
-    async def action_nav_next_sibling(self) -> None:
-        if self.controller and await self.controller.nav_sibling(1):
-            await self._show_selection()
-
-    async def action_nav_prev_branch_point(self) -> None:
-        if self.controller and self.controller.nav_branch_point(-1):
-            await self._show_selection()
-
-    async def action_nav_next_branch_point(self) -> None:
-        if self.controller and self.controller.nav_branch_point(1):
-            await self._show_selection()
-
-    async def action_search(self) -> None:
-        controller = self._need()
-        if controller is None:
-            return
-        self.push_screen(PromptScreen("Search every branch", placeholder="words…"), self.search)
-
-    async def search(self, query: str | None) -> None:
-        """Search every branch for `query` and offer the hits; picking one jumps to it."""
-        controller = self.controller
-        if not query or controller is None:
-            return
-        hits = await controller.search(query)
-        if not hits:
-            self.notify(f"No message contains {query!r}.")
-            return
-        items = [(hit.node_hash, f"[{hit.branch}] {hit.sender}: {hit.snippet}") for hit in hits]
-
-        async def picked(node: str | None) -> None:
-            if node:
-                await self.jump_to(node)
-
-        self.push_screen(PickScreen(f"{len(hits)} hits for {query!r}", items), picked)
-
-    async def jump_to(self, node_hash: str) -> None:
-        """Show the path through a node and select it."""
-        controller = self._need()
-        if controller is None:
-            return
-        await controller.show_node(node_hash)
-        await self._show_selection()
 
     async def action_copy_message(self) -> None:
         controller = self._need()
@@ -839,36 +684,6 @@ class RamifyApp(SessionActions, LayoutActions, App[int]):
             await asyncio.wait(
                 [asyncio.ensure_future(replies.recorded()) for replies in running], timeout=5
             )
-
-    # --- tree pane ----------------------------------------------------------------------------
-
-    async def on_branch_tree_run_selected(self, event: BranchTree.RunSelected) -> None:
-        await self.jump_to(event.run.first)
-
-    # --- agents ---------------------------------------------------------------------------------
-
-    def _agent_choices(self) -> list[str]:
-        names = list(self.controller.agents) if self.controller else []
-        for name in self.agent_names:
-            if name not in names:
-                names.append(name)
-        return names
-
-    def _agent(self, name: str) -> Agent | None:
-        controller = self.controller
-        if controller is not None and name in controller.agents:
-            return controller.agents[name]
-        if self._make_agent is None:
-            self.notify(f"Unknown agent {name!r}.", severity="error")
-            return None
-        try:
-            agent = self._make_agent(name)
-        except Exception as error:
-            self.notify(_one_line(error), severity="error")
-            return None
-        if controller is not None:
-            controller.agents[agent.alias] = agent
-        return agent
 
 
 def _fewer_full_collections() -> tuple[tuple[int, int, int], bool]:

@@ -29,11 +29,14 @@ from ramify.core.agents.history import render_markdown_history
 from ramify.core.recording import RecordedReplies
 from ramify.tui.view_models import (
     BranchRun,
+    BranchSummary,
     ChainIndex,
     MessageStatus,
     MessageView,
     Usage,
     group_runs,
+    label_text,
+    slug,
 )
 
 DETACHED = ""
@@ -105,6 +108,7 @@ class SessionController:
         self._chains = ChainIndex(self._children)
         # Run labels by first node: a node's message never changes, so each is read once.
         self._snippets: dict[str, str] = {}
+        self._head_labels: dict[str, str] = {}
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -338,8 +342,11 @@ class SessionController:
         if unread:
             found = await self.session.store.get_messages([self._message_of[f] for f in unread])
             # The label shows ~24 characters; a prefix keeps the cache small.
-            snippets.update((f, found[self._message_of[f]].text[:SNIPPET_CHARS]) for f in unread)
+            snippets.update(
+                (f, label_text(found[self._message_of[f]].text[:SNIPPET_CHARS])) for f in unread
+            )
         head = self.path[-1] if self.path else None
+        await self._read_head_labels()
         return group_runs(
             roots,
             self._children,
@@ -349,6 +356,55 @@ class SessionController:
             on_path=set(self.path),
             chains=self._chains,
         )
+
+    async def _read_head_labels(self) -> None:
+        """Labels of the branch heads' messages (where each branch ends), read once per head."""
+        unread = [head for head in set(self._heads.values()) if head not in self._head_labels]
+        if unread:
+            found = await self.session.store.get_messages([self._message_of[h] for h in unread])
+            self._head_labels.update(
+                (h, label_text(found[self._message_of[h]].text[:SNIPPET_CHARS])) for h in unread
+            )
+
+    def head_label(self, branch: str) -> str:
+        """Where branch `branch` ends: a label of its head message ("" before `tree_runs`)."""
+        return self._head_labels.get(self._heads.get(branch, ""), "")
+
+    def depth(self, node_hash: str) -> int:
+        """Messages from the root down to `node_hash`, itself included."""
+        count = 0
+        current: str | None = node_hash
+        while current is not None:
+            count += 1
+            current = self._parent.get(current)
+        return count
+
+    async def branch_summaries(self) -> list[BranchSummary]:
+        """Every branch with its last message, length and last change, most recent first."""
+        await self._read_head_labels()
+        moved: dict[str, float] = {}
+        for entry in await self.session.reflog():
+            moved[entry.name] = max(entry.at, moved.get(entry.name, 0.0))
+        summaries = [
+            BranchSummary(name, self._head_labels.get(head, ""), self.depth(head),
+                          format_time(moved.get(name)))
+            for name, head in self._heads.items()
+        ]  # fmt: skip
+        summaries.sort(key=lambda summary: (-moved.get(summary.name, 0.0), summary.name))
+        return summaries
+
+    async def propose_branch_name(self, node_hash: str, prefix: str = "") -> str:
+        """A free branch name from `prefix` and the first words of a message (`edit-what-is-x`,
+        then `edit-what-is-x-2`)."""
+        stem = "-".join(part for part in (prefix, slug(await self.text_of(node_hash))) if part)
+        stem = stem or "branch"
+        taken = set(self._heads) | {ref.name for ref in await self.session.branches()}
+        if stem not in taken:
+            return stem
+        number = 2
+        while f"{stem}-{number}" in taken:
+            number += 1
+        return f"{stem}-{number}"
 
     async def inspect(self, node_hash: str) -> dict[str, Any]:
         """Everything known about a node, as plain data for the inspector."""
@@ -542,8 +598,11 @@ class SessionController:
         await self.checkout(name)
         return name
 
-    async def edit(self, new_text: str, agent: Agent | None = None) -> RecordedReplies:
-        """Edit the selected user message into a sibling on a new branch, and resend it."""
+    async def edit(
+        self, new_text: str, agent: Agent | None = None, *, name: str | None = None
+    ) -> RecordedReplies:
+        """Edit the selected user message into a sibling on new branch `name` (a free `edit-N`
+        when None), and resend it."""
         node = self.selected_hash
         if node is None:
             raise ValueError("nothing selected")
@@ -551,7 +610,7 @@ class SessionController:
         message = await self.session.message(original)
         if message.role != "user":
             raise ValueError("only your own messages can be edited; rerun an agent's instead")
-        name = await self.free_branch_name("edit")
+        name = name or await self.free_branch_name("edit")
         await self.session.edit(original, UserMessage(text=new_text), branch=name)
         await self.refresh()
         await self.checkout(name)

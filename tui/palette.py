@@ -15,11 +15,14 @@ from ramify.tui.sanitize import sanitize
 class ActionCommands(Provider):
     """Offers each action of the registry in the command palette (Ctrl+P).
 
-    Running a hit runs the same Textual action its key binding runs, on the app.
+    Running a hit runs the same method its key binding runs, on the app, in any mode: the
+    palette is how navigate-mode commands are reached while typing.
     """
 
     def _run(self, action: Action) -> None:
-        self.app.call_later(self.app.run_action, action.action_name)
+        method = getattr(self.app, f"action_{action.action_name}", None)
+        if method is not None:
+            self.app.call_later(method)
 
     async def discover(self) -> Hits:
         for action in ACTIONS:

@@ -6,9 +6,42 @@ import nothing from Textual, so they can be built and tested without an app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+_MARKDOWN_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Emphasis only between non-word characters, so `2*3*4` and `snake_case` keep their marks.
+_MARKDOWN_EMPHASIS = re.compile(
+    r"(?<![\w*_~`])(\*{1,3}|_{1,3}|~~|`+)(?=\S)(.+?)(?<=\S)\1(?![\w*_~`])"
+)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def label_text(text: str) -> str:
+    """A message as a one-line label: Markdown syntax dropped (`## Title **x**` -> `Title x`).
+
+    Headings, quotes, list markers, fences, emphasis, links and HTML tags go; the words stay.
+    """
+    lines = []
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            continue
+        line = _MARKDOWN_LINE.sub("", line)
+        line = _MARKDOWN_LINK.sub(r"\1", line)
+        line = _MARKDOWN_EMPHASIS.sub(r"\2", line)
+        line = _HTML_TAG.sub("", line)
+        lines.append(line)
+    return " ".join(" ".join(lines).split())
+
+
+def slug(text: str, words: int = 4, limit: int = 32) -> str:
+    """A branch name from a text's first words: `Tell me about rerun!` -> `tell-me-about-rerun`."""
+    found = re.findall(r"[^\W_]+", label_text(text).lower())[:words]
+    return "-".join(found)[:limit].strip("-")
 
 
 class MessageStatus(StrEnum):
@@ -72,6 +105,32 @@ class MessageView:
     def siblings(self) -> str:
         """`n/m`, or an empty string for an only child."""
         return f"{self.sibling_index}/{self.sibling_count}" if self.sibling_count > 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSummary:
+    """One branch as the branch picker lists it.
+
+    Args:
+        name: the branch name.
+        last: a one-line label of its head message.
+        length: messages from the root to its head.
+        changed: when its head last moved (local time), or None.
+    """
+
+    name: str
+    last: str
+    length: int
+    changed: str | None
+
+    def describe(self, width: int = 48) -> str:
+        """`main · 12 messages · 2026-11-20 14:03 · last words…` as one plain line."""
+        parts = [self.name, f"{self.length} message" + ("" if self.length == 1 else "s")]
+        if self.changed:
+            parts.append(self.changed)
+        last = self.last if len(self.last) <= width else self.last[: width - 1] + "…"
+        parts.append(last or "(empty)")
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,12 +134,11 @@ async def send(app: RamifyApp, pilot: Pilot[Any], text: str) -> None:
     await settled(pilot)
 
 
-async def focus_transcript(app: RamifyApp, pilot: Pilot[Any]) -> None:
-    """Move focus off the composer so single-letter action keys reach the app."""
-    from ramify.tui.widgets import Transcript
-
-    app.query_one(Transcript).focus()
+async def navigate_mode(app: RamifyApp, pilot: Pilot[Any]) -> None:
+    """Enter navigate mode (Ctrl+G), where single-letter keys are commands."""
+    await pilot.press("ctrl+g")
     await pilot.pause()
+    assert app.navigating
 
 
 def palette_offers(app: RamifyApp, title: str) -> bool:

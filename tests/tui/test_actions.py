@@ -12,10 +12,13 @@ from ramify.tui.actions import (
     ACTIONS,
     APP,
     COMPOSER,
+    NAVIGATE,
     REGISTRY,
     bindings,
     find_clashes,
+    help_rows,
     help_text,
+    key_label,
     unknown_keymap_ids,
 )
 from ramify.tui.palette import ActionCommands
@@ -79,7 +82,37 @@ def test_every_action_appears_in_the_help_text() -> None:
     for action in ACTIONS:
         assert action.title in text
         assert action.description in text
-    assert "ctrl+g" in help_text({"fork": "ctrl+g"})
+    fork_line = next(line for line in help_text({"fork": "alt+x"}).splitlines() if "Fork" in line)
+    assert "Alt+X" in fork_line
+
+
+def test_help_names_keys_as_people_write_them_and_lists_tab_palette_and_rerun_with() -> None:
+    text = help_text()
+    rows = {title: keys for _group, keys, title, _description in help_rows()}
+    assert rows["Previous branch point"] == "["
+    assert rows["Next branch point"] == "]"
+    assert rows["Search"] == "/"
+    assert rows["Cancel"] == "Esc"
+    assert rows["Newline"].startswith("Ctrl+J")
+    assert rows["Help"] == "F1"
+    for raw in ("left_square_bracket", "right_square_bracket", "slash", "escape", "ctrl+"):
+        assert raw not in text
+    assert rows["Next pane"] == "Tab"
+    assert rows["Commands"] == "Ctrl+P"
+    assert "Rerun with…" in rows
+
+
+def test_a_key_shared_with_an_action_that_steps_aside_is_no_clash() -> None:
+    assert REGISTRY["compose"].steps_aside
+    assert REGISTRY["compose"].keys[0] == REGISTRY["cancel"].keys[0] == "escape"
+    assert find_clashes(keymap={"cancel": "ctrl+g"}) == {"ctrl+g": ["navigate", "cancel"]}
+
+
+def test_single_key_commands_belong_to_navigate_mode() -> None:
+    for action in ACTIONS:
+        printable = [key for key in action.keys if len(key_label(key)) == 1]
+        if printable:
+            assert action.scope == NAVIGATE, action.id
 
 
 async def test_help_screen_lists_every_action() -> None:

@@ -12,7 +12,7 @@ from ramify.core import USER, InteractionContext, RunStatus, Session, SQLiteStor
 from ramify.tui.actions import ACTIONS
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen, SessionsScreen
 from ramify.tui.widgets import AgentPanes, Composer, Inspector, MessageWidget, Transcript
-from tests.tui.ide import Gate, focus_transcript, ide, palette_offers, send, settled, until
+from tests.tui.ide import Gate, ide, navigate_mode, palette_offers, send, settled, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -87,7 +87,7 @@ async def test_fork_asks_for_a_name_and_branches_at_the_selected_node(store: Sto
         await send(app, pilot, "second")
         controller = app.controller
         first_reply = controller.path[1]
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("h", "h")  # select the first reply
         assert controller.selected_hash == first_reply
         await pilot.press("f")
@@ -114,19 +114,19 @@ async def test_edit_resends_a_user_message_as_a_sibling_on_a_new_branch(store: S
         await send(app, pilot, "origin")
         controller = app.controller
         original = controller.path[0]
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("h")
         assert controller.selected_hash == original
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EditScreen))
         app.screen.query_one("#edit-area").load_text("edited")  # type: ignore[attr-defined]
-        await pilot.press("ctrl+s")
+        await pilot.press("enter")  # the message box's send key, not Ctrl+S
         await settled(pilot)
-        assert controller.branch == "edit-1"
+        assert controller.branch == "edit-origin"  # proposed from the message; editable
         session = controller.session
-        assert await _texts(session, "edit-1") == [(USER, "edited"), ("ECHO", "echo: edited")]
+        assert await _texts(session, "edit-origin") == [(USER, "edited"), ("ECHO", "echo: edited")]
         assert await _texts(session, "main") == [(USER, "origin"), ("ECHO", "echo: origin")]
-        edited_root = (await session.path("edit-1"))[0]
+        edited_root = (await session.path("edit-origin"))[0]
         assert edited_root.parent is None
         assert edited_root.hash_key != original
 
@@ -134,7 +134,7 @@ async def test_edit_resends_a_user_message_as_a_sibling_on_a_new_branch(store: S
 async def test_edit_refuses_an_agent_message(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "q")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, EditScreen)
@@ -146,7 +146,7 @@ async def test_rerun_with_the_same_reply_says_so_and_makes_no_branch(store: Stor
         await send(app, pilot, "again")
         controller = app.controller
         reply = controller.path[-1]
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("r")
         await settled(pilot)
         await until(pilot, lambda: "same reply" in _toasts(app))
@@ -170,7 +170,7 @@ async def test_rerun_puts_a_different_reply_beside_the_original_on_a_rerun_branc
         await send(app, pilot, "again")
         controller = app.controller
         reply = controller.path[-1]
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("r")
         await settled(pilot)
         await until(pilot, lambda: controller.branch == "rerun-1")
@@ -184,7 +184,7 @@ async def test_rerun_puts_a_different_reply_beside_the_original_on_a_rerun_branc
 async def test_rerun_with_another_agent_from_the_palette(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "loud")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Rerun with SHOUT")
@@ -204,7 +204,7 @@ async def test_forward_to_a_branch_appends_a_forwarded_copy(store: Store) -> Non
         await controller.session.fork(controller.path[0], "side")
         await app._catch_up()
         reply = controller.path[-1]
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("enter")  # the first option: branch side
@@ -219,7 +219,7 @@ async def test_forward_to_a_branch_appends_a_forwarded_copy(store: Store) -> Non
 async def test_forward_to_an_agent_asks_it_on_a_new_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "tell shout")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("h")  # the user message
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
@@ -254,7 +254,7 @@ async def test_navigation_keys_walk_parent_child_siblings_and_branch_points(stor
         await _branched(app, pilot)
         controller = app.controller
         main_path = list(controller.path)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         assert controller.selected == 3
         await pilot.press("h", "h")
         assert controller.selected_hash == main_path[1]
@@ -283,7 +283,7 @@ async def test_reopening_lands_on_the_branch_and_sibling_last_viewed(
     db = tmp_path / "reopen.db"
     async with SQLiteStore(db) as store, ide(store) as (app, pilot):
         await _branched(app, pilot)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("h", "j")
         assert app.controller.branch == "alt"
         alt_path = list(app.controller.path)
@@ -296,7 +296,7 @@ async def test_reopening_lands_on_the_branch_and_sibling_last_viewed(
 async def test_switch_branch_picks_from_every_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await _branched(app, pilot)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen
@@ -311,7 +311,7 @@ async def test_switch_branch_picks_from_every_branch(store: Store) -> None:
 async def test_search_jumps_to_the_hit_on_its_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await _branched(app, pilot)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("slash")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#prompt-input").value = "prime"  # type: ignore[attr-defined]
@@ -329,7 +329,7 @@ async def test_search_jumps_to_the_hit_on_its_branch(store: Store) -> None:
 async def test_copy_message_code_and_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "look:\n```python\nprint(1)\n```\nend")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("y")
         assert app.clipboard == "echo: look:\n```python\nprint(1)\n```\nend"
         await pilot.press("c")
@@ -347,7 +347,7 @@ async def test_new_and_open_session(store: Store) -> None:
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.controller.session.id != first)
         assert app.controller.path == []
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
         screen = app.screen
@@ -362,7 +362,7 @@ async def test_save_session_writes_markdown_that_opens_again(store: Store, tmp_p
     target = tmp_path / "saved.md"
     async with ide(store) as (app, pilot):
         await send(app, pilot, "keep me")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#prompt-input").value = str(target)  # type: ignore[attr-defined]
@@ -381,7 +381,7 @@ async def test_theme_choice_is_applied_and_persisted(store: Store) -> None:
     chosen: list[str] = []
     async with ide(store, save_theme=chosen.append) as (app, pilot):
         assert app.theme == "ramify-dark"
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press(*"ramify-light")
@@ -396,7 +396,7 @@ async def test_inspector_shows_the_selected_node(store: Store) -> None:
         await send(app, pilot, "inspect me")
         inspector = app.query_one(Inspector)
         assert inspector.has_class("-hidden")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("i")
         await pilot.pause()
         assert not inspector.has_class("-hidden")
@@ -424,7 +424,7 @@ async def test_help_lists_every_action(store: Store) -> None:
 
 async def test_switch_agent_changes_who_receives_messages(store: Store) -> None:
     async with ide(store) as (app, pilot):
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen
@@ -460,10 +460,12 @@ async def test_quit_mid_stream_cancels_and_persists_what_arrived(tmp_path: Path)
 async def test_user_keymap_remaps_an_action(store: Store) -> None:
     async with ide(store, keymap={"fork": "ctrl+b"}) as (app, pilot):
         await send(app, pilot, "x")
-        await focus_transcript(app, pilot)
-        await pilot.press("f")
+        await navigate_mode(app, pilot)
+        await pilot.press("f")  # no longer a command: typed into the message box instead
         await pilot.pause()
         assert not isinstance(app.screen, PromptScreen)
+        assert app.query_one(Composer).text == "f"
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+b")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
 
@@ -517,7 +519,7 @@ async def test_the_first_user_message_is_kept_when_the_session_is_not_ready(
 
 async def test_an_empty_session_answers_actions_without_crashing(store: Store) -> None:
     async with ide(store) as (app, pilot):
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         for key in ("h", "l", "j", "k", "f", "e", "r", "t", "y", "c", "escape", "i"):
             await pilot.press(key)
             await pilot.pause()

@@ -13,7 +13,7 @@ from ramify.tui.widgets import FullText, MessageWidget, Transcript
 from ramify.tui.widgets.live_tail import KEPT_LINES, OPEN_LINE_CHARS, LiveTail
 from ramify.tui.widgets.message_view import PREVIEW_CHARS
 from tests.tui.hosts import HostApp
-from tests.tui.ide import focus_transcript, ide, send, until
+from tests.tui.ide import ide, navigate_mode, send, until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -58,7 +58,7 @@ async def test_a_huge_reply_settles_rendering_only_its_beginning(store: Store) -
 async def test_all_of_a_huge_reply_is_copied_and_shown_by_show_all(store: Store) -> None:
     async with ide(store, huge) as (app, pilot):
         await send(app, pilot, "write a lot")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await app.run_action("copy_message")
         assert app.clipboard == HUGE
 

@@ -25,7 +25,7 @@ from ramify.core import (
 from ramify.tui.app import RamifyApp
 from ramify.tui.screens import PickScreen
 from ramify.tui.widgets import AgentPanes, Composer
-from tests.tui.ide import Gate, focus_transcript, ide, settled, until
+from tests.tui.ide import Gate, ide, navigate_mode, settled, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -140,7 +140,7 @@ async def test_rerunning_an_experts_reply_offers_that_expert_or_the_whole_team(
         await pilot.press("enter")
         await settled(pilot)
         assert calls == ["TEAM", "ALPHA", "BETA"]
-        await focus_transcript(app, pilot)  # the last reply, BETA's, is selected
+        await navigate_mode(app, pilot)  # the last reply, BETA's, is selected
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen

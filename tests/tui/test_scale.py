@@ -23,8 +23,8 @@ from ramify.tui.app import RamifyApp
 from ramify.tui.screens import PickScreen, PromptScreen
 from ramify.tui.view_models import BranchRun
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, MessageWidget, Transcript
-from ramify.tui.widgets.branch_tree import MAX_NESTING
-from tests.tui.ide import focus_transcript, ide, until
+from ramify.tui.widgets.branch_tree import MAX_NESTING, Row
+from tests.tui.ide import ide, navigate_mode, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -94,7 +94,7 @@ async def test_10k_message_branch_mounts_a_window_and_home_end_show_the_store_pa
         check_window(app, expected)
         assert transcript.views[-1].node_hash == expected[-1][0].hash_key
 
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("home")
         await shown(pilot)
         assert transcript.window[0] == 0
@@ -119,7 +119,7 @@ async def test_paging_up_through_a_10k_branch_keeps_every_message_in_order(store
     async with ide(store, session_id=session.id) as (app, pilot):
         await shown(pilot)
         transcript = app.query_one(Transcript)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         app.animation_level = "none"  # Page Up jumps instead of gliding: ~0.6 s less per press
         seen = [view.node_hash for view in transcript.views]
         for _ in range(300):
@@ -160,16 +160,21 @@ async def test_eight_agents_streaming_at_once_all_finish_and_are_recorded(store:
 
 
 def cursor_run(tree: BranchTree) -> BranchRun | None:
-    """The run under the tree pane's cursor."""
-    return tree.cursor_node.data if tree.cursor_node is not None else None
+    """The run under the tree pane's cursor (for a branch row, the run it ends in)."""
+    node = tree.cursor_node
+    if node is not None and not isinstance(node.data, BranchRun):
+        node = node.parent
+    return node.data if node is not None and isinstance(node.data, BranchRun) else None
 
 
 def runs_in(tree: BranchTree) -> tuple[int, int]:
-    """(tree nodes, deepest level) of the whole tree, walked without recursion."""
+    """(run rows, deepest level of runs) of the whole tree, walked without recursion."""
     count, deepest = 0, 0
-    stack: list[tuple[TreeNode[BranchRun], int]] = [(node, 1) for node in tree.root.children]
+    stack: list[tuple[TreeNode[Row], int]] = [(node, 1) for node in tree.root.children]
     while stack:
         node, depth = stack.pop()
+        if not isinstance(node.data, BranchRun):
+            continue  # a branch row, under the run it ends in
         count += 1
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in node.children)
@@ -202,7 +207,7 @@ async def test_jumping_to_a_deep_search_hit_selects_it_on_its_branch(
         await shown(pilot)
         controller = app.controller
         assert controller is not None
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("slash")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#prompt-input").value = word  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from ramify.core import USER, Session, SQLiteStore, Store, UserMessage
 from ramify.tui.controller import SessionController
 from ramify.tui.screens import ConfirmScreen, PickScreen, PromptScreen, SessionsScreen
 from ramify.tui.screens.sessions import row_label
-from tests.tui.ide import echo, focus_transcript, ide, send, until
+from tests.tui.ide import echo, ide, navigate_mode, send, until
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ async def test_ramify_reopens_the_session_written_to_last(store: Store) -> None:
 async def test_an_empty_new_session_is_not_kept(store: Store) -> None:
     kept = await _session(store, "keep me")
     async with ide(store) as (app, pilot):
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.controller.session.id != kept.id)
         await pilot.press("ctrl+o")
@@ -61,7 +61,7 @@ async def test_ctrl_o_lists_sessions_by_last_use_with_size_and_first_line(store:
     newer = await _session(store, "the newer one", title="Newer")
     await older.append(UserMessage(text="used again"))
     async with ide(store, session_id=newer.id) as (app, pilot):
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
         screen = app.screen
@@ -82,7 +82,7 @@ async def test_ctrl_o_lists_sessions_by_last_use_with_size_and_first_line(store:
 async def test_rename_a_session_from_the_list(store: Store) -> None:
     other = await _session(store, "other", title="Other")
     async with ide(store, session_id=other.id) as (app, pilot):
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
         await pilot.press("r")
@@ -94,7 +94,7 @@ async def test_rename_a_session_from_the_list(store: Store) -> None:
 
 
 async def _delete_from_list(app, pilot, session_id: str, answer: str) -> None:  # type: ignore[no-untyped-def]
-    await focus_transcript(app, pilot)
+    await navigate_mode(app, pilot)
     await pilot.press("ctrl+o")
     await until(pilot, lambda: isinstance(app.screen, SessionsScreen))
     app.screen.highlight(session_id)
@@ -128,7 +128,7 @@ async def test_deleting_the_open_session_opens_the_latest_other(store: Store) ->
 async def test_rename_the_checked_out_branch(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "hello")
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("enter")
@@ -149,7 +149,7 @@ async def test_delete_a_branch_after_confirming_keeps_the_shared_messages(store:
         await controller.session.fork(controller.path[0], "side")
         await controller.session.append(UserMessage(text="only on side"), branch="side")
         await controller.refresh()
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await pilot.press("f4")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen

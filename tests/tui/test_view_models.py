@@ -173,3 +173,23 @@ def test_a_kept_chain_index_gives_the_runs_a_full_walk_gives_as_the_tree_grows(
         active = heads[data.draw(st.sampled_from(sorted(heads)))]
         got = group_runs(roots, children, heads, active, chains=index)
         assert flat_runs(got) == reference_runs(roots, children, heads, active)
+
+
+def test_labels_drop_markdown_syntax_but_keep_the_words() -> None:
+    from ramify.tui.view_models import label_text
+
+    assert label_text("## Immutable messages Y…") == "Immutable messages Y…"
+    assert label_text("> **bold** _it_ `code` [link](http://x) <div>tag</div>") == (
+        "bold it code link tag"
+    )
+    assert label_text("- [ ] todo\n1. first\n```py\nx = 1\n```") == "todo first x = 1"
+    # Marks inside words are text, not emphasis.
+    assert label_text("2*3*4 and snake_case_name") == "2*3*4 and snake_case_name"
+
+
+def test_a_branch_name_is_made_of_the_first_words() -> None:
+    from ramify.tui.view_models import slug
+
+    assert slug("On the fork: tell me about rerun!") == "on-the-fork-tell"
+    assert slug("## Größe *wichtig*") == "größe-wichtig"
+    assert slug("```\n```") == ""

@@ -16,6 +16,13 @@ from textual.widgets import Static
 from ramify.tui.actions import help_rows
 from ramify.tui.sanitize import literal
 
+HELP_INTRO = Text(
+    "Type anywhere: what you type goes to the message box, so prose never runs a command.\n"
+    "The single keys below (h j k l [ ] f e r t b / y c m a i) are commands only in navigate "
+    "mode: Ctrl+G enters it, Esc or Enter leaves it. Esc also closes any dialog, and from the "
+    "message box it cancels the running reply.\n"
+)
+
 
 def help_table(keymap: Mapping[str, str] | None = None) -> Table:
     """The help as a Rich table, grouped as in the registry."""
@@ -54,4 +61,5 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
+            yield Static(HELP_INTRO, id="help-intro")
             yield Static(help_table(self.keymap), id="help-body")

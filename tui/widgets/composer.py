@@ -20,13 +20,14 @@ class ComposerArea(DisplayTextArea):
     """The text area inside `Composer`; its keys are priority bindings so Enter beats newline.
 
     TextArea inserts a newline for Enter in its own key handler; priority bindings are checked
-    before that, which lets Enter send while Shift+Enter / Ctrl+J still insert newlines. The ids
-    match the action registry, so user keymaps remap them like any other action.
+    before that, which lets Enter send while Ctrl+J (which every terminal sends) and Shift+Enter
+    (where the terminal tells it apart) insert newlines. The ids match the action registry, so
+    user keymaps remap them like any other action.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", id="send", priority=True),
-        Binding("shift+enter,ctrl+j", "newline", "Newline", id="composer.newline", priority=True),
+        Binding("ctrl+j,shift+enter", "newline", "Newline", id="composer.newline", priority=True),
     ]
 
     def action_submit(self) -> None:
@@ -50,9 +51,13 @@ class Composer(Vertical):
     Composer { height: auto; max-height: 12; }
     Composer > .composer--target { height: 1; color: $text-muted; padding: 0 1; }
     Composer > ComposerArea { height: auto; min-height: 3; max-height: 10; }
+    Composer.-navigating > .composer--target { background: $warning; color: $background; }
+    Composer.-navigating > ComposerArea { opacity: 60%; }
     """
 
     target: reactive[str] = reactive("")
+    navigating: reactive[bool] = reactive(False)
+    """Navigate mode is on: the header says so and how to get back to typing."""
 
     class Submitted(Message):
         """The user sent `text` to `target`."""
@@ -101,9 +106,19 @@ class Composer(Vertical):
         self.post_message(self.Submitted(self, text, self.target))
 
     def _target_text(self) -> Text:
+        if self.navigating:
+            return Text(
+                "NAVIGATE  h j k l move · [ ] branch points · f fork · e edit · b branches · "
+                "/ search · Esc or Enter: back to typing",
+                style="bold",
+            )
         label = Text("to ", style="dim")
         label.append(sanitize(self.target) or "(no agent)", style="bold")
         return label
+
+    def watch_navigating(self, on: bool) -> None:
+        self.set_class(on, "-navigating")
+        self.watch_target()
 
     def watch_target(self) -> None:
         if self.is_mounted:

@@ -167,6 +167,20 @@ class Transcript(VerticalScroll):
         for widget in self._mounted():
             widget.selected = widget.node_hash == node_hash
 
+    def reveal(self, node_hash: str | None) -> None:
+        """Scroll the message with this node hash into view, if it is mounted.
+
+        Navigation moves the selection anywhere in the window; a message that is mounted but
+        scrolled off screen must come into view. One not mounted yet arrives with the page a
+        `jump_to_index` fetched, which scrolls to it.
+        """
+        for widget in self._mounted():
+            if widget.node_hash == node_hash:
+                if widget is not self._mounted()[-1]:
+                    self.release_anchor()  # else following the bottom pulls the view back
+                self.call_after_refresh(self.scroll_to_widget, widget, animate=False)
+                return
+
     @property
     def window(self) -> tuple[int, int]:
         """The mounted range `[start, stop)` of path indices."""
