@@ -11,7 +11,7 @@ from ramify.core import SQLiteStore, Store
 from ramify.tui.view_models import MessageView
 from ramify.tui.widgets import MessageWidget, Transcript
 from tests.tui.hosts import HostApp
-from tests.tui.ide import focus_transcript, ide, send, until
+from tests.tui.ide import ide, navigate_mode, send, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -90,7 +90,7 @@ async def test_a_forwarded_message_shows_a_forwarded_badge(store: Store) -> None
         assert controller is not None
         await controller.session.fork(controller.path[0], "other")
         await controller.refresh()
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await app._forward_to("branch:other")
         await app.switch_branch("other")
         transcript = app.query_one(Transcript)

@@ -19,7 +19,7 @@ from ramify.core.testing import Reply, fake_provider
 from ramify.tui.app import RamifyApp
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, SessionsScreen
 from ramify.tui.widgets import BranchTree, Composer, Inspector
-from tests.tui.ide import echo, focus_transcript, ide, send, until
+from tests.tui.ide import echo, ide, navigate_mode, send, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -177,7 +177,7 @@ async def test_hostile_branch_names_and_titles_show_literally_in_tree_pickers_an
         assert "esc␛]0;t␇" in labels
         assert _click_actions(app) == []
 
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await app.run_action("branch_switch")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.pause()
@@ -250,7 +250,7 @@ async def test_escapes_in_the_composer_and_the_edit_dialog_are_drawn_as_symbols(
         assert composer.text == typed
 
         await send(app, pilot, typed)
-        await focus_transcript(app, pilot)
+        await navigate_mode(app, pilot)
         await app.run_action("nav_parent")
         await app.run_action("edit")
         await until(pilot, lambda: isinstance(app.screen, EditScreen))
