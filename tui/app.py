@@ -12,7 +12,7 @@ import asyncio
 import gc
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -69,6 +69,7 @@ class RamifyApp(App[int]):
         replay_pace: play the opened session back at this speed factor instead of editing it.
         session_file: the markdown file the session came from (autosave writes back to it).
         autosave: write the session back to `session_file` after every change.
+        startup_notices: lines to show as warnings once the screen is up (config problems).
     """
 
     CSS_PATH = Path(__file__).parent / "ramify.tcss"
@@ -91,6 +92,7 @@ class RamifyApp(App[int]):
         replay_pace: float | None = None,
         session_file: Path | None = None,
         autosave: bool = True,
+        startup_notices: Sequence[str] = (),
     ) -> None:
         timer_fix.apply()  # before any timer starts: frames come on time after a pause
         super().__init__()
@@ -101,6 +103,9 @@ class RamifyApp(App[int]):
         self.user_keymap = dict(keymap or {})
         self._start_theme = theme
         self._save_theme = save_theme
+        self._startup_notices = tuple(startup_notices)
+        # The theme applied at start: its change signal is not the user picking a theme.
+        self._theme_at_start: str | None = None
         self.export_directory = export_directory or Path.cwd()
         self.replay_pace = replay_pace
         # The markdown file this session was opened from or saved to; with `autosave`, every
@@ -140,10 +145,12 @@ class RamifyApp(App[int]):
     def on_mount(self) -> None:
         self._gc_before = _fewer_full_collections()
         register_themes(self)
-        self.theme = (
+        self.theme = self._theme_at_start = (
             self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
         )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for notice in self._startup_notices:  # from config files: shown literally
+            self.notify(notice, severity="warning", timeout=10, markup=False)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         self.query_one(Composer).area.focus()
@@ -179,6 +186,9 @@ class RamifyApp(App[int]):
             self._gc_before = None
 
     def _theme_changed(self, theme: Any) -> None:
+        at_start, self._theme_at_start = self._theme_at_start, None
+        if theme.name == at_start:
+            return  # the start theme arriving, or the fallback for an unknown one: not saved
         if self._save_theme is not None:
             try:
                 self._save_theme(theme.name)
