@@ -1,5 +1,6 @@
 """Start-up notices: config problems (broken TOML, unknown theme, keymap mistakes, a default
-model that cannot run) are shown inside the app, literally, and the config is left as it is."""
+model that cannot run) are shown inside the app, literally, and the config is left as it is;
+F1 says where the config lives."""
 
 from __future__ import annotations
 
@@ -113,3 +114,15 @@ async def test_an_unknown_start_theme_is_not_saved_but_a_picked_one_is() -> None
         assert saved == []
         app.theme = "nord"
         await until(pilot, lambda: saved == ["nord"])
+
+
+async def test_help_shows_where_the_config_lives() -> None:
+    from textual.widgets import Static
+
+    from ramify.tui.screens.help import HelpScreen
+
+    async with ide(MemoryStore()) as (app, pilot):
+        await app.push_screen(HelpScreen())
+        await pilot.pause()
+        line = app.screen.query_one("#help-config", Static)
+        assert str(line.render()) == f"Config file: {os.environ['RAMIFY_CONFIG']}"
