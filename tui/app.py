@@ -35,12 +35,12 @@ from ramify.tui.events import (
     ReplayReveal,
     SessionReady,
     StreamClosed,
-    StreamFeed,
     StreamOpened,
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
 from ramify.tui.sanitize import sanitize, snippet
 from ramify.tui.screens import EditScreen, HelpScreen, PickScreen, PromptScreen
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import AgentPanes, BranchTree, Composer, Inspector, StreamPane, Transcript
 
@@ -302,8 +302,8 @@ class RamifyApp(App[int]):
         """Start a run and pump every reply message of it to the app as events."""
         try:
             replies = await start()
-        except Exception as error:
-            self.post_message(InquiryDone("", "", _one_line(error)))
+        except Exception as not_started:
+            self.post_message(InquiryDone("", "", _one_line(not_started)))
             return
         run_key = replies.run.id
         self.inquiries[run_key] = replies
@@ -511,7 +511,7 @@ class RamifyApp(App[int]):
         if run_key is None and self.inquiries:
             run_key = list(self.inquiries)[-1]
         replies = self.inquiries.get(run_key) if run_key else None
-        if replies is None:
+        if run_key is None or replies is None:
             return
         self._cancel_requested.add(run_key)
         replies.cancel()

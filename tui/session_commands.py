@@ -11,11 +11,10 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ramify.core import SessionRecord, Store
-    from ramify.core.sessionfile import Scope
 
 __all__ = ["export_command", "import_command", "sessions_command"]
 
@@ -62,7 +61,7 @@ async def export_command(
             raise _CommandFailed(
                 f"session {record.id[:12]} has no branch {branch!r}; its branches: {names}"
             )
-        text = await session.export_markdown(cast("Scope", scope), branch)
+        text = await session.export_markdown(scope, branch)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()
