@@ -71,6 +71,8 @@ async def test_export_by_exact_title_and_branch(capsys: pytest.CaptureFixture[st
         ("a", "path", None, 2, "matches 2 sessions"),
         (None, "everything", None, 2, "unknown scope"),
         (None, "path", "nope", 1, "has no branch 'nope'; its branches: main, side"),
+        (None, "related", "nope", 1, "has no branch 'nope'; its branches: main, side"),
+        (None, "tree", "nope", 1, "has no branch 'nope'; its branches: main, side"),
     ],
 )
 async def test_export_problems_are_one_line_with_what_to_do(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
 
@@ -43,7 +43,7 @@ THEMES: tuple[Theme, ...] = (RAMIFY_DARK, RAMIFY_LIGHT)
 DEFAULT_THEME = RAMIFY_DARK.name
 
 
-def register_themes(app: App[object]) -> None:
+def register_themes(app: App[Any]) -> None:
     """Register every Ramify theme on `app` (selecting one stays the caller's choice)."""
     for theme in THEMES:
         app.register_theme(theme)

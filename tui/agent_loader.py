@@ -14,6 +14,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -106,14 +107,31 @@ def _load_file(path: Path) -> ModuleType:
     # Registered before running, as an import does, so the file's own dataclasses, pydantic
     # models and pickling can find their module.
     sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:
+    problem = None
+    with warnings.catch_warnings():
+        # A file that runs its agents at import hands a coroutine to an event loop that refuses
+        # it; the coroutine is then never awaited, which is the problem reported below.
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as error:
+            problem = _run_problem(path, error)
+    # Raised once the failed call's frames, and any coroutine they held, are gone.
+    if problem is not None:
         sys.modules.pop(module_name, None)
-        raise AgentSpecError(
-            f"running {path} raised {_one_line(error)}; fix it and retry"
-        ) from None
+        raise AgentSpecError(problem)
     return module
+
+
+def _run_problem(path: Path, error: BaseException) -> str:
+    # The IDE loads agents inside its event loop, so `Ramify().run(...)` or `asyncio.run(...)`
+    # at a file's top level is refused with a RuntimeError about the running loop.
+    if isinstance(error, RuntimeError) and "event loop" in str(error):
+        return (
+            f"{path} runs its agents when imported; put `Ramify().run(...)` under "
+            '`if __name__ == "__main__":`'
+        )
+    return f"running {path} raised {_one_line(error)}; fix it and retry"
 
 
 def _module_name(path: Path) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,7 +38,6 @@ from ramify.tui.events import (
     ReplayReveal,
     SessionReady,
     StreamClosed,
-    StreamFeed,
     StreamOpened,
 )
 from ramify.tui.palette import ActionCommands, AgentCommands
@@ -48,6 +47,7 @@ from ramify.tui.screens import (
     HelpScreen,
     PickScreen,
 )
+from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import (
     AgentPanes,
@@ -84,6 +84,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         replay_pace: play the opened session back at this speed factor instead of editing it.
         session_file: the markdown file the session came from (autosave writes back to it).
         autosave: write the session back to `session_file` after every change.
+        startup_notices: lines to show as warnings once the screen is up (config problems).
     """
 
     CSS_PATH = Path(__file__).parent / "ramify.tcss"
@@ -106,6 +107,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         replay_pace: float | None = None,
         session_file: Path | None = None,
         autosave: bool = True,
+        startup_notices: Sequence[str] = (),
     ) -> None:
         timer_fix.apply()  # before any timer starts: frames come on time after a pause
         super().__init__()
@@ -116,6 +118,9 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         self.user_keymap = dict(keymap or {})
         self._start_theme = theme
         self._save_theme = save_theme
+        self._startup_notices = tuple(startup_notices)
+        # The theme applied at start: its change signal is not the user picking a theme.
+        self._theme_at_start: str | None = None
         self.export_directory = export_directory or Path.cwd()
         self.replay_pace = replay_pace
         # The markdown file this session was opened from or saved to; with `autosave`, every
@@ -156,10 +161,12 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
     def on_mount(self) -> None:
         self._gc_before = _fewer_full_collections()
         register_themes(self)
-        self.theme = (
+        self.theme = self._theme_at_start = (
             self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
         )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for notice in self._startup_notices:  # from config files: shown literally
+            self.notify(notice, severity="warning", timeout=10, markup=False)
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         self.query_one(Composer).area.focus()
@@ -219,6 +226,9 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         )
 
     def _theme_changed(self, theme: Any) -> None:
+        at_start, self._theme_at_start = self._theme_at_start, None
+        if theme.name == at_start:
+            return  # the start theme arriving, or the fallback for an unknown one: not saved
         if self._save_theme is not None:
             try:
                 self._save_theme(theme.name)
@@ -337,8 +347,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         """Start a run and pump every reply message of it to the app as events."""
         try:
             replies = await start()
-        except Exception as error:
-            self.post_message(InquiryDone("", "", _one_line(error)))
+        except Exception as not_started:
+            self.post_message(InquiryDone("", "", _one_line(not_started)))
             return
         run_key = replies.run.id
         self.inquiries[run_key] = replies
@@ -573,7 +583,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         if run_key is None and self.inquiries:
             run_key = list(self.inquiries)[-1]
         replies = self.inquiries.get(run_key) if run_key else None
-        if replies is None:
+        if run_key is None or replies is None:
             return
         self._cancel_requested.add(run_key)
         replies.cancel()

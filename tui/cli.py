@@ -8,16 +8,43 @@ Argument parsing stays on the standard library and imports nothing heavy at modu
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 
-SUBCOMMANDS = ("open", "replay", "export", "import", "sessions")
+SUBCOMMANDS = {
+    "open": "Open a markdown session file in the IDE (it is imported first).",
+    "replay": "Play a recorded session back in the IDE, with no model calls.",
+    "export": "Write a session as markdown.",
+    "import": "Import a markdown session file into the session database.",
+    "sessions": "List the saved sessions, newest first.",
+}
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where there is none to show (unset, or a switch)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _pace(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be above 0 (2 plays twice as fast), not {text}")
+    return value
+
+
+def _ide_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that starts the IDE."""
     parser.add_argument("--demo", action="store_true", help="use the offline demo model")
     parser.add_argument(
         "--config", metavar="FILE", help="read this config file instead of the default one"
@@ -26,16 +53,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `ramify` without a subcommand."""
+    listing = "\n".join(f"  {name:<10}{summary}" for name, summary in SUBCOMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="ramify",
         description="Ramify: a terminal IDE for multi-agent LLM conversations.",
-        epilog=(
-            "subcommands: ramify open FILE.md | replay FILE.md | export | import FILE.md | "
-            "sessions  (ramify SUBCOMMAND --help for each)"
-        ),
+        epilog=f"subcommands (ramify SUBCOMMAND --help for each):\n{listing}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ramify {version('ramify')}")
-    _common(parser)
+    _ide_options(parser)
     parser.add_argument("--new", action="store_true", help="start a new session")
     parser.add_argument(
         "agent",
@@ -46,45 +72,71 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_subparser(command: str) -> argparse.ArgumentParser:
-    """The parser of one subcommand."""
-    parser = argparse.ArgumentParser(prog=f"ramify {command}")
-    _common(parser)
-    if command == "open":
-        parser.description = "Open a markdown session file in the IDE (it is imported first)."
-        parser.add_argument("file", type=Path, metavar="FILE.md")
-    elif command == "replay":
-        parser.description = "Play a recorded session back in the IDE, with no model calls."
-        parser.add_argument("file", type=Path, metavar="FILE.md")
-        parser.add_argument(
-            "--pace",
-            type=float,
-            default=1.0,
-            help="speed factor: 2 plays twice as fast as recorded (default 1)",
+def build_command_parser() -> argparse.ArgumentParser:
+    """The argument parser for `ramify SUBCOMMAND ...`: each subcommand has only its own options.
+
+    It is separate from `build_parser` because an agent spec (`team.py:team`) in the place of a
+    subcommand would be refused as an unknown choice.
+    """
+    parser = argparse.ArgumentParser(prog="ramify")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str) -> argparse.ArgumentParser:
+        summary = SUBCOMMANDS[name]
+        return subparsers.add_parser(
+            name, description=summary, help=summary, formatter_class=_HelpFormatter
         )
-    elif command == "export":
-        parser.description = "Write a session as markdown."
-        parser.add_argument("session", nargs="?", help="session id or prefix (default: latest)")
-        parser.add_argument("--scope", choices=("path", "related", "tree"), default="tree")
-        parser.add_argument("--branch", help="branch whose path to export (default: active)")
-        parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    elif command == "import":
-        parser.description = "Import a markdown session file into the session database."
-        parser.add_argument("file", type=Path, metavar="FILE.md")
-    elif command == "sessions":
-        parser.description = "List the saved sessions, newest first."
+
+    opener = command("open")
+    opener.add_argument("file", type=Path, metavar="FILE.md")
+    _ide_options(opener)
+    replay = command("replay")
+    replay.add_argument("file", type=Path, metavar="FILE.md")
+    replay.add_argument(
+        "--pace", type=_pace, default=1.0, help="speed factor: 2 plays twice as fast as recorded"
+    )
+    _ide_options(replay)
+    export = command("export")
+    export.add_argument(
+        "session", nargs="?", help="session id, id prefix or title (default: the latest)"
+    )
+    export.add_argument(
+        "--scope",
+        choices=("path", "related", "tree"),
+        default="tree",
+        help="path: root to the branch's head; related: and the branches off it; tree: all",
+    )
+    export.add_argument("--branch", help="the branch to centre on (default: the active one)")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    command("import").add_argument("file", type=Path, metavar="FILE.md")
+    command("sessions")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ramify` console script."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    command = args_list[0] if args_list and args_list[0] in SUBCOMMANDS else None
-    if command is None:
-        args = build_parser().parse_args(args_list)
+    try:
+        try:
+            return _main(list(sys.argv[1:] if argv is None else argv))
+        finally:
+            # Output still buffered fails here, not at exit, when the reader has gone.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`ramify sessions | head -2`): stop quietly, as `cat` does.
+        # Python would otherwise try to flush stdout again at exit and complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(args_list: list[str]) -> int:
+    if args_list and args_list[0] in SUBCOMMANDS:
+        args = build_command_parser().parse_args(args_list)
     else:
-        args = build_subparser(command).parse_args(args_list[1:])
-    if args.config:
+        args = build_parser().parse_args(args_list)
+        args.command = None
+    command = args.command
+    if getattr(args, "config", None):
         # The config loader reads RAMIFY_CONFIG, so the flag and the variable agree.
         os.environ["RAMIFY_CONFIG"] = args.config
     if command in ("export", "import", "sessions"):

@@ -258,7 +258,7 @@ class SessionController:
     def _path_to(self, node_hash: str) -> list[str]:
         # A head usually moved down from the current path's end: walk up to it, not to the root.
         end = self.path[-1] if self.path else None
-        path = []
+        path: list[str] = []
         current: str | None = node_hash
         while current is not None:
             if current == end:

@@ -7,8 +7,9 @@ failure while the IDE runs (exit 1).
 
 from __future__ import annotations
 
+import difflib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,34 +37,68 @@ def _warn(text: str) -> None:
     print(f"ramify: {text}", file=sys.stderr)
 
 
-def _config() -> RamifyConfig:
+def load_settings() -> tuple[RamifyConfig, list[str]]:
+    """The config, and the start-up notices about it for the app to show.
+
+    A config that cannot be read is reported (on stderr too, for a run without a screen) and
+    replaced by the defaults; an unknown theme or keymap entry is reported and left in the file.
+    """
     from ramify.core.llm import ConfigError, RamifyConfig, load_config
 
     try:
-        return load_config()
+        config = load_config()
     except ConfigError as error:
-        _warn(f"{error}; starting with the default settings")
-        return RamifyConfig()
+        notice = f"{error}; starting with the default settings"
+        _warn(notice)
+        return RamifyConfig(), [notice]
+    return config, [*_theme_notices(config.theme), *keymap_notices(config.keymap)]
 
 
-def _target(options: LaunchOptions, config: RamifyConfig) -> Agent | None:
-    from ramify.core.llm import agent_for_model, demo_agent
+def _theme_notices(theme: str) -> list[str]:
+    from textual.theme import BUILTIN_THEMES
+
+    from ramify.themes.ramify import DEFAULT_THEME, THEMES
+
+    if theme in BUILTIN_THEMES or theme in {known.name for known in THEMES}:
+        return []
+    return [f"unknown theme {theme!r} in the config; using {DEFAULT_THEME} (F2 picks a theme)"]
+
+
+def keymap_notices(keymap: Mapping[str, str]) -> list[str]:
+    """One line per problem in a user keymap: an id that names no action, or a key that two
+    actions would share because of it."""
+    from ramify.tui.actions import REGISTRY, find_clashes, unknown_keymap_ids
+
+    notices = []
+    for action_id in unknown_keymap_ids(keymap):
+        close = difflib.get_close_matches(action_id, REGISTRY, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        notices.append(f"keymap: {action_id!r} is not an action id{hint}; it is ignored")
+    for key, owners in find_clashes(keymap=keymap).items():
+        if any(owner in keymap for owner in owners):
+            both = " and ".join(repr(owner) for owner in owners)
+            notices.append(f"keymap: {key!r} is bound to {both}; give one of them another key")
+    return notices
+
+
+def pick_target(options: LaunchOptions, config: RamifyConfig) -> tuple[Agent | None, list[str]]:
+    """The agent the IDE talks to (None: the agent file cannot be used, already reported),
+    and the start-up notices saying why it is the demo model when the config named another."""
+    from ramify.core.llm import agent_for_model, default_agent_problem, demo_agent
 
     if options.agent_spec:
         from ramify.tui.agent_loader import AgentSpecError, load_agent_spec
 
         try:
-            return load_agent_spec(options.agent_spec)
+            return load_agent_spec(options.agent_spec), []
         except AgentSpecError as error:
             _warn(str(error))
-            return None
+            return None, []
     if options.demo:
-        return demo_agent
-    try:
-        return agent_for_model(None, config)
-    except Exception as error:
-        _warn(f"{error}; using the offline demo model")
-        return demo_agent
+        return demo_agent, []
+    problem = default_agent_problem(config)
+    notices = [f"{problem}. Using the offline demo model meanwhile."] if problem else []
+    return agent_for_model(None, config), notices
 
 
 def run(options: LaunchOptions) -> int:
@@ -80,8 +115,8 @@ async def _run(options: LaunchOptions) -> int:
     from ramify.core import Ramify, StoreError
     from ramify.core.llm import agent_for_model, set_setting
 
-    config = _config()
-    target = _target(options, config)
+    config, notices = load_settings()
+    target, target_notices = pick_target(options, config)
     if target is None:
         return 2
     store_or_error = await _open_store(options)
@@ -115,6 +150,7 @@ async def _run(options: LaunchOptions) -> int:
         replay_pace=options.pace if options.replay_file else None,
         session_file=options.open_file,
         autosave=config.autosave,
+        startup_notices=(*notices, *target_notices),
     )
     try:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):

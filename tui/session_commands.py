@@ -11,11 +11,10 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ramify.core import SessionRecord, Store
-    from ramify.core.sessionfile import Scope
 
 __all__ = ["export_command", "import_command", "sessions_command"]
 
@@ -46,7 +45,7 @@ async def export_command(
         scope: ``path``, ``related`` or ``tree`` (see `ramify.core.sessionfile`).
         branch: the branch to export; defaults to the session's active branch.
     """
-    from ramify.core import BranchNotFound, Session
+    from ramify.core import Session
     from ramify.core.sessionfile import SCOPES, write_atomic
 
     if scope not in SCOPES:
@@ -55,13 +54,14 @@ async def export_command(
     async def body(store: Store) -> int:
         record = await _find_session(store, session_ref)
         session = await Session.open(store, record.id)
-        try:
-            text = await session.export_markdown(cast("Scope", scope), branch)
-        except BranchNotFound:
-            names = ", ".join(ref.name for ref in await session.branches()) or "none yet"
+        # Checked for every scope: "tree" would otherwise export without the branch.
+        branches = [ref.name for ref in await session.branches()]
+        if branch is not None and branch not in branches:
+            names = ", ".join(branches) or "none yet"
             raise _CommandFailed(
                 f"session {record.id[:12]} has no branch {branch!r}; its branches: {names}"
-            ) from None
+            )
+        text = await session.export_markdown(scope, branch)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -18,6 +18,7 @@ from .agents import (
     agent_for_model,
     anthropic_agent,
     default_agent_name,
+    default_agent_problem,
     demo_agent,
     openai_agent,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "close_clients",
     "config_path",
     "default_agent_name",
+    "default_agent_problem",
     "demo_agent",
     "demo_reply",
     "estimate_cost",

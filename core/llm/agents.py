@@ -43,6 +43,7 @@ __all__ = [
     "agent_for_model",
     "anthropic_agent",
     "default_agent_name",
+    "default_agent_problem",
     "demo_agent",
     "openai_agent",
 ]
@@ -224,12 +225,29 @@ def default_agent_name(config: RamifyConfig | None = None) -> str:
     (its key env var is set, or it needs no key), else the demo model (`DEMO_ALIAS`)."""
     config = config if config is not None else load_config()
     name = config.default_agent
-    if _is_demo(name):
+    if _is_demo(name) or default_agent_problem(config) is not None:
         return DEMO_ALIAS
+    return name
+
+
+def default_agent_problem(config: RamifyConfig | None = None) -> str | None:
+    """Why the config's ``default_agent`` cannot run, in one line saying what to do; None
+    when it can (or is the demo model). `default_agent_name` falls back to the demo model
+    exactly when this names a problem."""
+    config = config if config is not None else load_config()
+    name = config.default_agent
+    if _is_demo(name):
+        return None
     usable, key_env = _key_env_of(name, config)
-    if usable and (key_env is None or has_api_key(key_env)):
-        return name
-    return DEMO_ALIAS
+    if not usable:
+        known = ", ".join([DEMO_ALIAS, *sorted(config.models)])
+        return (
+            f"default_agent {name!r} is not a configured model (configured: {known}); "
+            f"add a [models.{name}] table or pick one of them"
+        )
+    if key_env is not None and not has_api_key(key_env):
+        return f"default_agent {name!r} needs an API key in ${key_env}; set it and restart"
+    return None
 
 
 def agent_for_model(name: str | None, config: RamifyConfig | None = None) -> Agent:

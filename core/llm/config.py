@@ -25,12 +25,11 @@ Keys are never stored here: a provider names the environment variable that holds
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -215,24 +214,6 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int:
     return best
 
 
-def _toml_value(value: str | bool | int | float) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot store {value!r} in the config")
-        return repr(value)
-    # JSON string escapes are valid TOML basic-string escapes; DEL is the one control
-    # character JSON leaves raw and TOML forbids.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
 def set_setting(
     key: str, value: str | bool | int | float, *, path: str | os.PathLike[str] | None = None
 ) -> Path:
@@ -241,29 +222,20 @@ def set_setting(
     `key` is a top-level setting (``"theme"``) or ``"table.key"`` (``"keymap.fork"``). The
     new text is validated before it replaces the file; returns the file written.
     """
+    import tomlkit  # a round-tripping parser: comments, order and spacing survive the write
+
     file = config_path(path)
     text = file.read_text(encoding="utf-8") if file.exists() else ""
-    *table_path, name = key.split(".", 1) if "." in key else [key]
-    table = tuple(table_path)
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    new_line = f"{_toml_key(name)} = {_toml_value(value)}\n"
-    entries = list(_entries(text))
-    existing = [n for n, t, k in entries if t == table and k == (name,)]
-    if existing:
-        lines[existing[0] - 1] = new_line
-    elif not table:
-        headers = [n for n, _, k in entries if k is None]
-        lines.insert(headers[0] - 1 if headers else len(lines), new_line)
-    else:
-        section = [n for n, t, _ in entries if t == table]
-        if section:
-            lines.insert(section[-1], new_line)
-        else:
-            header = "[" + ".".join(_toml_key(part) for part in table) + "]\n"
-            lines += (["\n"] if lines else []) + [header, new_line]
-    new_text = "".join(lines)
+    parse_config(text, file)  # a broken file is reported, never rewritten
+    document = tomlkit.parse(text)
+    table_name, name = key.split(".", 1) if "." in key else ("", key)
+    container: MutableMapping[str, Any] = document
+    if table_name:
+        if table_name not in document:
+            document[table_name] = tomlkit.table()
+        container = document[table_name]
+    container[name] = value
+    new_text = tomlkit.dumps(document)
     parse_config(new_text, file)
     file.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=".config-", suffix=".toml")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -144,6 +146,38 @@ def test_an_import_error_gives_its_type_and_message(tmp_path: Path) -> None:
     message = _error(f"{path}:helper")
     assert "RuntimeError: no config at all" in message
     assert "broken.py" in message
+
+
+RUNS_AT_IMPORT = """
+import asyncio
+from ramify.core import Ramify, agent
+
+@agent
+async def my_agent(ctx):
+    ctx.reply("hi")
+
+async def main():
+    print(await my_agent.inquire("x"))
+
+{call}
+"""
+
+
+@pytest.mark.parametrize("call", ["Ramify().run(main())", "asyncio.run(main())"])
+async def test_a_file_that_runs_its_agents_at_import_is_told_where_to_put_the_call(
+    tmp_path: Path, call: str
+) -> None:
+    # The IDE loads agents inside its running event loop, as this test does.
+    path = _write(tmp_path, "first_agent.py", RUNS_AT_IMPORT.format(call=call))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        message = _error(f"{path}:my_agent")
+        gc.collect()
+    assert message == (
+        f"{path} runs its agents when imported; put `Ramify().run(...)` under "
+        '`if __name__ == "__main__":`'
+    )
+    assert [str(warning.message) for warning in caught] == []
 
 
 def test_a_syntax_error_is_reported(tmp_path: Path) -> None:

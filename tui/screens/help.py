@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ramify.core.llm import config_path
 from ramify.tui.actions import help_rows
 from ramify.tui.sanitize import literal
 
@@ -62,4 +63,5 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(HELP_INTRO, id="help-intro")
+            yield Static(Text(f"Config file: {config_path()}", style="dim"), id="help-config")
             yield Static(help_table(self.keymap), id="help-body")

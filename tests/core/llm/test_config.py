@@ -108,6 +108,55 @@ def test_set_setting_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
     assert config.models["gpt-mini"].input_price == 0.15
 
 
+@pytest.mark.parametrize(
+    ("before", "key", "value", "after"),
+    [
+        # A comment at the end of the changed line stays.
+        (
+            '# mine\ntheme = "nord"  # my favourite\n\n[keymap]\nfork = "f5"\n',
+            "theme",
+            "dracula",
+            '# mine\ntheme = "dracula"  # my favourite\n\n[keymap]\nfork = "f5"\n',
+        ),
+        # A keymap written as an inline table gains the key in place (no second [keymap]).
+        (
+            'keymap = { fork = "f5" }  # keys\ntheme = "nord"\n',
+            "keymap.quit",
+            "ctrl+q",
+            'keymap = { fork = "f5", quit = "ctrl+q"}  # keys\ntheme = "nord"\n',
+        ),
+        # A new top-level setting goes above the first table, where TOML can read it.
+        (
+            '# top\n\n[keymap]\n# remaps\nfork = "f5"\n',
+            "theme",
+            "nord",
+            '# top\ntheme = "nord"\n\n[keymap]\n# remaps\nfork = "f5"\n',
+        ),
+        # Action ids with a dot are quoted keys inside [keymap].
+        (
+            '[keymap]\nfork = "f5"    # aligned\n',
+            "keymap.nav.parent",
+            "ctrl+up",
+            '[keymap]\nfork = "f5"    # aligned\n"nav.parent" = "ctrl+up"\n',
+        ),
+    ],
+)
+def test_set_setting_keeps_comments_and_layout(
+    tmp_path: Path, before: str, key: str, value: str, after: str
+) -> None:
+    path = _write(tmp_path, before)
+    set_setting(key, value, path=path)
+    assert path.read_text(encoding="utf-8") == after
+    assert load_config(path)
+
+
+def test_set_setting_into_dotted_keys_keeps_them(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'keymap.fork = "f5"\ntheme = "nord"\n')
+    set_setting("keymap.quit", "ctrl+q", path=path)
+    assert load_config(path).keymap == {"fork": "f5", "quit": "ctrl+q"}
+    assert path.read_text(encoding="utf-8").startswith('keymap.fork = "f5"\n')
+
+
 def test_set_setting_creates_the_file(tmp_path: Path) -> None:
     path = tmp_path / "new" / "config.toml"
     set_setting("keymap.fork", "f5", path=path)
