@@ -25,7 +25,7 @@ from textual.widgets import Input, TextArea
 from ramify.tui.actions import ACTIONS, is_navigation_only
 from ramify.tui.screens import EditScreen, PickScreen, PromptScreen
 from ramify.tui.screens.edit import EditResult
-from ramify.tui.widgets import BranchTree, Composer, Transcript
+from ramify.tui.widgets import BranchTree, Composer, StreamPane, Transcript
 from ramify.tui.widgets.welcome import Welcome
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ class NavigationActions(_AppBase):
             # Asked for the screen on top too (the footer's bindings): off the main screen the
             # message box is not there, and Esc belongs to the dialog.
             composers = self.query(Composer)
+            if isinstance(self.focused, StreamPane):
+                return False  # Esc on a live reply's pane cancels that reply (`cancel`)
             if self.navigating:
                 return True
             return bool(composers) and self.focused is not composers.first().area

@@ -81,7 +81,7 @@ async def test_f8_and_f9_resize_the_branches_pane_within_bounds(store: Store) ->
 async def test_inspector_floats_over_the_transcript_at_80_columns(store: Store) -> None:
     async with ide(store, size=(80, 24)) as (app, pilot):
         await send(app, pilot, "hello")
-        await app.run_action("inspector_toggle")
+        await app.action_inspector_toggle()
         await pilot.pause()
         inspector = app.query_one(Inspector)
         assert inspector.display
@@ -92,7 +92,7 @@ async def test_inspector_floats_over_the_transcript_at_80_columns(store: Store) 
 async def test_inspector_sits_beside_a_readable_transcript_at_120_columns(store: Store) -> None:
     async with ide(store, size=(120, 40)) as (app, pilot):
         await send(app, pilot, "hello")
-        await app.run_action("inspector_toggle")
+        await app.action_inspector_toggle()
         await pilot.pause()
         inspector = app.query_one(Inspector)
         transcript = app.query_one(Transcript).region

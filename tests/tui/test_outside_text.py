@@ -52,6 +52,11 @@ def _screen(app: RamifyApp) -> list[Strip]:
     return app.screen._compositor.render_strips()
 
 
+def _tree_nodes(node: Any) -> list[Any]:
+    """`node` and every node under it."""
+    return [node, *(found for child in node.children for found in _tree_nodes(child))]
+
+
 def _screen_text(app: RamifyApp) -> str:
     return "\n".join(strip.text for strip in _screen(app))
 
@@ -171,7 +176,7 @@ async def test_hostile_branch_names_and_titles_show_literally_in_tree_pickers_an
         screen = _screen_text(app)
         assert "[@click=app.quit]title[/] ␛[2J" in screen  # the path bar
         tree = app.query_one(BranchTree)
-        labels = "\n".join(str(node.label) for node in tree._by_first.values())
+        labels = "\n".join(str(node.label) for node in _tree_nodes(tree.root))
         assert "[b]x[/b]" in labels
         assert "[@click=app.quit]" in labels
         assert "esc␛]0;t␇" in labels
@@ -195,7 +200,7 @@ async def test_hostile_branch_names_and_titles_show_literally_in_tree_pickers_an
         assert _click_actions(app) == []
         await pilot.press("escape")
 
-        await app.run_action("inspector_toggle")
+        await app.action_inspector_toggle()
         await pilot.pause()
         inspector = app.query_one(Inspector)
         assert inspector.data is not None
@@ -215,7 +220,7 @@ async def test_a_file_name_with_markup_is_a_literal_toast(store: Store, tmp_path
 
 
 async def test_a_keymap_value_with_markup_shows_literally_in_help(store: Store) -> None:
-    async with ide(store, keymap={"fork": "ctrl+g"}) as (app, pilot):
+    async with ide(store, keymap={"fork": "f5"}, size=(160, 90)) as (app, pilot):
         app.user_keymap["fork"] = "[@click=app.quit]k[/]\x1b[2J"
         await app.run_action("help")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))

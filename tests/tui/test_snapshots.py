@@ -383,7 +383,7 @@ def test_inspector_open_at_each_size(snap_compare: Any, size: tuple[int, int]) -
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settled(pilot, messages=4)
-        await app.run_action("inspector_toggle")
+        await app.action_inspector_toggle()
         await wait_until(pilot, lambda: app.query_one(Inspector).data is not None, "the node")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
