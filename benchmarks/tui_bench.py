@@ -364,7 +364,7 @@ async def _ide(
 
 def _opened(app: RamifyApp) -> bool:
     controller = app.controller
-    if controller is None or app.transcript.loading:
+    if controller is None or app.transcript.paging:
         return False
     return not controller.path or bool(app.query_one(BranchTree).root.children)
 
@@ -372,7 +372,7 @@ def _opened(app: RamifyApp) -> bool:
 async def _settle(app: RamifyApp) -> None:
     """Until nothing runs, streams or loads, and the screen caught up."""
     panes = app.query_one(AgentPanes)
-    await _until(lambda: not app.inquiries and not panes.keys and not app.transcript.loading)
+    await _until(lambda: not app.inquiries and not panes.keys and not app.transcript.paging)
     await app.workers.wait_for_complete()
     await asyncio.sleep(0.05)
 
@@ -380,7 +380,7 @@ async def _settle(app: RamifyApp) -> None:
 def _shown(app: RamifyApp, node_hash: str) -> bool:
     """Whether the message `node_hash` is mounted, inside the viewport, and nothing loads."""
     transcript = app.transcript
-    if transcript.loading:
+    if transcript.paging:
         return False
     for widget in transcript.query_children(MessageWidget):
         if widget.node_hash == node_hash:
@@ -719,7 +719,7 @@ async def _parallel_round(
 
     def finished() -> bool:
         grown = len(controller.path) >= before + 1 + agents
-        return grown and not app.inquiries and not panes.keys and not app.transcript.loading
+        return grown and not app.inquiries and not panes.keys and not app.transcript.paging
 
     with Typist(app, clock, "x", lambda: len(composer.text)) as typist:
         await _until(finished, 600)

@@ -290,7 +290,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         self.query_one(BranchTree).mark_selected(controller.selected)
         self._update_path_bar()
         await self._update_inspector()
-        if self._tree_dirty and not self.transcript.loading:
+        if self._tree_dirty and not self.transcript.paging:
             await self._rebuild_tree()
 
     def on_transcript_window_changed(self) -> None:

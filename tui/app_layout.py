@@ -31,7 +31,8 @@ CENTRE_MIN_WIDTH = 30
 class LayoutActions(App[int]):
     """Mixin for `RamifyApp`: responsive breakpoints and show/hide/resize of the branches pane."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    # Textual declares this an (instance) attribute, so a ClassVar here fails mypy.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-narrow"),
         (NARROW_BELOW, "-wide"),
     ]

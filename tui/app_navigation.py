@@ -13,11 +13,11 @@ The focus model (docs/architecture.md, "Keys and focus"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
@@ -29,10 +29,13 @@ from ramify.tui.widgets import BranchTree, Composer, StreamPane, Transcript
 from ramify.tui.widgets.welcome import Welcome
 
 if TYPE_CHECKING:
-    from ramify.core import Agent
-    from ramify.tui.app import RamifyApp
+    from textual.worker import Worker
 
-    _AppBase = RamifyApp
+    from ramify.core import Agent
+    from ramify.core.recording import RecordedReplies
+    from ramify.tui.controller import SessionController
+
+    _AppBase = App[int]
 else:
     _AppBase = object
 
@@ -60,6 +63,22 @@ class NavigationActions(_AppBase):
 
     navigating = False
     """Navigate mode: single keys are commands (Ctrl+G enters it, Esc leaves it)."""
+
+    controller: SessionController | None
+    agent_names: tuple[str, ...]
+    user_keymap: dict[str, str]
+    _make_agent: Callable[[str], Agent] | None
+    _aliases: dict[str, str]
+
+    if TYPE_CHECKING:  # provided by RamifyApp and its other mixins
+
+        def _need(self) -> SessionController | None: ...
+        async def _show_path(self, *, reset: bool = False) -> None: ...
+        async def _show_selection(self) -> None: ...
+        async def _rebuild_tree(self) -> None: ...
+        async def _catch_up(self, *, tree: bool = False) -> None: ...
+        def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> Worker[None]: ...
+        def _autosave_soon(self) -> None: ...
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(id="_default")
@@ -147,7 +166,9 @@ class NavigationActions(_AppBase):
             found.first().display = empty
         elif empty:
             transcript = self.query_one(Transcript)
-            await transcript.parent.mount(Welcome(self.user_keymap), before=transcript)
+            parent = transcript.parent
+            if isinstance(parent, Widget):
+                await parent.mount(Welcome(self.user_keymap), before=transcript)
 
     # --- branching --------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ async def shown(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, RamifyApp)
     transcript = app.query_one(Transcript)
-    await until(pilot, lambda: not transcript.loading and bool(transcript.views))
+    await until(pilot, lambda: not transcript.paging and bool(transcript.views))
     await pilot.pause()
 
 
@@ -126,7 +126,7 @@ async def test_paging_up_through_a_10k_branch_keeps_every_message_in_order(store
             if len(seen) >= len(transcript.views) + 3 * transcript.page:
                 break
             await pilot.press("pageup")
-            await until(pilot, lambda: not transcript.loading)
+            await until(pilot, lambda: not transcript.paging)
             window = [view.node_hash for view in transcript.views]
             seen = window[: window.index(seen[0])] + seen
             check_window(app, expected)

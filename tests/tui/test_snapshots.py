@@ -146,7 +146,7 @@ async def settled(pilot: Pilot[Any], messages: int) -> None:
         pilot,
         lambda: (
             app.controller is not None
-            and not transcript.loading
+            and not transcript.paging
             and len(transcript.views) == messages
             and (messages == 0 or len(tree.root.children) > 0)
         ),

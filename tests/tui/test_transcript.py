@@ -37,7 +37,7 @@ async def settle_pilot(pilot: Pilot[None], transcript: Transcript) -> None:
     for _ in range(100):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not transcript.loading:
+        if not transcript.paging:
             await pilot.pause()
             return
     raise AssertionError("transcript never settled")

@@ -169,7 +169,7 @@ class BranchTree(Tree[Row]):
 
     def mark_selected(self, index: int) -> None:
         """Mark the active path's run that holds path index `index` (the selected message)."""
-        found = None
+        found: TreeNode[Row] | None = None
         for node in self._active_runs:
             run = node.data
             if (
@@ -180,9 +180,13 @@ class BranchTree(Tree[Row]):
                 break
         if found is self._marked:
             return
-        for node, selected in ((self._marked, False), (found, True)):
-            if node is not None and isinstance(node.data, BranchRun):
-                node.set_label(run_label(node.data, selected=selected))
+        marks: tuple[tuple[TreeNode[Row] | None, bool], ...] = (
+            (self._marked, False),
+            (found, True),
+        )
+        for marked, selected in marks:
+            if marked is not None and isinstance(marked.data, BranchRun):
+                marked.set_label(run_label(marked.data, selected=selected))
         self._marked = found
 
     @property

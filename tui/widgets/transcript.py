@@ -192,7 +192,7 @@ class Transcript(VerticalScroll):
         return [widget.view for widget in self._mounted()]
 
     @property
-    def loading(self) -> bool:
+    def paging(self) -> bool:
         """True while a page is being fetched or applied."""
         return self._loading
 
