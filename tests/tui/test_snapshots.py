@@ -343,7 +343,7 @@ def test_branched_tree_with_a_fork_and_an_edit(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settled(pilot, messages=4)
         # Select the question that has siblings on the other branches (the `h` key's action).
-        await app.run_action("nav_parent")
+        await app.action_nav_parent()
         await wait_until(
             pilot,
             lambda: app.controller is not None and app.controller.selected == 2,
