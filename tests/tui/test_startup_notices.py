@@ -47,7 +47,7 @@ def test_an_unknown_theme_is_a_notice_and_the_file_is_left_alone() -> None:
 
 
 def test_known_themes_and_a_clean_keymap_give_no_notice() -> None:
-    _config_file('theme = "nord"\n[keymap]\nfork = "ctrl+b"\n')
+    _config_file('theme = "nord"\n[keymap]\nfork = "f5"\n')
     assert load_settings()[1] == []
     _config_file('theme = "ramify-light"\n')
     assert load_settings()[1] == []
