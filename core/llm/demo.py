@@ -44,9 +44,13 @@ def demo_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+_MARKDOWN_SIGNS = re.compile(r"[\\`*_<>\[\]#|~&!]|^\s*([-+=]|\d+[.)])")
+
+
 def _quote(text: str) -> str:
-    """`text` verbatim as a markdown block: a blockquote, or a text fence when multi-line."""
-    if "\n" not in text:
+    """`text` verbatim as a markdown block: a blockquote when Markdown would leave it as it
+    is, else a text fence (so `2*3*4` or `<div>` is not shown as emphasis or swallowed)."""
+    if "\n" not in text and not _MARKDOWN_SIGNS.search(text):
         return f"> {text}"
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)

@@ -43,6 +43,16 @@ def test_demo_quotes_the_last_user_message_verbatim(said: str) -> None:
     assert "first" not in reply.split("You said:")[1].split("\n\n")[1]
 
 
+@pytest.mark.parametrize(
+    "said", ["What is 2*3*4?", "keep <div> here", "# not a heading", "- no list"]
+)
+def test_demo_quotes_markdown_signs_in_a_text_fence(said: str) -> None:
+    """A one-line quote with Markdown signs is fenced, so the reply shows it as typed."""
+    reply = demo_reply([UserMessage(said)])
+    assert f"```text\n{said}\n```" in reply
+    assert f"> {said}" not in reply
+
+
 def test_demo_reply_is_realistic_markdown() -> None:
     reply = demo_reply([UserMessage("hi")])
     assert reply.startswith("## ")
