@@ -167,21 +167,17 @@ class SessionActions(_AppBase):
     # --- renaming and deleting branches --------------------------------------------------------
 
     def _pick_branch(self, title: str, then: Callable[[str | None], None]) -> None:
-        controller = self.controller
-        if controller is None:
-            return
-        heads = sorted(controller.heads.items())
-        items = [(name, f"{name}  ·  {head[:8]}") for name, head in heads]
-        self.push_screen(PickScreen(title, items, highlighted=controller.branch), then)
-
-    async def action_branch_rename(self) -> None:
         controller = self._need()
         if controller is None:
             return
         if not controller.heads:
             self.notify("There is no branch yet: send a message first.")
             return
+        heads = sorted(controller.heads.items())
+        items = [(name, f"{name}  ·  {head[:8]}") for name, head in heads]
+        self.push_screen(PickScreen(title, items, highlighted=controller.branch), then)
 
+    async def action_branch_rename(self) -> None:
         def picked(name: str | None) -> None:
             if not name:
                 return
@@ -209,13 +205,6 @@ class SessionActions(_AppBase):
         self._autosave_soon()
 
     async def action_branch_delete(self) -> None:
-        controller = self._need()
-        if controller is None:
-            return
-        if not controller.heads:
-            self.notify("There is no branch yet: send a message first.")
-            return
-
         def picked(name: str | None) -> None:
             if not name:
                 return
