@@ -58,7 +58,8 @@ class Landing:
             if node is not None:
                 break
             if self.fresh and not self.made:
-                replies.branch = await session.free_branch_name("rerun")
+                # The name asked for was taken meanwhile: the nearest free one keeps its stem.
+                replies.branch = await session.free_branch_name(self.wanted or "rerun")
             else:
                 replies.moved_to = await session.free_branch_name(f"{replies.branch}-moved")
         self.made = True

@@ -538,10 +538,11 @@ class Session:
         wrote `node`: for a sub-agent's reply (one expert of a team), that sub-agent alone,
         on the input it was given; ``caller=True`` reruns the run recorded on the branch
         instead (the whole team). The output lands beside the original replies (siblings) on
-        a new branch (``rerun-N`` unless `branch` is given), made at the first reply that
-        differs: when every reply comes out the same, no branch is made and
-        ``same_as_before`` is True. The original nodes are untouched. Pass `agent` to rerun
-        with another agent or a fork (another model, temperature ...).
+        a new branch, made at the first reply that differs: `branch` (``branch-N`` when that
+        name is taken by then), ``rerun-N`` when None. When every reply comes out the same,
+        no branch is made, whatever the name, and ``same_as_before`` is True. The original
+        nodes are untouched. Pass `agent` to rerun with another agent or a fork (another
+        model, temperature ...).
         """
         if agent is not None:
             self._agents[agent.alias] = agent

@@ -46,6 +46,7 @@ from ramify.tui.screens import (
     FullTextScreen,
     HelpScreen,
     PickScreen,
+    PromptScreen,
 )
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus
@@ -62,6 +63,8 @@ from ramify.tui.widgets import (
 SETTLE_DELAY = 0.03
 """Seconds a finished reply waits to settle into the transcript, gathering the others that
 finish with it."""
+
+RERUN_QUESTION = "Rerun: name of the new branch (made only if the reply differs)"
 
 AgentFactory = Callable[[str], Agent]
 """Turns a model or agent name into an agent (config lookups live outside the app)."""
@@ -591,20 +594,22 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
 
     async def action_rerun(self) -> None:
         controller = self._need()
-        caller = await controller.rerun_caller() if controller is not None else None
-        if controller is None or caller is None:
-            self.rerun_with(None)
+        if controller is None:
+            return
+        caller = await controller.rerun_caller()
+        if caller is None:
+            await self._ask_rerun_branch(controller, None)
             return
         author, team = (snippet(name, 32) for name in caller)
         items = [("own", f"Rerun {author} alone"), ("caller", f"Rerun the whole {team} run")]
 
-        def picked(choice: str | None) -> None:
+        async def picked(choice: str | None) -> None:
             if choice is not None:
-                self._drive(lambda: controller.rerun(caller=choice == "caller"))
+                await self._ask_rerun_branch(controller, None, caller=choice == "caller")
 
         self.push_screen(PickScreen("Rerun which run?", items), picked)
 
-    def rerun_with(self, name: str | None) -> None:
+    async def rerun_with(self, name: str | None) -> None:
         """Rerun the selected agent message, with agent `name` (None: the same agent)."""
         controller = self._need()
         if controller is None:
@@ -612,7 +617,29 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         agent = self._agent(name) if name else None
         if name and agent is None:
             return
-        self._drive(lambda: controller.rerun(agent))
+        await self._ask_rerun_branch(controller, agent)
+
+    async def _ask_rerun_branch(
+        self, controller: SessionController, agent: Agent | None, *, caller: bool = False
+    ) -> None:
+        """Ask the name of the branch the rerun makes (a proposal the user can change), then
+        rerun; a taken name is asked again, keeping what was typed."""
+        try:
+            proposal = await controller.propose_rerun_name(agent.alias if agent else None)
+        except ValueError as error:
+            self.notify(_one_line(error), severity="warning")
+            return
+
+        def named(branch: str | None) -> None:
+            if branch is None:
+                return
+            if branch in controller.heads:
+                self.notify(f"There is a branch {branch} already; choose another name.")
+                self.push_screen(PromptScreen(RERUN_QUESTION, default=branch), named)
+                return
+            self._drive(lambda: controller.rerun(agent, caller=caller, name=branch))
+
+        self.push_screen(PromptScreen(RERUN_QUESTION, default=proposal), named)
 
     async def action_copy_message(self) -> None:
         controller = self._need()

@@ -616,16 +616,21 @@ class SessionController:
         await self.checkout(name)
         return self.session.inquire(agent or self.target, name)
 
-    async def rerun(self, agent: Agent | None = None, *, caller: bool = False) -> RecordedReplies:
+    async def propose_rerun_name(self, agent_name: str | None = None) -> str:
+        """A free name for the branch a rerun of the selected reply would make: `rerun-` (or
+        `rerun-<agent>-` for another agent) and the reply's first words. Raises ValueError
+        when the selection is no agent's reply."""
+        original = await self._rerun_original()
+        prefix = "rerun" if agent_name is None else f"rerun-{slug(agent_name, limit=24)}"
+        return await self.propose_branch_name(original.hash_key, prefix)
+
+    async def rerun(
+        self, agent: Agent | None = None, *, caller: bool = False, name: str | None = None
+    ) -> RecordedReplies:
         """Rerun the run that produced the selected agent message (its own agent's run, or
-        with `caller` the run that called it); siblings on a `rerun-N` branch, made only when
-        a reply differs."""
-        node = self.selected_hash
-        if node is None:
-            raise ValueError("nothing selected")
-        original = await self.session.resolve(node)
-        if original.sender == USER:
-            raise ValueError("select an agent's message to rerun (edit resends your own)")
+        with `caller` the run that called it); siblings on branch `name` (a free `rerun-N`
+        when None), made only when a reply differs."""
+        original = await self._rerun_original()
         if agent is None and self.session.known_agent(original.sender) is None:
             known = self.agents.get(original.sender)
             if known is None:
@@ -633,8 +638,17 @@ class SessionController:
                 agent, caller = self.target, True
             else:
                 agent = known
-        name = await self.free_branch_name("rerun")
+        name = name or await self.free_branch_name("rerun")
         return self.session.rerun(original, agent, branch=name, caller=caller)
+
+    async def _rerun_original(self) -> Node:
+        node = self.selected_hash
+        if node is None:
+            raise ValueError("nothing selected")
+        original = await self.session.resolve(node)
+        if original.sender == USER:
+            raise ValueError("select an agent's message to rerun (edit resends your own)")
+        return original
 
     async def rerun_caller(self) -> tuple[str, str] | None:
         """(author, caller) when the selected reply was written by a sub-agent (one expert

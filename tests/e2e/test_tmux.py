@@ -8,14 +8,16 @@ polls the screen against a deadline; nothing sleeps a fixed time.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from ramify.core import USER, Session, SQLiteStore
+from ramify.core import USER, MemoryStore, Session, SQLiteStore
 from ramify.core.store.location import DATABASE_NAME
 from tests.e2e.terminal import TMUX, Terminal, lines_of
 
@@ -70,11 +72,11 @@ def _palette_filtered_to_fork(screen: str) -> bool:
     return "Start a new named branch" in screen and "Send the composer's text" not in screen
 
 
-def _prompt_value(screen: str) -> str | None:
-    """The text in the fork prompt's input box (None while no prompt shows)."""
+def _prompt_value(screen: str, question: str = "name of the new branch") -> str | None:
+    """The text in the input box of the prompt asking `question` (None while none shows)."""
     lines = screen.splitlines()
     for index, line in enumerate(lines):
-        if "name of the new branch" in line and index + 2 < len(lines):
+        if question in line and index + 2 < len(lines):
             box = lines[index + 2]
             return box.split("▊", 1)[1].split("▎", 1)[0].strip() if "▊" in box else None
     return None
@@ -182,6 +184,8 @@ def test_version_help_and_start_up_problems_read_cleanly_in_a_real_terminal(
 PROSE_AFTER_FORK = "On the fork: tell me about rerun"
 PROSE_AFTER_FORWARD = "then forward nothing"
 PROSE_AFTER_SWITCH = "back on main: thanks"
+PROSE_AFTER_RENAME = "renamed it, now onwards"
+RENAMED = "first-chat"
 
 
 def _sent(terminal: Terminal, text: str, branch: str, position: str) -> None:
@@ -191,11 +195,8 @@ def _sent(terminal: Terminal, text: str, branch: str, position: str) -> None:
     terminal.wait_for(f"⑂ {branch}  {position}", f"the reply on {branch} ({position})")
 
 
-@pytest.mark.timeout(120)
-def test_a_newcomers_first_minutes_never_turn_prose_into_commands(ramify: RamifyCommand) -> None:
-    """Chat, fork, type prose right after each dialog, switch branch: only what was sent lands
-    in the database, and no forward, fork or edit happens that was not asked for."""
-    terminal = ramify.start("--demo")
+def _chat_fork_and_switch_back(terminal: Terminal) -> None:
+    """Chat, fork at the reply, type prose after each dialog, go back to main and chat on."""
     terminal.wait_for("Welcome to Ramify", "the welcome on an empty session")
     terminal.type("hello there")
     _sent(terminal, "hello there", "main", "2/2")
@@ -236,30 +237,122 @@ def test_a_newcomers_first_minutes_never_turn_prose_into_commands(ramify: Ramify
     terminal.type(PROSE_AFTER_SWITCH)
     _sent(terminal, PROSE_AFTER_SWITCH, "main", "4/4")
 
+
+def _rename_the_checked_out_branch(terminal: Terminal) -> None:
+    """F3 on main (the picker starts on the checked-out branch), a new name, then prose."""
+    question = "New name for the branch main"
+    terminal.press("F3")
+    terminal.wait_for("Rename which branch?", "the rename picker")
+    terminal.press("Enter")
+    terminal.wait_for(lambda screen: _prompt_value(screen, question) == "main", "the rename prompt")
+    terminal.press("C-u")
+    terminal.wait_for(lambda screen: _prompt_value(screen, question) == "", "the old name cleared")
+    terminal.type(RENAMED)
+    terminal.wait_for(lambda screen: _prompt_value(screen, question) == RENAMED, "the new name")
+    terminal.press("Enter")
+    terminal.wait_for(f"⑂ {RENAMED}  4/4", "the renamed branch in the path bar")
+    terminal.type(PROSE_AFTER_RENAME)
+    _sent(terminal, PROSE_AFTER_RENAME, RENAMED, "6/6")
+
+
+def _quit(terminal: Terminal) -> None:
     terminal.press("C-q")
     assert terminal.wait_for_exit() == 0, terminal.screen()
     assert "Traceback" not in terminal.screen()
 
-    async def saved() -> tuple[dict[str, list[str]], int, int]:
-        async with SQLiteStore(ramify.database) as store:
-            (record,) = await store.list_sessions()
-            session = await Session.open(store, record.id)
-            texts = {
-                ref.name: [
-                    message.text
-                    for node, message in await session.path_messages(ref.name)
-                    if node.sender == USER
-                ]
-                for ref in await session.branches()
-            }
-            nodes = await store.session_nodes(record.id)
-            forwarded = sum(node.forwarded_from is not None for node in nodes)
-            return texts, len(nodes), forwarded
 
-    texts, node_count, forwarded = asyncio.run(saved())
-    assert texts == {
-        "main": ["hello there", PROSE_AFTER_SWITCH],
+@pytest.mark.timeout(180)
+def test_a_newcomers_first_minutes_keep_exactly_what_was_asked_through_reopen_and_export(
+    ramify: RamifyCommand, tmp_path: Path
+) -> None:
+    """Chat, fork, type prose right after each dialog, switch and rename a branch, quit,
+    reopen with plain `ramify`, export: only what was sent lands in the database and the
+    file, and no forward, fork, edit, branch or session happens that was not asked for."""
+    first = ramify.start("--demo")
+    _chat_fork_and_switch_back(first)
+    _rename_the_checked_out_branch(first)
+    _quit(first)
+
+    # Plain `ramify` reopens the session last used, on the renamed branch, where it was.
+    reopened = ramify.start()
+    reopened.wait_for(f"⑂ {RENAMED}  6/6", "the reopened session on its branch")
+    # The tree pane: one row per branch, ● for the one checked out; the transcript at its end.
+    expected = (f"● {RENAMED} →", "⑂ side →", PROSE_AFTER_RENAME)
+    screen = reopened.wait_for(
+        lambda screen: all(text in screen for text in expected), "both branches and the path"
+    )
+    assert "● main" not in screen
+    assert "⑂ main" not in screen
+    _quit(reopened)
+
+    exported = tmp_path / "first-minutes.md"
+    export = ramify.start("export", "-o", str(exported))
+    assert export.wait_for_exit() == 0, export.screen()
+    (line,) = lines_of(export.screen())
+    assert line.startswith("ramify: wrote ")
+    assert line.endswith(f"(tree) to {exported}")
+    markdown = exported.read_text(encoding="utf-8")
+
+    saved = asyncio.run(_saved(ramify.database, markdown))
+    user_texts = {
+        RENAMED: ["hello there", PROSE_AFTER_SWITCH, PROSE_AFTER_RENAME],
         "side": ["hello there", PROSE_AFTER_FORK, PROSE_AFTER_FORWARD],
     }
-    assert forwarded == 0
-    assert node_count == 8  # 4 questions, 4 replies: nothing else was made
+    assert saved.sessions == 1  # the reopen made no second session
+    assert saved.active == RENAMED
+    assert saved.texts == user_texts
+    assert saved.forwarded == 0
+    assert saved.node_count == 10  # 5 questions, 5 replies: nothing else was made
+    # The file holds the same two branches, under their names now, and every message.
+    assert saved.imported_texts == user_texts
+    assert saved.imported_nodes == saved.node_count
+    for text in (*user_texts[RENAMED], *user_texts["side"]):
+        assert text in markdown
+    assert sorted(saved.branch_headings) == [RENAMED, "side"]
+
+
+class _Saved(NamedTuple):
+    sessions: int
+    active: str
+    texts: dict[str, list[str]]
+    node_count: int
+    forwarded: int
+    imported_texts: dict[str, list[str]]
+    imported_nodes: int
+    branch_headings: list[str]
+
+
+async def _user_texts(session: Session) -> dict[str, list[str]]:
+    return {
+        ref.name: [
+            message.text
+            for node, message in await session.path_messages(ref.name)
+            if node.sender == USER
+        ]
+        for ref in await session.branches()
+    }
+
+
+async def _saved(database: Path, markdown: str) -> _Saved:
+    """What the database holds, and what the exported file holds once imported elsewhere."""
+    async with SQLiteStore(database) as store:
+        sessions = await store.list_sessions()
+        record = sessions[0]  # the latest; the test asserts it is the only one
+        session = await Session.open(store, record.id)
+        nodes = await store.session_nodes(record.id)
+        texts = await _user_texts(session)
+    async with MemoryStore() as elsewhere:
+        imported = await Session.import_markdown(elsewhere, markdown)
+        imported_texts = await _user_texts(imported)
+        imported_nodes = len(await elsewhere.session_nodes(imported.id))
+    headings = re.findall(r"^## .*Branch `([^`]*)`$", markdown, flags=re.MULTILINE)
+    return _Saved(
+        sessions=len(sessions),
+        active=record.active_branch,
+        texts=texts,
+        node_count=len(nodes),
+        forwarded=sum(node.forwarded_from is not None for node in nodes),
+        imported_texts=imported_texts,
+        imported_nodes=imported_nodes,
+        branch_headings=headings,
+    )

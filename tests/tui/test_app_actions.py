@@ -148,6 +148,8 @@ async def test_rerun_with_the_same_reply_says_so_and_makes_no_branch(store: Stor
         reply = controller.path[-1]
         await navigate_mode(app, pilot)
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")  # the proposed branch name
         await settled(pilot)
         await until(pilot, lambda: "same reply" in _toasts(app))
         assert controller.branch == "main"
@@ -172,10 +174,12 @@ async def test_rerun_puts_a_different_reply_beside_the_original_on_a_rerun_branc
         reply = controller.path[-1]
         await navigate_mode(app, pilot)
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")  # the proposed branch name
         await settled(pilot)
-        await until(pilot, lambda: controller.branch == "rerun-1")
+        await until(pilot, lambda: controller.branch == "rerun-take-0")
         session = controller.session
-        assert await _texts(session, "rerun-1") == [(USER, "again"), ("VARYING", "take 1")]
+        assert await _texts(session, "rerun-take-0") == [(USER, "again"), ("VARYING", "take 1")]
         assert await _texts(session, "main") == [(USER, "again"), ("VARYING", "take 0")]
         siblings = await session.children(controller.path[0])
         assert [node.hash_key for node in siblings] == [reply, controller.path[-1]]
@@ -190,6 +194,8 @@ async def test_rerun_with_another_agent_from_the_palette(store: Store) -> None:
         await pilot.press(*"Rerun with SHOUT")
         await until(pilot, lambda: palette_offers(app, "Rerun with SHOUT"))
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")  # the proposed branch name
         await settled(pilot)
         session = app.controller.session
         assert await _texts(session, app.controller.branch) == [(USER, "loud"), ("SHOUT", "LOUD")]

@@ -23,7 +23,7 @@ from ramify.core import (
     agent,
 )
 from ramify.tui.app import RamifyApp
-from ramify.tui.screens import PickScreen
+from ramify.tui.screens import PickScreen, PromptScreen
 from ramify.tui.widgets import AgentPanes, Composer
 from tests.tui.ide import Gate, ide, navigate_mode, settled, until
 
@@ -148,8 +148,11 @@ async def test_rerunning_an_experts_reply_offers_that_expert_or_the_whole_team(
         assert ids == ["own", "caller"]
         picker.query_one("#pick-list").highlighted = ids.index(choice)
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one("#prompt-input").value = "again"  # type: ignore[attr-defined]
+        await pilot.press("enter")
         await settled(pilot)
-        await until(pilot, lambda: app.controller.branch == "rerun-1")
+        await until(pilot, lambda: app.controller.branch == "again")
         assert calls[3:] == reran
 
 

@@ -167,6 +167,52 @@ async def test_the_demo_model_gives_a_rerun_a_sibling_on_a_new_branch(store: Sto
     ]
 
 
+async def test_a_named_rerun_lands_on_that_name_only_when_its_reply_differs(
+    store: Store,
+) -> None:
+    @agent
+    async def varying(ctx: InteractionContext) -> None:
+        ctx.reply("always this" if ctx.attempt < 2 else f"take {ctx.attempt}")
+
+    async with Ramify():
+        session = await Session.create(store)
+        await session.append(UserMessage(text="q"), branch="main")
+        await session.inquire(varying, "main")
+        reply = await session.head("main")
+        assert reply is not None
+        same = session.rerun(reply, branch="my-take")
+        await same
+        different = session.rerun(reply, branch="my-take")
+        await different
+    assert same.same_as_before
+    assert same.branch == ""
+    assert different.branch == "my-take"
+    assert await _texts(session, "my-take") == [(USER, "q"), ("VARYING", "take 2")]
+    assert await _texts(session, "main") == [(USER, "q"), ("VARYING", "always this")]
+
+
+async def test_a_rerun_whose_name_is_taken_lands_on_a_numbered_variant_of_that_name(
+    store: Store,
+) -> None:
+    @agent
+    async def varying(ctx: InteractionContext) -> None:
+        ctx.reply(f"take {ctx.attempt}")
+
+    async with Ramify():
+        session = await Session.create(store)
+        question = await session.append(UserMessage(text="q"), branch="main")
+        await session.inquire(varying, "main")
+        reply = await session.head("main")
+        assert reply is not None
+        await session.fork(question, "taken")
+        await session.append(UserMessage(text="elsewhere"), branch="taken")
+        rerun = session.rerun(reply, branch="taken")
+        await rerun
+    assert rerun.branch == "taken-1"
+    assert await _texts(session, "taken-1") == [(USER, "q"), ("VARYING", "take 1")]
+    assert await _texts(session, "taken") == [(USER, "q"), (USER, "elsewhere")]
+
+
 def _team() -> tuple[Agent, dict[str, int]]:
     calls = {"TEAM": 0, "ALPHA": 0, "BETA": 0}
 
