@@ -31,6 +31,7 @@ from typing import Any
 
 from textual import events
 from textual.widgets import OptionList
+from textual.worker import WorkerCancelled
 
 from ramify.core import (
     USER,
@@ -373,7 +374,10 @@ async def _settle(app: RamifyApp) -> None:
     """Until nothing runs, streams or loads, and the screen caught up."""
     panes = app.query_one(AgentPanes)
     await _until(lambda: not app.inquiries and not panes.keys and not app.transcript.paging)
-    await app.workers.wait_for_complete()
+    for worker in list(app.workers):
+        # An exclusive worker (the store watcher) replaced by a newer one is cancelled: done.
+        with suppress(WorkerCancelled):
+            await worker.wait()
     await asyncio.sleep(0.05)
 
 
@@ -878,6 +882,14 @@ def run(quick: bool = False) -> list[Row]:
         asyncio.run(bench.huge_replies())
         asyncio.run(bench.big_tree())
         asyncio.run(bench.export())
+        return bench.rows
+
+
+def run_huge(quick: bool = False) -> list[Row]:
+    """Only the huge-reply figures (`Bench.huge_replies`), which `run` includes too."""
+    with tempfile.TemporaryDirectory(prefix="ramify-tui-bench-") as directory:
+        bench = Bench(Path(directory), quick)
+        asyncio.run(bench.huge_replies())
         return bench.rows
 
 
