@@ -142,3 +142,15 @@ async def test_the_live_tail_stays_bounded_however_much_streams() -> None:
             tail.append("x" * 100_000)  # a reply with no line breaks
         assert len(tail.text) <= KEPT_LINES * len(LINE) + 2 * OPEN_LINE_CHARS
         await pilot.pause()
+
+
+@pytest.mark.parametrize("count", [KEPT_LINES, KEPT_LINES + 1, KEPT_LINES + 2, 5_000])
+async def test_the_live_tail_keeps_exactly_the_last_lines_of_a_big_flush(count: int) -> None:
+    app = HostApp(lambda: LiveTail())
+    async with app.run_host(size=(80, 20)) as pilot:
+        await pilot.pause()
+        tail = app.query_one(LiveTail)
+        tail.append("open ")
+        tail.append("".join(f"line {index}\n" for index in range(count)) + "unfinished")
+        kept = ["open line 0"] + [f"line {index}" for index in range(1, count)]
+        assert tail.text == "".join(f"{line}\n" for line in kept[-KEPT_LINES:]) + "unfinished"
