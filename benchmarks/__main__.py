@@ -3,6 +3,7 @@
     python -m benchmarks                    # everything; rewrites the block in docs/benchmarks.md
     python -m benchmarks --quick            # a smoke run, printed only
     python -m benchmarks --only coldstart   # one section (repeat --only for more)
+    python -m benchmarks --only huge        # just the huge-reply rows of the tui section
     python -m benchmarks --quick --doc /tmp/bench.md
 
 A full run of every section writes its table between the ``<!-- bench:start -->`` and
@@ -35,7 +36,8 @@ DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SKIPPED_MINIAGENTS = "MiniAgents anchor: skipped (install .[bench])"
 REPRODUCE = (
     "Reproduce: `pip install -e '.[bench]'`, then `python -m benchmarks` (about 2-3 minutes "
-    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui` for one section)."
+    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui` for one section, "
+    "`--only huge` for the huge-reply rows alone)."
 )
 
 Section = Callable[[bool], list[Row]]
@@ -154,12 +156,21 @@ def tui_rows(quick: bool) -> list[Row]:
     return [as_row(item, "tui") for item in tui_bench.run(quick=quick)]
 
 
+def huge_rows(quick: bool) -> list[Row]:
+    """The huge-reply rows of the tui section alone (`tui_bench.run_huge`)."""
+    from . import tui_bench
+
+    return [as_row(item, "tui") for item in tui_bench.run_huge(quick=quick)]
+
+
 SECTIONS: dict[str, Section] = {
     "core": core_rows,
     "store": store_rows,
     "coldstart": coldstart_rows,
     "tui": tui_rows,
 }
+PARTS: dict[str, Section] = {"huge": huge_rows}
+"""Parts of a section that `--only` can run alone; a full run gets them from their section."""
 
 
 def _version(distribution: str) -> str:
@@ -209,7 +220,7 @@ def run_sections(names: Sequence[str], quick: bool) -> tuple[list[Row], bool]:
         print(f"[benchmarks] {name}{' (quick)' if quick else ''} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         try:
-            rows += SECTIONS[name](quick)
+            rows += {**SECTIONS, **PARTS}[name](quick)
         except Exception as error:
             ok = False
             rows.append(Row(section=name, name=f"failed: {_one_line(error)}", ours=None))
@@ -227,9 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         action="append",
-        choices=list(SECTIONS),
+        choices=[*SECTIONS, *PARTS],
         metavar="SECTION",
-        help=f"run only this section ({', '.join(SECTIONS)}); repeat for more",
+        help=f"run only this section ({', '.join([*SECTIONS, *PARTS])}); repeat for more",
     )
     parser.add_argument(
         "--doc",
@@ -244,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen sections, print the block, write it to the doc; the exit code."""
     args = build_parser().parse_args(argv)
-    names = [name for name in SECTIONS if name in args.only] if args.only else list(SECTIONS)
+    choices = [*SECTIONS, *PARTS]
+    names = [name for name in choices if name in args.only] if args.only else list(SECTIONS)
     started = time.perf_counter()
     rows, ok = run_sections(names, args.quick)
     seconds = time.perf_counter() - started

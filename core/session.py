@@ -14,6 +14,7 @@ from .agents import Agent
 from .errors import BranchNotFound, NothingToUndo, RefConflict
 from .messages import Message
 from .path_cache import CachedPath, PathCache
+from .recent_messages import RecentMessages
 from .recording import RecordedReplies, mark_interrupted_runs, start_recorded_inquiry
 from .rerun import start_recorded_rerun
 from .runs import Run
@@ -72,6 +73,7 @@ class Session:
         self._branch_locks: dict[str, asyncio.Lock] = {}
         self._agents: dict[str, Agent] = {}
         self._paths = PathCache(store)
+        self._written = RecentMessages()
 
     @classmethod
     async def create(
@@ -238,12 +240,23 @@ class Session:
 
     async def message(self, node: NodeLike) -> Message:
         """The message a node carries."""
-        return await self.store.get_message((await self.resolve(node)).message)
+        key = (await self.resolve(node)).message
+        written = self._written.found((key,))
+        return written[key] if written else await self.store.get_message(key)
 
     async def messages(self, nodes: Sequence[Node]) -> list[Message]:
         """The messages of many nodes at once, in order."""
-        found = await self.store.get_messages([node.message for node in nodes])
+        found = await self.messages_by_hash([node.message for node in nodes])
         return [found[node.message] for node in nodes]
+
+    async def messages_by_hash(self, hashes: Sequence[str]) -> dict[str, Message]:
+        """The messages with these full hashes, by hash (unknown ones left out). Those this
+        session wrote lately come from memory, as written, not rebuilt from the store."""
+        found = self._written.found(hashes)
+        unread = [key for key in dict.fromkeys(hashes) if key not in found]
+        if unread:
+            found.update(await self.store.get_messages(unread))
+        return {key: found[key] for key in hashes if key in found}
 
     async def search(self, text: str, *, limit: int = 100) -> list[Node]:
         """Nodes of this session, on any branch, whose message text holds every word of `text`."""
@@ -274,6 +287,7 @@ class Session:
         writer moved the head meanwhile.
         """
         await self.store.put_message(message)
+        self._written.add(message)
         node = await self._append_node(
             message.hash_key, sender=sender, branch=branch, parent=parent, run_id=run_id
         )
@@ -300,6 +314,7 @@ class Session:
         under their own input, never after someone else's message.
         """
         await self.store.put_message(message)
+        self._written.add(message)
         async with self._lock(branch):
             ref = await self.store.get_ref(self.id, branch)
             if ref is not None and ref.head != parent:
@@ -390,6 +405,7 @@ class Session:
         original = await self.resolve(node)
         name = branch or await self._free_branch_name("edit")
         await self.store.put_message(new_message)
+        self._written.add(new_message)
         return await self._append_node(
             new_message.hash_key,
             sender=original.sender if sender is None else sender,

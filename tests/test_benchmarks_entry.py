@@ -204,3 +204,26 @@ def test_quick_coldstart_run_writes_the_table_between_the_markers(tmp_path: Path
     assert updated.startswith(head)
     assert updated.endswith(tail)
     assert DOC.read_text() == real_before
+
+
+@pytest.mark.slow
+def test_only_huge_runs_just_the_huge_reply_rows(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"{START_MARKER}\n{END_MARKER}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "huge", "--doc", str(doc)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in _between_markers(doc.read_text()).splitlines() if line[:2] == "| "]
+    names = [row.split(" | ")[1] for row in rows[2:]]
+    assert names == [
+        "1 MB reply: Enter to settled",
+        "1 MB reply: RSS above the app's baseline, peak",
+        "2 MB reply: Enter to settled",
+        "2 MB reply: RSS above the app's baseline, peak",
+    ]

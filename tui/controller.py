@@ -340,7 +340,7 @@ class SessionController:
         snippets = self._snippets
         unread = [first for first in firsts if first not in snippets]
         if unread:
-            found = await self.session.store.get_messages([self._message_of[f] for f in unread])
+            found = await self.session.messages_by_hash([self._message_of[f] for f in unread])
             # The label shows ~24 characters; a prefix keeps the cache small.
             snippets.update(
                 (f, label_text(found[self._message_of[f]].text[:SNIPPET_CHARS])) for f in unread
@@ -361,7 +361,7 @@ class SessionController:
         """Labels of the branch heads' messages (where each branch ends), read once per head."""
         unread = [head for head in set(self._heads.values()) if head not in self._head_labels]
         if unread:
-            found = await self.session.store.get_messages([self._message_of[h] for h in unread])
+            found = await self.session.messages_by_hash([self._message_of[h] for h in unread])
             self._head_labels.update(
                 (h, label_text(found[self._message_of[h]].text[:SNIPPET_CHARS])) for h in unread
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -20,6 +21,7 @@ from ramify.core import (
     Session,
     SQLiteStore,
     UnfreezableValueError,
+    UserMessage,
     canonical_json,
 )
 from ramify.core.frozen import MAX_INT_DIGITS, freeze
@@ -243,3 +245,12 @@ def test_a_copy_with_changes_freezes_the_new_values() -> None:
     copy = Message(text="hi").model_copy(update={"items": [1, {"a": [2]}]})
     assert copy.items == (1, FrozenMapping(a=(2,)))  # type: ignore[attr-defined]
     assert copy.hash_key == Message(text="hi", items=[1, {"a": [2]}]).hash_key
+
+
+def test_a_document_larger_than_a_digest_slice_hashes_its_canonical_json() -> None:
+    """`hash_key` digests a long document a slice at a time; multi-byte characters across the
+    slice boundaries must hash as the whole document's bytes do."""
+    text = ("é界🙂 plain ascii " * 200_000)[:2_500_001]
+    message = UserMessage(text=text)
+    assert len(canonical_json(message)) > 3 * (1 << 20)
+    assert message.hash_key == hashlib.sha256(canonical_json(message)).hexdigest()

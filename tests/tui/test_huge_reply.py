@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from ramify.core import InteractionContext, MessagePromise, SQLiteStore, Store, agent
+from ramify.core import InteractionContext, Message, MessagePromise, SQLiteStore, Store, agent
 from ramify.tui.screens import FullTextScreen
 from ramify.tui.widgets import FullText, MessageWidget, Transcript
 from ramify.tui.widgets.live_tail import KEPT_LINES, OPEN_LINE_CHARS, LiveTail
@@ -33,6 +33,18 @@ async def huge(ctx: InteractionContext) -> None:
     ctx.reply(MessagePromise(chunks()))
 
 
+class ReadCountingStore(SQLiteStore):
+    """A real SQLite store that notes which messages were read from it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.read: list[str] = []
+
+    async def get_messages(self, hashes: Sequence[str]) -> dict[str, Message]:
+        self.read.extend(hashes)
+        return await super().get_messages(hashes)
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SQLiteStore(tmp_path / "ide.db") as opened:
@@ -53,6 +65,23 @@ async def test_a_huge_reply_settles_rendering_only_its_beginning(store: Store) -
         assert "1.4 M characters more" in notice
         assert "show all" in notice
         assert "END" not in "".join(strip.text for strip in lines)
+
+
+async def test_a_huge_reply_settles_without_being_read_back_from_the_store(
+    tmp_path: Path,
+) -> None:
+    """Reading 20 MB back rebuilds and re-hashes it (~0.2 s each): the transcript, the tree's
+    labels and each catch-up show the reply the session just wrote instead."""
+    async with (
+        ReadCountingStore(tmp_path / "ide.db") as counting,
+        ide(counting, huge) as (app, pilot),
+    ):
+        await send(app, pilot, "write a lot")
+        controller = app.controller
+        assert controller is not None
+        reply = await controller.session.resolve(controller.path[-1])
+        assert app.query_one(Transcript).views[-1].text == HUGE
+        assert reply.message not in counting.read
 
 
 async def test_all_of_a_huge_reply_is_copied_and_shown_by_show_all(store: Store) -> None:
@@ -113,3 +142,15 @@ async def test_the_live_tail_stays_bounded_however_much_streams() -> None:
             tail.append("x" * 100_000)  # a reply with no line breaks
         assert len(tail.text) <= KEPT_LINES * len(LINE) + 2 * OPEN_LINE_CHARS
         await pilot.pause()
+
+
+@pytest.mark.parametrize("count", [KEPT_LINES, KEPT_LINES + 1, KEPT_LINES + 2, 5_000])
+async def test_the_live_tail_keeps_exactly_the_last_lines_of_a_big_flush(count: int) -> None:
+    app = HostApp(lambda: LiveTail())
+    async with app.run_host(size=(80, 20)) as pilot:
+        await pilot.pause()
+        tail = app.query_one(LiveTail)
+        tail.append("open ")
+        tail.append("".join(f"line {index}\n" for index in range(count)) + "unfinished")
+        kept = ["open line 0"] + [f"line {index}" for index in range(1, count)]
+        assert tail.text == "".join(f"{line}\n" for line in kept[-KEPT_LINES:]) + "unfinished"

@@ -177,3 +177,18 @@ async def test_agent_panes_stream_in_parallel_and_settle_when_finished() -> None
         assert finished["b"].status is MessageStatus.ERROR
         settled = [m.key for m in posted(app, AgentPanes.Settled)]
         assert settled == ["b", "a", "c"]
+
+
+async def test_a_finished_pane_holds_one_copy_of_its_text() -> None:
+    """A 20 MB reply is not joined once for the pane and once more for `Finished`."""
+    app = HostApp(lambda: StreamPane("writer", key="k"))
+    async with app.run_host() as pilot:
+        pane = app.query_one(StreamPane)
+        await pilot.pause()
+        for delta in DELTAS:
+            pane.add_tokens(delta)
+        await pane.finish(MessageStatus.DONE)
+        await pilot.pause()
+        [finished] = posted(app, StreamPane.Finished)
+        assert finished.text == "".join(DELTAS)
+        assert finished.text is pane.text

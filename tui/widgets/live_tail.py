@@ -71,7 +71,9 @@ class LiveTail(Widget):
         """Add text at the end and repaint (a layout happens only if the height changes)."""
         if not text:
             return
-        *finished, rest = (self._open_line + text).split("\n")
+        # Split off only the lines that can be kept: a flush of a fast stream holds ~1 MB,
+        # and splitting all of it made ~13,000 strings to throw away.
+        *finished, rest = (self._open_line + text).rsplit("\n", KEPT_LINES + 1)
         self._lines_done.extend(_Line(line) for line in finished[-KEPT_LINES:])
         if len(rest) > 2 * OPEN_LINE_CHARS:
             rest = rest[-OPEN_LINE_CHARS:]

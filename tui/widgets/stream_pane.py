@@ -131,15 +131,20 @@ class StreamPane(Vertical):
     class Finished(Message):
         """The stream ended; `text` is the whole (sanitised) reply."""
 
-        def __init__(self, pane: StreamPane, text: str, status: MessageStatus) -> None:
+        def __init__(self, pane: StreamPane, status: MessageStatus) -> None:
             super().__init__()
             self.pane = pane
-            self.text = text
             self.status = status
 
         @property
         def control(self) -> StreamPane:
             return self.pane
+
+        @property
+        def text(self) -> str:
+            # Joined when asked, not when posted: the transcript settles the reply from the
+            # session, and a 20 MB reply need not be copied once more for nobody.
+            return self.pane.text
 
     def __init__(
         self,
@@ -185,7 +190,9 @@ class StreamPane(Vertical):
     def text(self) -> str:
         """Everything received so far (sanitised)."""
         self._take_feed()
-        return "".join(self._chunks)
+        if len(self._chunks) > 1:
+            self._chunks[:] = ["".join(self._chunks)]
+        return self._chunks[0] if self._chunks else ""
 
     @property
     def status(self) -> MessageStatus:
@@ -270,7 +277,6 @@ class StreamPane(Vertical):
         if self._pending:
             self.body.append("".join(self._pending))
             self._pending.clear()
-        text = "".join(self._chunks)
         self.set_class(True, f"-{status.value}")
         self._refresh_header()
-        self.post_message(self.Finished(self, text, status))
+        self.post_message(self.Finished(self, status))
