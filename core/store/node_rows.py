@@ -17,8 +17,8 @@ parent hash instead. A stand-in's own parent hash is suspect, so it stays where 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Sequence
+import json.encoder
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -29,8 +29,9 @@ from .damage import damaged_node_message, report_damage
 
 __all__ = ["NodeRows", "node_hash"]
 
-# As `frozen`'s canonical encoder writes a single value (sorting keys matters only for objects).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_NODE_DOCUMENT = '{"$type":"Node","forwarded_from":%s,"message":%s,"parent":%s,"sender":%s}'
+# How `frozen`'s canonical encoder (``ensure_ascii=False``) writes a str; raises on anything else.
+_encode_text: Callable[[Any], str] = json.encoder.encode_basestring
 
 
 class NodeRows:
@@ -117,23 +118,23 @@ def node_hash(fields: Sequence[Any]) -> str:
     """The hash of a node with ``(message, parent, sender, forwarded_from)`` as stored.
 
     `canonical_json` of a `Node` spelled out for its four hashed fields (keys sorted, compact,
-    each value JSON-encoded, so no stored text can pose as structure); a test pins the two
-    equal. Building the node and going through `canonical_json` costs ten times as much, and
-    every node of every path read is re-hashed.
+    each text JSON-encoded, so no stored text can pose as structure; anything but text or None
+    raises `TypeError`); a test pins the two equal. Building the node and going through
+    `canonical_json` costs three times as much, and every node of every path read is
+    re-hashed.
     """
     message, parent, sender, forwarded_from = fields
-    document = (
-        '{"$type":"Node","forwarded_from":'
-        + _ENCODE(forwarded_from)
-        + ',"message":'
-        + _ENCODE(message)
-        + ',"parent":'
-        + _ENCODE(parent)
-        + ',"sender":'
-        + _ENCODE(sender)
-        + "}"
+    document = _NODE_DOCUMENT % (
+        _text(forwarded_from),
+        _text(message),
+        _text(parent),
+        _text(sender),
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _text(value: Any) -> str:
+    return "null" if value is None else _encode_text(value)
 
 
 def _hash_or_none(value: Any) -> str | None:

@@ -90,7 +90,9 @@ async def test_a_node_with_a_changed_sender_reads_as_an_error_in_place_and_the_r
     assert victim.message in placeholder.text
     assert node.parent == nodes[0].hash_key
     assert node.message == placeholder.hash_key
-    assert TEXTS[0] in markdown and TEXTS[2] in markdown and TEXTS[1] not in markdown
+    assert TEXTS[0] in markdown
+    assert TEXTS[2] in markdown
+    assert TEXTS[1] not in markdown  # the altered node's claim is not shown as its message
     assert [view.status for view in views][1] == "error"
     assert [view.text for view in views][::2] == [TEXTS[0], TEXTS[2]]
     assert any(victim.hash_key in record.getMessage() for record in caplog.records)
@@ -173,3 +175,15 @@ async def test_a_provenance_value_of_the_wrong_type_reads_as_none(
     assert node == nodes[1]
     assert node.created_at is None
     assert any(nodes[1].hash_key in record.getMessage() for record in caplog.records)
+
+
+async def test_a_node_field_that_is_not_text_reads_as_a_stand_in(tmp_path: Path) -> None:
+    path = tmp_path / "blob.db"
+    _, nodes = await _session(path)
+    _tamper(path, "UPDATE nodes SET sender = X'00ff' WHERE hash = ?", nodes[2].hash_key)
+    async with SQLiteStore(path) as store:
+        walked = await store.path(nodes[2].hash_key)
+        placeholder = await store.get_message(walked[2].message)
+    assert [node.hash_key for node in walked] == [node.hash_key for node in nodes]
+    assert isinstance(placeholder, ErrorMessage)
+    assert "cannot be hashed" in placeholder.text
