@@ -342,7 +342,11 @@ class SQLiteStore(SQLiteRecords):
     async def _walk(self, key: str) -> list[Node]:
         """The hash-linked part of the walk up from the node hashed `key`, root-most first."""
         path = self._node_rows.relinked(self._node_rows.nodes(await self._read(_PATH, (key,))))
-        return path[NodeRows.linked_from(path) :]
+        path = path[NodeRows.linked_from(path) :]
+        if path and self._node_rows.is_stand_in(path[0]):
+            # Where the walk ended, a stand-in's suspect parent hash is not followed either.
+            path[0] = (await self._placed(path[:1]))[0]
+        return path
 
     async def _mended(self, path: list[Node]) -> list[Node]:
         """`path` continued by parent hash above where its walk by parent row numbers left the

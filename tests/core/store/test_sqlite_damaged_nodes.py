@@ -187,3 +187,17 @@ async def test_a_node_field_that_is_not_text_reads_as_a_stand_in(tmp_path: Path)
     assert [node.hash_key for node in walked] == [node.hash_key for node in nodes]
     assert isinstance(placeholder, ErrorMessage)
     assert "cannot be hashed" in placeholder.text
+
+
+async def test_a_root_given_a_parent_hash_stays_a_root(tmp_path: Path) -> None:
+    path = tmp_path / "root.db"
+    _, nodes = await _session(path)
+    _tamper(
+        path, "UPDATE nodes SET parent = ? WHERE hash = ?", nodes[2].hash_key, nodes[0].hash_key
+    )
+    async with SQLiteStore(path) as store:
+        walked = await store.path(nodes[2].hash_key)
+        root = await store.get_node(nodes[0].hash_key)
+    assert [node.hash_key for node in walked] == [node.hash_key for node in nodes]
+    assert walked[0].parent is None
+    assert root.parent is None
