@@ -67,14 +67,35 @@ class RecordedReplies(MessageSequencePromise):
     cache_hit: bool = False
     rerun: bool = False
     _recorded: asyncio.Event
+    _started: bool = False
 
     async def recorded(self) -> Run:
         """Wait until every reply is in the tree and the run record is saved; return it.
 
-        Unlike awaiting the replies, this never raises the agent's error or cancellation.
+        Unlike awaiting the replies, this never raises the agent's error or cancellation. A
+        run cancelled before it started resolves at once, cancelled, and is not in the store.
         """
         await self._recorded.wait()
         return self.run
+
+    def _on_done(self) -> None:
+        super()._on_done()
+        self._settle_if_never_started()
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        super()._task_done(task)
+        self._settle_if_never_started()
+
+    def _settle_if_never_started(self) -> None:
+        # A task cancelled before its first step never runs any of its body, so no `finally`
+        # in the recording can say it is over: once nothing is left that could start it, this
+        # does.
+        if self._started or self._recorded.is_set() or self._tasks or self._start_fn:
+            return
+        if not self.done():
+            return
+        _ended_early(self.run, asyncio.CancelledError())
+        self._recorded.set()
 
 
 @dataclass(slots=True)
@@ -144,27 +165,42 @@ def start_run(
     run = Run(agent=alias, session_id=session.id, pid=pid, host=host)
 
     async def record(channel: ReplyChannel) -> None:
+        replies._started = True
         try:
             plan = await planned()
-        except BaseException:
-            replies._recorded.set()
+            run.agent = plan.agent.alias
+            run.fingerprint = plan.agent.fingerprint(plan.kwargs)
+            await _record(
+                session,
+                plan,
+                replies,
+                channel,
+                use_cache=use_cache,
+                errors_as_messages=errors_as_messages,
+            )
+        except BaseException as error:
+            if not replies._recorded.is_set():
+                _ended_early(run, error)
             raise
-        run.agent = plan.agent.alias
-        run.fingerprint = plan.agent.fingerprint(plan.kwargs)
-        await _record(
-            session,
-            plan,
-            replies,
-            channel,
-            use_cache=use_cache,
-            errors_as_messages=errors_as_messages,
-        )
+        finally:
+            replies._recorded.set()
 
     replies = RecordedReplies(record, errors_as_messages=errors_as_messages, name=alias or "rerun")
     replies._recorded = asyncio.Event()
     replies.run = run
     replies.branch = branch
     return replies
+
+
+def _ended_early(run: Run, error: BaseException) -> None:
+    """Mark `run` over when it ended before its recording was under way (planning it, reading
+    its history or saving its first record failed or was cancelled)."""
+    if isinstance(error, asyncio.CancelledError):
+        run.status = RunStatus.CANCELLED
+    else:
+        run.status = RunStatus.ERROR
+        run.error = run.error or f"{type(error).__name__}: {error}".splitlines()[0]
+    run.ended_at = time.time()
 
 
 async def _history(session: Session, branch: str, input_node: Node | str | None) -> CachedPath:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,8 +12,9 @@ from ..errors import AmbiguousPrefix, MessageNotFound, MissingParent, NodeNotFou
 from ..messages import Message
 from ..runs import Run
 from ..tree import Node
-from .base import SessionRecord, check_prefix, full_hash_or_none, node_from_row, search_terms
-from .damage import damaged_message
+from .base import SessionRecord, check_prefix, full_hash_or_none, search_terms
+from .damage import damaged_message, report_damage
+from .node_rows import NodeRows
 from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
 
 if TYPE_CHECKING:
@@ -39,6 +41,18 @@ def _in_session(nodes: str) -> str:
         "AND EXISTS (SELECT 1 FROM session_nodes s "
         f"WHERE s.session_id = ? AND s.node_row = {nodes}.rowid) "
     )
+
+
+# The path to the node hashed `?`, root first, walked by parent row numbers. Depth falls at
+# every step, so rows altered into a loop cannot make the walk endless; the order is the
+# walk's own, so an altered depth cannot reorder it.
+_PATH = (
+    f"WITH RECURSIVE anc({_NODE_COLUMNS}, depth, parent_row, level) AS ("
+    f"SELECT {_NODE_COLUMNS}, depth, parent_row, 0 FROM nodes WHERE hash = ? "
+    f"UNION ALL SELECT {_N_NODE_COLUMNS}, n.depth, n.parent_row, anc.level + 1 "
+    "FROM nodes n JOIN anc ON n.rowid = anc.parent_row AND n.depth < anc.depth) "
+    f"SELECT {_NODE_COLUMNS} FROM anc ORDER BY level DESC"
+)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -78,8 +92,13 @@ class SQLiteStore(SQLiteRecords):
     """A `Store` in one SQLite file: WAL, ``synchronous=NORMAL``, FTS5 over message text.
 
     `path` defaults to `default_database_path()`. A corrupt, foreign or newer-schema file raises
-    a `DatabaseFileError` on `open` and is never written to.
+    a `DatabaseFileError` on `open` and is never written to. Message and node rows are re-hashed
+    as they are read; a damaged one reads as a stand-in (see `damage` and `node_rows`).
     """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(path)
+        self._node_rows = NodeRows()
 
     # --- messages and nodes ---
 
@@ -266,6 +285,9 @@ class SQLiteStore(SQLiteRecords):
         return str(rows[0][0])
 
     async def get_message(self, key: str) -> Message:
+        stand_in = self._node_rows.stand_in(key)
+        if stand_in is not None:
+            return stand_in
         full = await self._resolve("messages", key, "message", MessageNotFound)
         return (await self.get_messages([full]))[full]
 
@@ -278,12 +300,17 @@ class SQLiteStore(SQLiteRecords):
             )
             for key, data in rows:
                 found[key] = _verified_message(key, data)
+        for key in hashes:
+            if key not in found:
+                stand_in = self._node_rows.stand_in(key)
+                if stand_in is not None:
+                    found[key] = stand_in
         return {key: found[key] for key in hashes if key in found}
 
     async def get_node(self, key: str) -> Node:
         full = await self._resolve("nodes", key, "node", NodeNotFound)
         rows = await self._read(f"SELECT {_NODE_COLUMNS} FROM nodes WHERE hash = ?", (full,))
-        return node_from_row(rows[0])
+        return (await self._placed([self._node_rows.node(rows[0])]))[0]
 
     async def children(self, node_hash: str, *, session_id: str | None = None) -> list[Node]:
         sql = (
@@ -294,22 +321,66 @@ class SQLiteStore(SQLiteRecords):
         if session_id is not None:
             sql += _in_session("nodes")
             args.append(session_id)
-        rows = await self._read(sql + "ORDER BY rowid", args)
-        return [node_from_row(row) for row in rows]
+        rows = self._node_rows.nodes(await self._read(sql + "ORDER BY rowid", args))
+        found = [self._node_rows.under(node, node_hash) for node in rows]
+        # The parent row number is an index no hash covers: a child whose hash says otherwise
+        # was moved here outside Ramify.
+        for node in found:
+            if node.parent != node_hash:
+                report_damage("node", node.hash_key, f"its parent row is not node {node_hash}")
+        return [node for node in found if node.parent == node_hash]
 
     async def path(self, node_hash: str) -> list[Node]:
         full = full_hash_or_none(node_hash) or (await self.get_node(node_hash)).hash_key
-        sql = (
-            f"WITH RECURSIVE anc({_NODE_COLUMNS}, depth, parent_row) AS ("
-            f"SELECT {_NODE_COLUMNS}, depth, parent_row FROM nodes WHERE hash = ? "
-            f"UNION ALL SELECT {_N_NODE_COLUMNS}, n.depth, n.parent_row "
-            "FROM nodes n JOIN anc ON n.rowid = anc.parent_row) "
-            f"SELECT {_NODE_COLUMNS} FROM anc ORDER BY depth"
-        )
-        rows = await self._read(sql, (full,))
-        if not rows:
+        path = await self._walk(full)
+        if not path:
             raise NodeNotFound(f"no node has hash {full}")
-        return [node_from_row(row) for row in rows]
+        if path[0].parent is None:
+            return path
+        return await self._mended(path)
+
+    async def _walk(self, key: str) -> list[Node]:
+        """The hash-linked part of the walk up from the node hashed `key`, root-most first."""
+        path = self._node_rows.relinked(self._node_rows.nodes(await self._read(_PATH, (key,))))
+        path = path[NodeRows.linked_from(path) :]
+        if path and self._node_rows.is_stand_in(path[0]):
+            # Where the walk ended, a stand-in's suspect parent hash is not followed either.
+            path[0] = (await self._placed(path[:1]))[0]
+        return path
+
+    async def _mended(self, path: list[Node]) -> list[Node]:
+        """`path` continued by parent hash above where its walk by parent row numbers left the
+        hash chain (rows altered outside Ramify); each break is reported. A loop of altered
+        rows ends the path there."""
+        seen = {node.hash_key for node in path}
+        while path[0].parent is not None:
+            top, parent = path[0], path[0].parent
+            above = await self._walk(parent)
+            if not above or any(node.hash_key in seen for node in above):
+                why = "is not in the database" if not above else "leads back to itself"
+                report_damage("node", top.hash_key, f"its parent {parent} {why}")
+                break
+            report_damage("node", top.hash_key, "its parent row number is not its parent's")
+            seen.update(node.hash_key for node in above)
+            path = above + path
+        return path
+
+    async def _placed(self, nodes: list[Node]) -> list[Node]:
+        """`nodes` with each stand-in for a damaged row under the node its parent row number
+        names (its parent hash is suspect; see `NodeRows.under`)."""
+        if not self._node_rows.has_stand_ins:
+            return nodes
+        placed = []
+        for node in nodes:
+            if self._node_rows.is_stand_in(node):
+                rows = await self._read(
+                    "SELECT p.hash FROM nodes n JOIN nodes p ON p.rowid = n.parent_row "
+                    "WHERE n.hash = ?",
+                    (node.hash_key,),
+                )
+                node = self._node_rows.under(node, rows[0][0] if rows else None)
+            placed.append(node)
+        return placed
 
     async def count_nodes(self) -> int:
         return int((await self._read("SELECT count(*) FROM nodes"))[0][0])
@@ -319,7 +390,7 @@ class SQLiteStore(SQLiteRecords):
             f"SELECT {_NODE_COLUMNS} FROM nodes WHERE rowid IN "
             "(SELECT node_row FROM session_nodes WHERE session_id = ?) ORDER BY rowid"
         )
-        return [node_from_row(row) for row in await self._read(sql, (session_id,))]
+        return await self._placed(self._node_rows.nodes(await self._read(sql, (session_id,))))
 
     async def search(
         self, query: str, *, session_id: str | None = None, limit: int = 100
@@ -340,4 +411,4 @@ class SQLiteStore(SQLiteRecords):
             args.append(session_id)
         sql += "ORDER BY n.rowid LIMIT ?"
         args.append(limit)
-        return [node_from_row(row) for row in await self._read(sql, args)]
+        return await self._placed(self._node_rows.nodes(await self._read(sql, args)))
