@@ -351,7 +351,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         try:
             replies = await start()
         except Exception as not_started:
-            self.post_message(InquiryDone("", "", _one_line(not_started)))
+            self.post_message(InquiryDone("", "", one_line(not_started)))
             return
         run_key = replies.run.id
         self.inquiries[run_key] = replies
@@ -372,7 +372,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         except asyncio.CancelledError:
             pass
         except Exception as failure:
-            error = _one_line(failure)
+            error = one_line(failure)
         finally:
             if pumps:
                 await asyncio.gather(*pumps, return_exceptions=True)
@@ -627,7 +627,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         try:
             proposal = await controller.propose_rerun_name(agent.alias if agent else None)
         except ValueError as error:
-            self.notify(_one_line(error), severity="warning")
+            self.notify(one_line(error), severity="warning")
             return
 
         def named(branch: str | None) -> None:
@@ -747,7 +747,3 @@ def _usual_collections(before: tuple[tuple[int, int, int], bool]) -> None:
     if nothing_was_frozen:
         gc.unfreeze()
     gc.set_threshold(*threshold)
-
-
-def _one_line(error: BaseException | str) -> str:
-    return one_line(error)

@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from ramify.tui.actions import ACTIONS, is_navigation_only
+from ramify.tui.sanitize import one_line
 from ramify.tui.screens import EditScreen, PickScreen, PromptScreen
 from ramify.tui.screens.edit import EditResult
 from ramify.tui.widgets import BranchTree, Composer, StreamPane, Transcript
@@ -187,7 +188,7 @@ class NavigationActions(_AppBase):
         try:
             await controller.fork(name)
         except Exception as error:
-            self.notify(_one_line(error), severity="error")
+            self.notify(one_line(error), severity="error")
             return
         self.notify(f"Branch {name} created at {controller.path[-1][:8]}.")
         await self._show_path(reset=True)
@@ -238,7 +239,7 @@ class NavigationActions(_AppBase):
             try:
                 await controller.forward_to_branch(name)
             except Exception as error:
-                self.notify(_one_line(error), severity="error")
+                self.notify(one_line(error), severity="error")
                 return
             self.notify(f"Forwarded to {name}.")
             await self._catch_up(tree=True)
@@ -315,7 +316,7 @@ class NavigationActions(_AppBase):
         try:
             agent = self._make_agent(name)
         except Exception as error:
-            self.notify(_one_line(error), severity="error")
+            self.notify(one_line(error), severity="error")
             return None
         if controller is not None:
             controller.agents[agent.alias] = agent
@@ -397,9 +398,3 @@ class NavigationActions(_AppBase):
 
     async def on_branch_tree_branch_selected(self, event: BranchTree.BranchSelected) -> None:
         await self.switch_branch(event.name)
-
-
-def _one_line(error: BaseException | str) -> str:
-    from ramify.tui.app import _one_line as one_line
-
-    return one_line(error)

@@ -20,7 +20,7 @@ from textual.timer import Timer
 
 from ramify.tui.controller import SessionController, format_time
 from ramify.tui.events import SessionReady, StoreChanged
-from ramify.tui.sanitize import sanitize, snippet
+from ramify.tui.sanitize import one_line, snippet
 from ramify.tui.screens import ConfirmScreen, PickScreen, PromptScreen, SessionRow, SessionsScreen
 from ramify.tui.screens.sessions import DELETE, OPEN, RENAME
 
@@ -122,7 +122,7 @@ class SessionActions(_AppBase):
             try:
                 await controller.rename_session(session_id, title)
             except Exception as error:
-                self.notify(_error_line(error), severity="error")
+                self.notify(one_line(error), severity="error")
                 return
             self.notify(f"Session renamed to {snippet(title, 60)}.", markup=False)
             self._update_path_bar()
@@ -156,7 +156,7 @@ class SessionActions(_AppBase):
             try:
                 await controller.delete_session(session_id)
             except Exception as error:
-                self.notify(_error_line(error), severity="error")
+                self.notify(one_line(error), severity="error")
                 return
             self.notify(f"Deleted the session {title}.", markup=False)
             if session_id == controller.session.id:
@@ -197,7 +197,7 @@ class SessionActions(_AppBase):
         try:
             await controller.rename_branch(name, new_name)
         except Exception as error:
-            self.notify(_error_line(error), severity="error")
+            self.notify(one_line(error), severity="error")
             return
         self.notify(f"Branch {snippet(name, 40)} is now {snippet(new_name, 40)}.", markup=False)
         self._update_path_bar()
@@ -228,7 +228,7 @@ class SessionActions(_AppBase):
         try:
             await controller.delete_branch(name)
         except Exception as error:
-            self.notify(_error_line(error), severity="error")
+            self.notify(one_line(error), severity="error")
             return
         self.notify(f"Deleted the branch {snippet(name, 40)}.", markup=False)
         await self._show_path(reset=True)
@@ -267,7 +267,7 @@ class SessionActions(_AppBase):
         try:
             moved = await controller.refresh_outside()
         except Exception as error:
-            self.notify(f"Could not catch up with another window: {_error_line(error)}")
+            self.notify(f"Could not catch up with another window: {one_line(error)}")
             return
         await self._show_path()
         await self._rebuild_tree()
@@ -300,7 +300,7 @@ class SessionActions(_AppBase):
         try:
             written = await save_session_markdown(controller, _user_path(answer))
         except Exception as error:
-            self.notify(f"Not saved: {_error_line(error)}", severity="error", timeout=8)
+            self.notify(f"Not saved: {one_line(error)}", severity="error", timeout=8)
             return
         self.session_file = written
         self.notify(
@@ -318,7 +318,7 @@ class SessionActions(_AppBase):
         try:
             await save_session_markdown(controller, path)
         except Exception as error:
-            self.notify(f"Autosave to {path} failed: {_error_line(error)}", severity="warning")
+            self.notify(f"Autosave to {path} failed: {one_line(error)}", severity="warning")
 
 
 async def save_session_markdown(controller: SessionController, path: Path) -> Path:
@@ -337,7 +337,3 @@ def _user_path(text: str) -> Path:
 
 def _file_stem(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-.") or "session"
-
-
-def _error_line(error: BaseException) -> str:
-    return sanitize(" ".join(str(error).split()) or type(error).__name__)
