@@ -22,6 +22,7 @@ __all__ = [
     "SessionRecord",
     "SessionSummary",
     "Store",
+    "check_history",
     "check_prefix",
     "search_terms",
 ]
@@ -52,6 +53,15 @@ def check_prefix(prefix: str) -> str:
             f"{prefix!r} is not a hash prefix: give {MIN_PREFIX} to 64 hex characters"
         )
     return lowered
+
+
+def check_history(session_id: str, reflog: Sequence[ReflogEntry]) -> None:
+    """Raise `ValueError` unless every entry of `reflog` belongs to session `session_id`."""
+    for entry in reflog:
+        if entry.session_id != session_id:
+            raise ValueError(
+                f"reflog entry of session {entry.session_id!r} given for session {session_id!r}"
+            )
 
 
 def search_terms(query: str) -> list[list[str]]:
@@ -291,6 +301,34 @@ class Store(ABC):
     @abstractmethod
     async def imported_session(self, digest: str) -> str | None:
         """The id of the session an import of content `digest` made, if it still exists."""
+
+    @abstractmethod
+    async def import_digests(self, session_id: str) -> list[str]:
+        """The digests of the imported files that open this session (see `imported_session`),
+        sorted."""
+
+    # --- copying between stores ---
+
+    @abstractmethod
+    async def put_branch_history(
+        self,
+        session_id: str,
+        heads: Mapping[str, str | None],
+        *,
+        expected: Mapping[str, str | None],
+        reflog: Sequence[ReflogEntry] = (),
+        digests: Sequence[str] = (),
+    ) -> None:
+        """Write branch heads, reflog entries and import digests as given, in one transaction.
+
+        What `copy_store` writes, so a copy keeps another store's history exactly. Each branch
+        in `heads` must be at ``expected[name]`` (None: absent), else `RefConflict` and nothing
+        is written; it is then set to its new head (None removes it), which must be a stored
+        node (`NodeNotFound`). Unlike `move_ref`, nothing is logged: the `reflog` entries (all
+        of this session) are appended verbatim, in order, times included. Each digest is
+        recorded for the session unless it already opens another existing session. The
+        session record, its ``updated_at`` and its membership are left alone.
+        """
 
     # --- runs ---
 

@@ -26,6 +26,7 @@ from .base import (
     SessionRecord,
     SessionSummary,
     Store,
+    check_history,
     check_prefix,
     full_hash_or_none,
     search_terms,
@@ -208,12 +209,16 @@ class MemoryStore(Store):
             )
         del self._refs[(session_id, name)]
         self._log(session_id, name, current, current, REASON_DELETE)
+        self._forget_path(session_id, current)
+
+    def _forget_path(self, session_id: str, head: str) -> None:
+        """Drop from the session the nodes on `head`'s path that none of its branches reach."""
         kept: set[str] = set()
-        for (sid, _), head in self._refs.items():
+        for (sid, _), other in self._refs.items():
             if sid == session_id:
-                kept |= self._ancestors(head)
+                kept |= self._ancestors(other)
         members = self._session_nodes.get(session_id, set())
-        members -= self._ancestors(current) - kept
+        members -= self._ancestors(head) - kept
 
     async def rename_ref(self, session_id: str, name: str, new_name: str) -> Ref:
         head = self._refs.get((session_id, name))
@@ -316,6 +321,44 @@ class MemoryStore(Store):
     async def imported_session(self, digest: str) -> str | None:
         session_id = self._imports.get(digest)
         return session_id if session_id in self._sessions else None
+
+    async def import_digests(self, session_id: str) -> list[str]:
+        return sorted(digest for digest, sid in self._imports.items() if sid == session_id)
+
+    async def put_branch_history(
+        self,
+        session_id: str,
+        heads: Mapping[str, str | None],
+        *,
+        expected: Mapping[str, str | None],
+        reflog: Sequence[ReflogEntry] = (),
+        digests: Sequence[str] = (),
+    ) -> None:
+        check_history(session_id, reflog)
+        # Everything is checked before anything is written, and nothing here awaits: atomic.
+        for name, head in heads.items():
+            current = self._refs.get((session_id, name))
+            if current != expected.get(name):
+                raise RefConflict(
+                    f"branch {name!r} is at {current}, not {expected.get(name)}: it moved; "
+                    "reload and retry"
+                )
+            if head is not None and head not in self._nodes:
+                raise NodeNotFound(f"cannot point branch {name!r} at unknown node {head}")
+        removed = [
+            self._refs.pop((session_id, name))
+            for name, head in heads.items()
+            if head is None and (session_id, name) in self._refs
+        ]
+        for name, head in heads.items():
+            if head is not None:
+                self._refs[(session_id, name)] = head
+        for head in removed:
+            self._forget_path(session_id, head)
+        self._reflog.extend(entry.model_copy() for entry in reflog)
+        for digest in digests:
+            if self._imports.get(digest) not in self._sessions:
+                self._imports[digest] = session_id
 
     async def put_run(self, run: Run) -> None:
         self._runs[run.id] = run.model_copy(deep=True)

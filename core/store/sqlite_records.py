@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
@@ -20,6 +20,8 @@ from ..tree import Ref, ReflogEntry
 from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
 from .damage import report_damage
 from .sqlite_connection import SQLiteConnection
+from .sqlite_history import history_writer
+from .sqlite_paths import ONLY_ON_PATH
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -27,20 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteRecords", "ref_mover", "run_writer", "session_writer"]
 
 _T = TypeVar("_T")
-
-# The rows of the nodes on the path to the node hashed `?` that no other branch of session `?`
-# reaches (run after that branch's ref row is gone).
-_ONLY_ON_PATH = (
-    "WITH RECURSIVE "
-    "gone(row, parent_row) AS ("
-    "SELECT rowid, parent_row FROM nodes WHERE hash = ? "
-    "UNION SELECT n.rowid, n.parent_row FROM nodes n JOIN gone g ON n.rowid = g.parent_row), "
-    "kept(row, parent_row) AS ("
-    "SELECT n.rowid, n.parent_row FROM refs r JOIN nodes n ON n.hash = r.head "
-    "WHERE r.session_id = ? "
-    "UNION SELECT n.rowid, n.parent_row FROM nodes n JOIN kept k ON n.rowid = k.parent_row) "
-    "SELECT row FROM gone EXCEPT SELECT row FROM kept"
-)
 
 
 async def _log(
@@ -100,7 +88,7 @@ class SQLiteRecords(SQLiteConnection):
             )
             await _log(db, session_id, name, current, current, REASON_DELETE)
             await db.execute(
-                f"DELETE FROM session_nodes WHERE session_id = ? AND node_row IN ({_ONLY_ON_PATH})",
+                f"DELETE FROM session_nodes WHERE session_id = ? AND node_row IN ({ONLY_ON_PATH})",
                 (session_id, current, session_id),
             )
 
@@ -135,6 +123,23 @@ class SQLiteRecords(SQLiteConnection):
             ReflogEntry(session_id=sid, name=ref, old=old, new=new, reason=reason, at=at)
             for sid, ref, old, new, reason, at in rows
         ]
+
+    async def put_branch_history(
+        self,
+        session_id: str,
+        heads: Mapping[str, str | None],
+        *,
+        expected: Mapping[str, str | None],
+        reflog: Sequence[ReflogEntry] = (),
+        digests: Sequence[str] = (),
+    ) -> None:
+        await self._write(history_writer(session_id, heads, expected, reflog, digests))
+
+    async def import_digests(self, session_id: str) -> list[str]:
+        rows = await self._read(
+            "SELECT digest FROM imports WHERE session_id = ? ORDER BY digest", (session_id,)
+        )
+        return [str(row[0]) for row in rows]
 
     # --- sessions ---
 
