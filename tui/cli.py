@@ -2,7 +2,8 @@
 
 Argument parsing stays on the standard library and imports nothing heavy at module level, so
 `ramify --version` and `ramify --help` return fast. Subcommands (`open`, `replay`, `export`,
-`import`, `sessions`) are told apart from an agent spec (`agents.py:team`) by their first word.
+`import`, `sessions`, `store`) are told apart from an agent spec (`agents.py:team`) by their
+first word.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SUBCOMMANDS = {
     "export": "Write a session as markdown.",
     "import": "Import a markdown session file into the session database.",
     "sessions": "List the saved sessions, newest first.",
+    "store": "Copy sessions between stores: ramify store copy SRC DST.",
 }
 
 
@@ -43,8 +45,18 @@ def _pace(text: str) -> float:
     return value
 
 
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="the session store: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB "
+        "(default: RAMIFY_STORE, else the config's store, else the default database)",
+    )
+
+
 def _ide_options(parser: argparse.ArgumentParser) -> None:
     """The options of every command that starts the IDE."""
+    _store_option(parser)
     parser.add_argument("--demo", action="store_true", help="use the offline demo model")
     parser.add_argument(
         "--config", metavar="FILE", help="read this config file instead of the default one"
@@ -108,8 +120,14 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--branch", help="the branch to centre on (default: the active one)")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    command("import").add_argument("file", type=Path, metavar="FILE.md")
-    command("sessions")
+    _store_option(export)
+    importer = command("import")
+    importer.add_argument("file", type=Path, metavar="FILE.md")
+    _store_option(importer)
+    _store_option(command("sessions"))
+    from ramify.tui.store_cli import add_store_commands
+
+    add_store_commands(command("store"))
     return parser
 
 
@@ -141,6 +159,10 @@ def _main(args_list: list[str]) -> int:
         os.environ["RAMIFY_CONFIG"] = args.config
     if command in ("export", "import", "sessions"):
         return _session_command(command, args)
+    if command == "store":
+        from ramify.tui.store_cli import run_store_command
+
+        return run_store_command(args)
     from ramify.tui.launch import LaunchOptions, run
 
     return run(
@@ -151,6 +173,7 @@ def _main(args_list: list[str]) -> int:
             replay_file=args.file if command == "replay" else None,
             pace=getattr(args, "pace", 1.0),
             new_session=getattr(args, "new", False),
+            store=args.store,
         )
     )
 
@@ -159,13 +182,19 @@ def _session_command(command: str, args: argparse.Namespace) -> int:
     import asyncio
 
     from ramify.tui import session_commands
+    from ramify.tui.store_commands import chosen_store
 
+    store, notices = chosen_store(args.store)
+    for notice in notices:
+        print(f"ramify: {notice}", file=sys.stderr)
     if command == "export":
-        work = session_commands.export_command(args.session, args.scope, args.branch, args.output)
+        work = session_commands.export_command(
+            args.session, args.scope, args.branch, args.output, store=store
+        )
     elif command == "import":
-        work = session_commands.import_command(args.file)
+        work = session_commands.import_command(args.file, store=store)
     else:
-        work = session_commands.sessions_command()
+        work = session_commands.sessions_command(store=store)
     try:
         return asyncio.run(work)
     except KeyboardInterrupt:

@@ -31,6 +31,7 @@ class LaunchOptions:
     replay_file: Path | None = None
     pace: float = 1.0
     new_session: bool = False
+    store: str | None = None
 
 
 def _warn(text: str) -> None:
@@ -81,6 +82,19 @@ def keymap_notices(keymap: Mapping[str, str]) -> list[str]:
     return notices
 
 
+def _store_notices(options: LaunchOptions, config: RamifyConfig) -> list[str]:
+    """A warning when the store URL in use holds a password (on stderr too)."""
+    from ramify.core.store.open_store import choose_store_location, password_warning
+
+    if options.replay_file is not None:
+        return []
+    warning = password_warning(choose_store_location(options.store, config.store))
+    if warning is None:
+        return []
+    _warn(warning)
+    return [warning]
+
+
 def pick_target(options: LaunchOptions, config: RamifyConfig) -> tuple[Agent | None, list[str]]:
     """The agent the IDE talks to (None: the agent file cannot be used, already reported),
     and the start-up notices saying why it is the demo model when the config named another."""
@@ -116,10 +130,11 @@ async def _run(options: LaunchOptions) -> int:
     from ramify.core.llm import agent_for_model, set_setting
 
     config, notices = load_settings()
+    notices.extend(_store_notices(options, config))
     target, target_notices = pick_target(options, config)
     if target is None:
         return 2
-    store_or_error = await _open_store(options)
+    store_or_error = await _open_store(options, config)
     if isinstance(store_or_error, str):
         _warn(store_or_error)
         return 1
@@ -186,22 +201,15 @@ def _app_class(report: Callable[[StoreError], None]) -> type[RamifyApp]:
     return LaunchedApp
 
 
-async def _open_store(options: LaunchOptions) -> Store | str:
-    from ramify.core import MemoryStore, SQLiteStore, StoreError
-    from ramify.core.store.location import resolve_database_path
+async def _open_store(options: LaunchOptions, config: RamifyConfig) -> Store | str:
+    from ramify.core import MemoryStore
+    from ramify.core.store.open_store import choose_store_location
+    from ramify.tui.store_commands import open_chosen_store
 
     if options.replay_file is not None:
         # A replay never writes to the user's database: the session lives in memory.
         return MemoryStore()
-    path = resolve_database_path()
-    try:
-        store = SQLiteStore(path)
-        await store.open()
-    except StoreError as error:
-        return str(error)
-    except OSError as error:
-        return f"cannot open the session database {path}: {error.strerror or error}"
-    return store
+    return await open_chosen_store(choose_store_location(options.store, config.store))
 
 
 async def _opener(

@@ -1,6 +1,7 @@
 """`ramify export`, `ramify import` and `ramify sessions`: session files from the command line.
 
-Plain async functions the argument parser calls. Each opens the default session database,
+Plain async functions the argument parser calls. Each opens the chosen store (the default
+session database unless told otherwise),
 returns the exit code, and reports a failure as one line on stderr that says what to do
 (never a traceback).
 """
@@ -36,6 +37,8 @@ async def export_command(
     scope: str = "path",
     branch: str | None = None,
     output: Path | None = None,
+    *,
+    store: str | None = None,
 ) -> int:
     """Write a session as markdown to `output` (atomically), or to stdout.
 
@@ -44,6 +47,7 @@ async def export_command(
             recently updated session.
         scope: ``path``, ``related`` or ``tree`` (see `ramify.core.sessionfile`).
         branch: the branch to export; defaults to the session's active branch.
+        store: the store location (a path or URL; None: the default database).
     """
     from ramify.core import Session
     from ramify.core.sessionfile import SCOPES, write_atomic
@@ -73,10 +77,10 @@ async def export_command(
         print(f"ramify: wrote {_describe(record)} ({scope}) to {output}", file=sys.stderr)
         return OK
 
-    return await _with_store(body)
+    return await _with_store(body, store)
 
 
-async def import_command(path: Path) -> int:
+async def import_command(path: Path, *, store: str | None = None) -> int:
     """Import a session file (a Ramify export, or a hand-written chat) as a new session."""
     from ramify.core import Session
     from ramify.core.sessionfile import SessionFileError, read_session_file
@@ -107,10 +111,10 @@ async def import_command(path: Path) -> int:
         )
         return OK
 
-    return await _with_store(body)
+    return await _with_store(body, store)
 
 
-async def sessions_command() -> int:
+async def sessions_command(*, store: str | None = None) -> int:
     """List the stored sessions, most recently used first, with their sizes."""
     from ramify.tui.sanitize import snippet
 
@@ -132,27 +136,23 @@ async def sessions_command() -> int:
             )
         return OK
 
-    return await _with_store(body)
+    return await _with_store(body, store)
 
 
-async def _with_store(body: Callable[[Store], Awaitable[int]]) -> int:
-    from ramify.core import SQLiteStore, StoreError
-    from ramify.core.store.location import resolve_database_path
+async def _with_store(body: Callable[[Store], Awaitable[int]], location: str | None) -> int:
+    from ramify.core import StoreError
+    from ramify.core.redact import redact_urls
+    from ramify.tui.store_commands import open_chosen_store
 
-    try:
-        path = resolve_database_path()
-        store = SQLiteStore(path)
-        await store.open()
-    except StoreError as error:
-        return _fail(str(error))
-    except OSError as error:
-        return _fail(f"cannot open the session database: {error.strerror or error}")
+    store = await open_chosen_store(location)
+    if isinstance(store, str):
+        return _fail(store)
     try:
         return await body(store)
     except _CommandFailed as error:
         return _fail(str(error), error.code)
     except StoreError as error:
-        return _fail(str(error))
+        return _fail(redact_urls(str(error)))
     finally:
         await store.close()
 

@@ -7,6 +7,7 @@ Keys are never stored here: a provider names the environment variable that holds
 
     default_agent = "gpt-mini"
     theme = "nord"
+    store = "postgresql://me@db.example.org/ramify"   # default: a SQLite file
 
     [providers.local]
     kind = "openai-compatible"
@@ -102,8 +103,15 @@ class RamifyConfig(BaseModel):
     theme: str = "ramify-dark"
     autosave: bool = True
     keymap: dict[str, str] = Field(default_factory=dict)
+    # Where sessions are kept: a file path or a URL (see `ramify.core.store.open_store`).
+    store: str | None = None
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     models: dict[str, ModelConfig] = Field(default_factory=dict)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A store URL may hold a password: the repr shows it masked, as a provider's URL.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "store" and value else value
 
     def model_name(self, alias: str) -> str:
         """The API name of the model configured as `alias`."""

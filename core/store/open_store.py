@@ -66,9 +66,15 @@ def choose_store_location(
 def describe_store(location: str | os.PathLike[str] | None) -> str:
     """How a store location is shown to people: a URL with its password masked."""
     if location is None:
-        return "the default session database"
+        from .location import default_database_path
+
+        return str(default_database_path())
     text = os.fspath(location)
-    return redact_url(text) if _URL.match(text) else text
+    # Only a URL with user info, a query or a fragment can hold a secret; any other is shown
+    # as written (`redact_url` would turn sqlite:///path into sqlite:/path).
+    if _URL.match(text) and any(mark in text for mark in "@?#"):
+        return redact_url(text)
+    return text
 
 
 def password_warning(location: str | os.PathLike[str] | None) -> str | None:
