@@ -31,7 +31,14 @@ async def opened_store(kind: str, folder: Path, name: str = "store") -> AsyncIte
 
 
 @pytest.fixture(params=STORE_KINDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Each name in `STORE_KINDS`."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+async def store(store_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
     """An open, empty store of each kind."""
-    async with opened_store(request.param, tmp_path) as opened:
+    async with opened_store(store_kind, tmp_path) as opened:
         yield opened
