@@ -54,9 +54,10 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _ide_options(parser: argparse.ArgumentParser) -> None:
-    """The options of every command that starts the IDE."""
-    _store_option(parser)
+def _ide_options(parser: argparse.ArgumentParser, *, store: bool = True) -> None:
+    """The options of every command that starts the IDE (`store`: it opens the store)."""
+    if store:
+        _store_option(parser)
     parser.add_argument("--demo", action="store_true", help="use the offline demo model")
     parser.add_argument(
         "--config", metavar="FILE", help="read this config file instead of the default one"
@@ -107,7 +108,8 @@ def build_command_parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--pace", type=_pace, default=1.0, help="speed factor: 2 plays twice as fast as recorded"
     )
-    _ide_options(replay)
+    # A replay plays in memory and never opens a store.
+    _ide_options(replay, store=False)
     export = command("export")
     export.add_argument(
         "session", nargs="?", help="session id, id prefix or title (default: the latest)"
@@ -173,7 +175,7 @@ def _main(args_list: list[str]) -> int:
             replay_file=args.file if command == "replay" else None,
             pace=getattr(args, "pace", 1.0),
             new_session=getattr(args, "new", False),
-            store=args.store,
+            store=getattr(args, "store", None),
         )
     )
 
