@@ -128,6 +128,7 @@ def run(options: LaunchOptions) -> int:
 async def _run(options: LaunchOptions) -> int:
     from ramify.core import Ramify, StoreError
     from ramify.core.llm import agent_for_model, set_setting
+    from ramify.core.redact import redact_urls
 
     config, notices = load_settings()
     notices.extend(_store_notices(options, config))
@@ -171,12 +172,13 @@ async def _run(options: LaunchOptions) -> int:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
             await app.run_async()
     except StoreError as error:
-        _warn(str(error))
+        _warn(redact_urls(str(error)))
         return 1
     finally:
         await store.close()
     if store_failures:
-        _warn(str(store_failures[0]))
+        # A store's message may quote its URL: masked whatever the store does.
+        _warn(redact_urls(str(store_failures[0])))
         return 1
     # Textual sets 1 when the app died of an error: that must not exit 0.
     return app.return_code or 0

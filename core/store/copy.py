@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import NodeNotFound, SessionNotFound
+from ..errors import NodeNotFound, RefConflict, SessionNotFound
 from ..tree import Node, ReflogEntry
 from .base import Store
 
@@ -239,9 +239,15 @@ async def _merge_history(
     new_digests = [digest for digest in digests if digest not in known]
     report.reflog_entries = len(appended)
     if heads or appended or new_digests:
-        await dst.put_branch_history(
-            session_id, heads, expected=expected, reflog=appended, digests=new_digests
-        )
+        try:
+            await dst.put_branch_history(
+                session_id, heads, expected=expected, reflog=appended, digests=new_digests
+            )
+        except RefConflict:
+            raise RefConflict(
+                f"a branch of session {session_id} moved in the destination during the copy "
+                "(someone is writing to it); run the copy again"
+            ) from None
 
 
 def _free_name(stem: str, taken: set[str]) -> str:

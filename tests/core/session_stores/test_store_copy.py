@@ -3,11 +3,21 @@ runs, records and import digests; copying again changes nothing; a later copy me
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ramify.core import USER, Ramify, Session, SessionNotFound, UserMessage
+from ramify.core import (
+    USER,
+    MemoryStore,
+    Ramify,
+    RefConflict,
+    Session,
+    SessionNotFound,
+    UserMessage,
+)
 from ramify.core.store.copy import copy_store
 
 from .conftest import opened_store
@@ -140,3 +150,40 @@ async def test_an_unknown_session_name_is_refused_before_anything_is_written(
         with pytest.raises(SessionNotFound, match="'nope'"):
             await copy_store(src, dst, sessions=["nope"])
         assert await dst.count_nodes() == 0
+
+
+class _WrittenToMeanwhile(MemoryStore):
+    """A memory store that another writer writes to just before the copy's branch write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meanwhile: Callable[[], Awaitable[object]] | None = None
+
+    async def put_branch_history(self, *args: Any, **kwargs: Any) -> None:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            await meanwhile()
+        await super().put_branch_history(*args, **kwargs)
+
+
+async def test_a_branch_moved_during_the_copy_fails_it_cleanly_and_a_rerun_merges(
+    tmp_path: Path,
+) -> None:
+    dst = _WrittenToMeanwhile()
+    async with opened_store("sqlite", tmp_path, "src") as src, dst, Ramify():
+        rich_id, *_ = await populate(src)
+        await copy_store(src, dst, sessions=[rich_id])
+        await (await Session.open(src, rich_id)).append(UserMessage(text="new"), branch="main")
+        other = await Session.open(dst, rich_id)
+        dst.meanwhile = lambda: other.append(UserMessage(text="theirs"), branch="main")
+        with pytest.raises(RefConflict, match="run the copy again"):
+            await copy_store(src, dst, sessions=[rich_id])
+        (copy,) = await copy_store(src, dst, sessions=[rich_id])
+        assert copy.diverged == {"main": "main-copy-1"}
+        kept, theirs = await dst.get_ref(rich_id, "main-copy-1"), await src.get_ref(rich_id, "main")
+        assert kept is not None
+        assert theirs is not None
+        assert kept.head == theirs.head
+        main = await other.head("main")
+        assert main is not None
+        assert (await other.message(main)).text == "theirs"
