@@ -141,12 +141,15 @@ def test_a_password_in_the_config_is_warned_about_and_never_shown(tmp_path: Path
         ("sqlite://", "names no file"),
         ("{tmp}/no/such/folder/s.sqlite3", "does not exist: create"),
         ("{tmp}", "is a folder"),
+        ("{tmp}/notes.txt", "not an sqlite database"),
         # No PostgreSQL listens on port 1: either the extra is missing or the server is.
         (f"postgresql://me:{SECRET}@127.0.0.1:1/ramify", "postgres"),
     ],
 )
 def test_a_bad_store_is_one_line_and_exit_1(tmp_path: Path, location: str, says: str) -> None:
     location = location.replace("{tmp}", str(tmp_path))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a database\n", encoding="utf-8")
     for args in (("sessions", "--store", location), ("store", "copy", location, "default")):
         result = _ramify(tmp_path, *args)
         line = _failed_in_one_line(result)
@@ -154,6 +157,7 @@ def test_a_bad_store_is_one_line_and_exit_1(tmp_path: Path, location: str, says:
         assert SECRET not in result.stdout + result.stderr
     assert not (tmp_path / "no").exists()
     assert not (tmp_path / "ramify.sqlite3").exists()
+    assert notes.read_text(encoding="utf-8") == "my notes, not a database\n"
 
 
 def test_the_ide_with_a_bad_store_says_so_in_one_line(tmp_path: Path) -> None:

@@ -176,7 +176,11 @@ def _in_order(nodes: Sequence[Node], keys: set[str]) -> list[Node]:
     return [node for node in nodes if node.hash_key in keys]
 
 
-def _entry_key(entry: ReflogEntry) -> tuple[str, str | None, str, str, float]:
+_EntryKey = tuple[str, str | None, str, str, float]
+"""A reflog entry as copies match it: name, old and new head, reason, time."""
+
+
+def _entry_key(entry: ReflogEntry) -> _EntryKey:
     return (entry.name, entry.old, entry.new, entry.reason, entry.at)
 
 
@@ -190,8 +194,8 @@ async def _merge_history(
 ) -> None:
     dst_heads = {ref.name: ref.head for ref in await dst.list_refs(session_id)}
     dst_log = await dst.reflog(session_id)
-    src_counts = Counter(_entry_key(entry) for entry in src_log)
-    dst_counts = Counter(_entry_key(entry) for entry in dst_log)
+    src_named = _by_name(src_log)
+    dst_named = _by_name(dst_log)
     heads: dict[str, str | None] = {}
     expected: dict[str, str | None] = {}
     diverged: set[str] = set()
@@ -199,11 +203,10 @@ async def _merge_history(
     names = {*src_heads, *dst_heads, *(entry.name for entry in src_log)}
     for name in sorted(names):
         source, here = src_heads.get(name), dst_heads.get(name)
-        src_named = +Counter({k: n for k, n in src_counts.items() if k[0] == name})
-        dst_named = +Counter({k: n for k, n in dst_counts.items() if k[0] == name})
-        if not src_named and source is None:
+        theirs, ours = src_named.get(name, Counter()), dst_named.get(name, Counter())
+        if not theirs and source is None:
             continue  # the destination's own branch: the source never had it
-        if dst_named <= src_named:
+        if ours <= theirs:
             # The destination's history of the branch is part of the source's: it is behind.
             if source != here:
                 heads[name], expected[name] = source, here
@@ -216,7 +219,7 @@ async def _merge_history(
             report.diverged[name] = copy_name
             copies[copy_name] = source
     appended: list[ReflogEntry] = []
-    remaining = dst_counts.copy()
+    remaining = Counter(_entry_key(entry) for entry in dst_log)
     for entry in src_log:
         key = _entry_key(entry)
         if remaining[key] > 0:
@@ -248,6 +251,13 @@ async def _merge_history(
                 f"a branch of session {session_id} moved in the destination during the copy "
                 "(someone is writing to it); run the copy again"
             ) from None
+
+
+def _by_name(log: Sequence[ReflogEntry]) -> dict[str, Counter[_EntryKey]]:
+    named: dict[str, Counter[_EntryKey]] = {}
+    for entry in log:
+        named.setdefault(entry.name, Counter())[_entry_key(entry)] += 1
+    return named
 
 
 def _free_name(stem: str, taken: set[str]) -> str:
