@@ -84,7 +84,7 @@ def keymap_notices(keymap: Mapping[str, str]) -> list[str]:
 
 def _store_notices(options: LaunchOptions, config: RamifyConfig) -> list[str]:
     """A warning when the store URL in use holds a password (on stderr too)."""
-    from ramify.core.store.open_store import choose_store_location, password_warning
+    from ramify.core.store.choice import choose_store_location, password_warning
 
     if options.replay_file is not None:
         return []
@@ -205,7 +205,7 @@ def _app_class(report: Callable[[StoreError], None]) -> type[RamifyApp]:
 
 async def _open_store(options: LaunchOptions, config: RamifyConfig) -> Store | str:
     from ramify.core import MemoryStore
-    from ramify.core.store.open_store import choose_store_location
+    from ramify.core.store.choice import choose_store_location
     from ramify.tui.store_commands import open_chosen_store
 
     if options.replay_file is not None:

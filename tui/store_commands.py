@@ -1,7 +1,7 @@
 """Which store a command uses, opening it with one-line errors, and `ramify store copy`.
 
 The store is the ``--store`` flag, else ``RAMIFY_STORE``, else ``store = "..."`` in the
-config, else the default SQLite database (`ramify.core.store.open_store`). Every location
+config, else the default SQLite database (`ramify.core.store.choice`). Every location
 shown goes through `describe_store`, which masks a URL's password.
 """
 
@@ -31,7 +31,7 @@ def chosen_store(flag: str | None) -> tuple[str | None, list[str]]:
     """The store location to use (None: the default database) and notices about it: a config
     that cannot be read (then the config names no store), a password in the URL."""
     from ramify.core.llm import ConfigError, load_config
-    from ramify.core.store.open_store import choose_store_location, password_warning
+    from ramify.core.store.choice import choose_store_location, password_warning
 
     notices: list[str] = []
     configured = None
@@ -50,7 +50,7 @@ async def open_chosen_store(location: str | None) -> Store | str:
     """The store at `location`, opened, or the one line saying why it cannot be."""
     from ramify.core import StoreError
     from ramify.core.redact import redact_urls
-    from ramify.core.store.open_store import describe_store, open_store
+    from ramify.core.store.choice import describe_store, open_store
 
     try:
         store = open_store(location)
@@ -68,8 +68,8 @@ async def store_copy_command(source: str, target: str, sessions: Sequence[str] |
     """Copy the sessions of store `source` (all, or those named) into store `target`."""
     from ramify.core import StoreError
     from ramify.core.redact import redact_urls
+    from ramify.core.store.choice import describe_store, password_warning
     from ramify.core.store.copy import copy_store
-    from ramify.core.store.open_store import describe_store, password_warning
     from ramify.tui.sanitize import snippet
 
     locations = [None if where == DEFAULT_WORD else where for where in (source, target)]

@@ -103,7 +103,7 @@ class RamifyConfig(BaseModel):
     theme: str = "ramify-dark"
     autosave: bool = True
     keymap: dict[str, str] = Field(default_factory=dict)
-    # Where sessions are kept: a file path or a URL (see `ramify.core.store.open_store`).
+    # Where sessions are kept: a file path or a URL (see `ramify.core.store.choice`).
     store: str | None = None
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     models: dict[str, ModelConfig] = Field(default_factory=dict)

@@ -2,10 +2,10 @@
 `open_store` picks one by location, `copy_store` copies sessions between any two."""
 
 from .base import MIN_PREFIX, SessionRecord, SessionSummary, Store
+from .choice import StoreLocationError, open_store
 from .copy import SessionCopy, copy_store
 from .location import default_database_path
 from .memory import MemoryStore
-from .open_store import StoreLocationError, open_store
 from .sqlite import SQLiteStore
 
 __all__ = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ramify.core import SQLiteStore
-from ramify.core.store.open_store import (
+from ramify.core.store.choice import (
     STORE_ENV,
     StoreLocationError,
     choose_store_location,
@@ -101,7 +101,7 @@ def test_a_missing_folder_is_refused_not_created(tmp_path: Path) -> None:
 def test_postgresql_without_its_extra_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import ramify.core.store.open_store as module
+    import ramify.core.store.choice as module
 
     monkeypatch.setattr(module, "find_spec", lambda name: None)
     with pytest.raises(StoreLocationError, match=r'pip install "ramify\[postgres\]"'):
