@@ -123,10 +123,16 @@ def test_the_flag_beats_the_variable_which_beats_the_config(tmp_path: Path) -> N
     assert not (tmp_path / "ramify.sqlite3").exists()
 
 
-def test_a_password_in_the_config_is_warned_about_and_never_shown(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given_in", ["config", "flag", "variable"])
+def test_a_password_in_the_url_is_warned_about_and_never_shown(
+    tmp_path: Path, given_in: str
+) -> None:
     url = f"postgresql://me:{SECRET}@127.0.0.1:1/ramify"
-    (tmp_path / "config.toml").write_text(f'store = "{url}"\n', encoding="utf-8")
-    result = _ramify(tmp_path, "sessions")
+    if given_in == "config":
+        (tmp_path / "config.toml").write_text(f'store = "{url}"\n', encoding="utf-8")
+    flag = ("--store", url) if given_in == "flag" else ()
+    env = {"RAMIFY_STORE": url} if given_in == "variable" else {}
+    result = _ramify(tmp_path, "sessions", *flag, env=env)
     assert SECRET not in result.stdout + result.stderr
     assert "PGPASSWORD or ~/.pgpass" in result.stderr
     assert "postgresql://***@127.0.0.1:1/ramify" in result.stderr
