@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError
 from .base import Store
-from .postgres_errors import INSTALL_HINT, display_dsn, store_error
+from .postgres_errors import INSTALL_HINT, display_dsn, is_connection_lost, store_error
 from .postgres_schema import prepare
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ class PostgresConnection(Store):
             await prepare(db, self.where)
         except BaseException as error:
             db.terminate()
-            raise store_error(error, self._dsn) from error
+            if isinstance(error, Exception):
+                raise store_error(error, self._dsn) from None
+            raise
         self._db = db
         self._own_pid = db.get_server_pid()
         self._opened = True
@@ -101,7 +103,9 @@ class PostgresConnection(Store):
             await listener.add_listener(CHANGES_CHANNEL, self._on_change)
         except BaseException as error:
             listener.terminate()
-            raise store_error(error, self._dsn) from None
+            if isinstance(error, Exception):
+                raise store_error(error, self._dsn) from None
+            raise
         self._listener = listener
 
     def _on_change(self, _db: object, pid: int, _channel: str, _payload: object) -> None:
@@ -131,7 +135,7 @@ class PostgresConnection(Store):
                 db.terminate()
                 raise
             except Exception as error:
-                raise store_error(error, self._dsn) from None
+                raise _failed(db, error, self._dsn) from None
 
     async def _write(self, body: Callable[[asyncpg.Connection], Awaitable[_T]]) -> _T:
         """Run `body` in one transaction, and notify listeners when it commits.
@@ -153,7 +157,7 @@ class PostgresConnection(Store):
             except BaseException as error:
                 await _roll_back(db, transaction)
                 if isinstance(error, Exception) and not isinstance(error, StoreError):
-                    raise store_error(error, self._dsn) from None
+                    raise _failed(db, error, self._dsn) from None
                 raise
             return result
 
@@ -181,6 +185,15 @@ class PostgresConnection(Store):
                 listener.terminate()
                 raise store_error(error, self._dsn) from None
             return self._changes
+
+
+def _failed(db: asyncpg.Connection, error: Exception, dsn: str) -> StoreError:
+    """The error to raise for a failed step; a connection in doubt is dropped, so the next
+    step starts on a new one."""
+    lost = is_connection_lost(error) or db.is_closed()
+    if lost:
+        db.terminate()
+    return store_error(error, dsn, lost=lost)
 
 
 async def _roll_back(db: asyncpg.Connection, transaction: Any) -> None:

@@ -83,11 +83,18 @@ def is_connection_lost(error: BaseException) -> bool:
         | ConnectionError,
     ):
         return True
-    return isinstance(error, asyncpg.InterfaceError) and "closed" in str(error)
+    # asyncpg's own state errors ("another operation is in progress") come from a connection
+    # the server dropped while a step was on its way: the connection is gone for the store.
+    return isinstance(error, asyncpg.InterfaceError)
 
 
-def store_error(error: BaseException, dsn: str, *, connecting: bool = False) -> StoreError:
-    """The `StoreError` to raise for `error` from the server named by `dsn`."""
+def store_error(
+    error: BaseException, dsn: str, *, connecting: bool = False, lost: bool = False
+) -> StoreError:
+    """The `StoreError` to raise for `error` from the server named by `dsn`.
+
+    `lost` says the connection is known to be closed now, whatever the error says.
+    """
     import asyncpg
 
     where = display_dsn(dsn)
@@ -118,7 +125,7 @@ def store_error(error: BaseException, dsn: str, *, connecting: bool = False) -> 
             f"cannot reach the PostgreSQL server for {where} ({reason}); check that it is "
             "running and that the host and port are right"
         )
-    if is_connection_lost(error):
+    if lost or is_connection_lost(error):
         return ConnectionLost(
             f"the connection to the PostgreSQL server for {where} was lost ({reason}); "
             "that step was not saved; check the server, then try again"

@@ -124,17 +124,23 @@ async def prepare(db: asyncpg.Connection, where: str, *, target: int = SCHEMA_VE
     _refuse_newer(version, where)
     if version >= target:
         return
-    async with db.transaction():
-        await db.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
-        # Re-read under the lock: another process may have migrated meanwhile.
-        version = await schema_version(db)
-        _refuse_newer(version, where)
-        if version == 0:
-            await db.execute("CREATE TABLE ramify_schema (version INTEGER NOT NULL)")
-            await db.execute("INSERT INTO ramify_schema(version) VALUES (0)")
-        for index in range(version, target):
-            await db.execute(MIGRATIONS[index])
-        await db.execute("UPDATE ramify_schema SET version = $1", target)
+    # A session lock taken before the transaction: its first statement then sees whatever
+    # another process migrated meanwhile.
+    await db.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    try:
+        async with db.transaction():
+            version = await schema_version(db)
+            _refuse_newer(version, where)
+            if version == 0:
+                await db.execute("CREATE TABLE ramify_schema (version INTEGER NOT NULL)")
+                await db.execute("INSERT INTO ramify_schema(version) VALUES (0)")
+            for index in range(version, target):
+                await db.execute(MIGRATIONS[index])
+            if version < target:
+                await db.execute("UPDATE ramify_schema SET version = $1", target)
+    finally:
+        if not db.is_closed():
+            await db.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
 
 
 def _refuse_newer(version: int, where: str) -> None:
