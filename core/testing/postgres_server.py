@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import secrets
 import shutil
 import socket
@@ -96,6 +97,14 @@ class PostgresServer:
                 "/usr/lib/postgresql/*/bin)"
             )
         self._bin = bin_dir
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam(_RUN_AS)
+            except KeyError:
+                raise ServerUnavailable(
+                    f"PostgreSQL refuses to run as root and there is no {_RUN_AS!r} user to run "
+                    "it as (install the postgresql package, or run the tests as another user)"
+                ) from None
         folder = Path(tempfile.mkdtemp(prefix="ramify-pg-"))
         self._folder = folder
         password_file = folder / "pw"

@@ -24,7 +24,13 @@ import pytest
 
 from ramify.core.testing.postgres_server import PostgresServer, ServerUnavailable
 
-__all__ = ["PostgresTarget", "empty_postgres_dsn", "postgres_dsn", "postgres_server"]
+__all__ = [
+    "PostgresTarget",
+    "empty_postgres_dsn",
+    "other_postgres_dsn",
+    "postgres_dsn",
+    "postgres_server",
+]
 
 _TEMPLATE = "ramify_template"
 _counter = itertools.count()
@@ -61,7 +67,7 @@ def _run(work: Coroutine[Any, Any, None]) -> None:
         raise failure[0]
 
 
-def _unavailable(reason: str) -> None:
+def server_unavailable(reason: str) -> None:
     if os.environ.get("RAMIFY_REQUIRE_SERVERS") == "1":
         pytest.fail(f"PostgreSQL tests cannot run: {reason} (RAMIFY_REQUIRE_SERVERS=1)")
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
@@ -96,7 +102,7 @@ def postgres_server() -> Iterator[PostgresTarget]:
     try:
         import asyncpg  # noqa: F401
     except ImportError:
-        _unavailable('asyncpg is not installed (pip install -e ".[test]")')
+        server_unavailable('asyncpg is not installed (pip install -e ".[test]")')
     named = os.environ.get("RAMIFY_TEST_POSTGRES")
     server = None
     if named:
@@ -106,7 +112,7 @@ def postgres_server() -> Iterator[PostgresTarget]:
         try:
             server.start()
         except ServerUnavailable as error:
-            _unavailable(str(error))
+            server_unavailable(str(error))
         target = PostgresTarget(server.dsn(), server)
     try:
         _run(_make_template(target))
@@ -128,6 +134,12 @@ def _fresh(target: PostgresTarget, template: str) -> Iterator[str]:
 @pytest.fixture
 def postgres_dsn(postgres_server: PostgresTarget) -> Iterator[str]:
     """A DSN of a new database of this test's own, with Ramify's schema in place."""
+    yield from _fresh(postgres_server, _TEMPLATE)
+
+
+@pytest.fixture
+def other_postgres_dsn(postgres_server: PostgresTarget) -> Iterator[str]:
+    """A second database like `postgres_dsn`, for a test that needs two stores."""
     yield from _fresh(postgres_server, _TEMPLATE)
 
 

@@ -8,22 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ramify.core import MemoryStore, SQLiteStore, Store
-from ramify.core.store.postgres import PostgresStore
-from tests.servers.postgres import empty_postgres_dsn, postgres_dsn, postgres_server
-
-__all__ = ["empty_postgres_dsn", "postgres_dsn", "postgres_server"]
+from ramify.core import Store
+from tests.servers.stores import STORE_KINDS, new_store
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """An open, empty store of each kind."""
-    backend: Store
-    if request.param == "memory":
-        backend = MemoryStore()
-    elif request.param == "sqlite":
-        backend = SQLiteStore(tmp_path / "t.db")
-    else:
-        backend = PostgresStore(request.getfixturevalue("postgres_dsn"))
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "t.db") as backend:
         yield backend
