@@ -18,6 +18,7 @@ sees another writer's nodes live.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,8 @@ _PATH = (
 # indexed (searches find a huge reply by its beginning). At 4 bytes a character plus position
 # entries this stays well under the limit.
 _INDEXED_CHARS = 100_000
+# What `search_terms` counts as a word: letters and digits.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _in_session(nodes: str, placeholder: str) -> str:
@@ -68,7 +71,9 @@ def _in_session(nodes: str, placeholder: str) -> str:
 
 def _indexed_words(text: str) -> str:
     """The words of `text` as `search_terms` reads them, space-separated, for `to_tsvector`."""
-    words = " ".join(word for term in search_terms(text) for word in term)
+    # One pass over the whole text finds the words `search_terms` finds part by part (white
+    # space is no word character), at a fifth of the cost.
+    words = " ".join(_WORD.findall(text.lower()))
     return words[:_INDEXED_CHARS].rpartition(" ")[0] if len(words) > _INDEXED_CHARS else words
 
 
@@ -178,15 +183,25 @@ class PostgresStore(PostgresRecords):
             if not keyed:
                 return
             # In batch order, so ids (and "oldest first") follow the order nodes were given.
-            await db.execute(
+            added = await db.fetch(
                 "INSERT INTO nodes(hash, message, parent, sender, forwarded_from, run_id, "
                 "created_at, depth) SELECT h, m, p, s, f, r, c, d FROM unnest("
                 "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
                 "$7::float8[], $8::int[]) WITH ORDINALITY AS u(h, m, p, s, f, r, c, d, o) "
-                "ORDER BY o ON CONFLICT (hash) DO NOTHING",
+                "ORDER BY o ON CONFLICT (hash) DO NOTHING RETURNING id",
                 *columns,
             )
-            if session_id is not None:
+            if session_id is None:
+                return
+            if len(added) == len(keyed):
+                # All new: their ids came back, so no lookup by hash is needed.
+                await db.execute(
+                    "INSERT INTO session_nodes(session_id, node_id) "
+                    "SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+                    session_id,
+                    [row[0] for row in added],
+                )
+            else:
                 await db.execute(
                     "INSERT INTO session_nodes(session_id, node_id) "
                     "SELECT $1, id FROM nodes WHERE hash = ANY($2::text[]) "
@@ -325,9 +340,11 @@ class PostgresStore(PostgresRecords):
         # is never query syntax.
         args: list[Any] = [" ".join(words) for words in terms]
         match = " && ".join(f"phraseto_tsquery('simple', ${i})" for i in range(1, len(args) + 1))
+        # The matching messages first, then the cheap lookups: left to itself the planner may
+        # (on stale statistics, as after a bulk load) scan the session and test every row.
         sql = (
-            f"SELECT {_N_NODE_COLUMNS} FROM messages m JOIN nodes n ON n.message = m.hash "
-            f"WHERE m.words @@ ({match}) "
+            f"WITH hits AS MATERIALIZED (SELECT hash FROM messages WHERE words @@ ({match})) "
+            f"SELECT {_N_NODE_COLUMNS} FROM hits JOIN nodes n ON n.message = hits.hash WHERE true "
         )
         if session_id is not None:
             args.append(session_id)
