@@ -62,9 +62,13 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _in_session(nodes: str, placeholder: str) -> str:
-    """A filter on the node rows of alias `nodes`: those of the session bound to `placeholder`."""
+    """A filter on the node rows of alias `nodes`: those of the session bound to `placeholder`.
+
+    A correlated scalar subquery, so it is one index probe per row the rest of the query
+    found: an EXISTS may be planned as a scan of the whole session.
+    """
     return (
-        "AND EXISTS (SELECT 1 FROM session_nodes s "
+        "AND (SELECT true FROM session_nodes s "
         f"WHERE s.session_id = {placeholder} AND s.node_id = {nodes}.id) "
     )
 
@@ -340,11 +344,16 @@ class PostgresStore(PostgresRecords):
         # is never query syntax.
         args: list[Any] = [" ".join(words) for words in terms]
         match = " && ".join(f"phraseto_tsquery('simple', ${i})" for i in range(1, len(args) + 1))
-        # The matching messages first, then the cheap lookups: left to itself the planner may
-        # (on stale statistics, as after a bulk load) scan the session and test every row.
+        # Every match is found first (by the word index), then its nodes by index lookups, then
+        # ordered. The shape leaves the planner no choice: on statistics not yet refreshed
+        # after a bulk load it walked all nodes in id order testing each, or scanned the
+        # session, and took 100x longer.
         sql = (
-            f"WITH hits AS MATERIALIZED (SELECT hash FROM messages WHERE words @@ ({match})) "
-            f"SELECT {_N_NODE_COLUMNS} FROM hits JOIN nodes n ON n.message = hits.hash WHERE true "
+            f"WITH found AS MATERIALIZED (SELECT hash FROM messages WHERE words @@ ({match})) "
+            f"SELECT {_N_NODE_COLUMNS} FROM found CROSS JOIN LATERAL "
+            # OFFSET 0 keeps the subquery from being merged into the outer query.
+            f"(SELECT id, {_NODE_COLUMNS} FROM nodes WHERE message = found.hash OFFSET 0) n "
+            "WHERE true "
         )
         if session_id is not None:
             args.append(session_id)

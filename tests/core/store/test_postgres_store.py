@@ -169,7 +169,7 @@ async def test_a_connection_lost_mid_step_fails_that_step_in_one_line_then_recon
     async with PostgresStore(postgres_dsn) as store:
         root, child = await chain(store, ["root", "child"], session_id="s")
         await store.move_ref("s", "main", root.hash_key, expected=None, reason="create")
-        admin = await asyncpg.connect(postgres_server.admin_dsn.rsplit("/", 1)[0] + "/" + database)
+        admin = await asyncpg.connect(postgres_server.dsn(database))
         try:
             # Another session holds the branch's row, so the store's move waits on the server;
             # its backend is killed while it waits.
@@ -191,6 +191,33 @@ async def test_a_connection_lost_mid_step_fails_that_step_in_one_line_then_recon
         ref = await store.get_ref("s", "main")
         assert ref is not None
         assert ref.head == root.hash_key
+        await store.move_ref("s", "main", child.hash_key, expected=root.hash_key, reason="again")
+        assert [e.reason for e in await store.reflog("s", "main")] == ["create", "again"]
+
+
+async def test_a_step_cancelled_while_the_server_works_writes_nothing_and_the_store_goes_on(
+    postgres_server: PostgresTarget, postgres_dsn: str
+) -> None:
+    database = urlsplit(postgres_dsn).path.lstrip("/")
+    async with PostgresStore(postgres_dsn) as store:
+        root, child = await chain(store, ["root", "child"], session_id="s")
+        await store.move_ref("s", "main", root.hash_key, expected=None, reason="create")
+        admin = await asyncpg.connect(postgres_server.dsn(database))
+        try:
+            holding = admin.transaction()
+            await holding.start()
+            await admin.execute("SELECT * FROM refs FOR UPDATE")
+            moving = asyncio.create_task(
+                store.move_ref("s", "main", child.hash_key, expected=root.hash_key, reason="m")
+            )
+            await _blocked_backend(admin, database)
+            moving.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await moving
+            await holding.rollback()
+        finally:
+            await admin.close()
+        assert [e.reason for e in await store.reflog("s", "main")] == ["create"]
         await store.move_ref("s", "main", child.hash_key, expected=root.hash_key, reason="again")
         assert [e.reason for e in await store.reflog("s", "main")] == ["create", "again"]
 
