@@ -180,8 +180,7 @@ class PostgresStore(PostgresRecords):
                     "INSERT INTO messages(hash, type, data, text, words) "
                     "SELECT h, t, d, x, to_tsvector('simple', w) FROM unnest("
                     "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[]"
-                    ") WITH ORDINALITY AS u(h, t, d, x, w, o) ORDER BY o "
-                    "ON CONFLICT (hash) DO NOTHING",
+                    ") AS u(h, t, d, x, w) ON CONFLICT (hash) DO NOTHING",
                     *(list(column) for column in zip(*message_rows.values(), strict=True)),
                 )
             if not keyed:

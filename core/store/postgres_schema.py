@@ -3,7 +3,7 @@
 Migration ``i`` (0-based) takes a database from version ``i`` to ``i + 1``. Append new
 migrations; never edit one that has shipped. The tables follow the SQLite store's (one portable
 schema): content-addressed messages and nodes, refs moved by compare-and-swap, a reflog, runs,
-session records and membership, imports. Nodes and messages also get a sequence number, so
+session records and membership, imports. Nodes also get a sequence number, so
 "oldest first" means first stored, as SQLite's rowids do.
 """
 
@@ -21,9 +21,8 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "prepare"]
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE messages (
-        id BIGSERIAL PRIMARY KEY,
-        -- Byte order (C), so a prefix is a range of the unique index, whatever the locale.
-        hash TEXT COLLATE "C" NOT NULL UNIQUE,
+        -- Byte order (C), so a prefix is a range of the index, whatever the locale.
+        hash TEXT COLLATE "C" PRIMARY KEY,
         type TEXT NOT NULL,
         data TEXT NOT NULL,
         text TEXT NOT NULL,
