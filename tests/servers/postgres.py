@@ -32,7 +32,8 @@ __all__ = [
     "postgres_server",
 ]
 
-_TEMPLATE = "ramify_template"
+# Per process, so two test runs on one named server do not share (or drop) each other's.
+_TEMPLATE = f"ramify_template_{os.getpid()}"
 _counter = itertools.count()
 
 
@@ -120,6 +121,8 @@ def postgres_server() -> Iterator[PostgresTarget]:
     finally:
         if server is not None:
             server.stop()
+        else:
+            _run(_admin(target, f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"))
 
 
 def _fresh(target: PostgresTarget, template: str) -> Iterator[str]:
