@@ -81,6 +81,8 @@ _STORE_ROWS: dict[str, tuple[str, str, str]] = {
     "session_search_ms_median": ("FTS search within one session, median", "ms", ""),
     "reinsert_1000_existing_ms": ("re-insert 1,000 existing nodes (dedupe)", "ms", ""),
     "db_mb": ("database + WAL on disk", "MB", ""),
+    "cas_round_trips_per_s": ("ref compare-and-swap, two writers", "attempts/s", ""),
+    "cas_wins": ("compare-and-swaps won of the attempts", "", ""),
 }
 _STORE_CHECKS: dict[str, Callable[[float], bool]] = {
     "insert_nodes_per_s": lambda value: value >= 30_000,

@@ -13,8 +13,9 @@ from ..messages import Message
 from ..runs import Run
 from ..tree import Node
 from .base import SessionRecord, check_prefix, full_hash_or_none, search_terms
-from .damage import damaged_message, report_damage
+from .damage import report_damage
 from .node_rows import NodeRows
+from .record_rows import verified_message
 from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
 
 if TYPE_CHECKING:
@@ -71,21 +72,6 @@ def _fts_query(query: str) -> str | None:
         return None
     # Each term becomes a quoted phrase of plain words: user text is never FTS syntax.
     return " AND ".join('"' + " ".join(words) + '"' for words in terms)
-
-
-def _verified_message(key: str, data: str) -> Message:
-    """The message stored as `data` under hash `key`, or a placeholder naming the damage.
-
-    Rebuilding and re-hashing is what catches a row altered outside Ramify; one damaged row
-    then reads as an error message in its place, and the rest of the branch still reads.
-    """
-    try:
-        message = Message.from_data(json.loads(data))
-    except Exception as error:
-        return damaged_message(key, f"{type(error).__name__}: {error}")
-    if message.hash_key != key:
-        return damaged_message(key, f"its content now hashes to {message.hash_key}")
-    return message
 
 
 class SQLiteStore(SQLiteRecords):
@@ -299,7 +285,7 @@ class SQLiteStore(SQLiteRecords):
                 f"SELECT hash, data FROM messages WHERE hash IN ({marks})", chunk
             )
             for key, data in rows:
-                found[key] = _verified_message(key, data)
+                found[key] = verified_message(key, data)
         for key in hashes:
             if key not in found:
                 stand_in = self._node_rows.stand_in(key)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import (
     BranchNotFound,
-    CorruptDatabase,
     NodeNotFound,
     RefConflict,
     RunNotFound,
@@ -18,7 +17,7 @@ from ..errors import (
 from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
-from .damage import report_damage
+from .record_rows import readable_rows, run_from_row, session_from_row
 from .sqlite_connection import SQLiteConnection
 from .sqlite_history import history_writer
 from .sqlite_paths import ONLY_ON_PATH
@@ -147,21 +146,7 @@ class SQLiteRecords(SQLiteConnection):
         await self._write(session_writer(record))
 
     _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered_children"
-
-    @staticmethod
-    def _session_from_row(row: Sequence[Any]) -> SessionRecord:
-        session_id, title, created_at, updated_at, active_branch, remembered = row
-        try:
-            return SessionRecord(
-                id=session_id,
-                title=title,
-                created_at=created_at,
-                updated_at=updated_at,
-                active_branch=active_branch,
-                remembered_children=json.loads(remembered),
-            )
-        except (ValueError, TypeError) as error:
-            raise report_damage("session", str(session_id), _reason(error)) from None
+    _session_from_row = staticmethod(session_from_row)
 
     async def get_session(self, session_id: str) -> SessionRecord:
         rows = await self._read(
@@ -175,7 +160,7 @@ class SQLiteRecords(SQLiteConnection):
         rows = await self._read(
             f"SELECT {self._SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC"
         )
-        return _readable(self._session_from_row, rows)
+        return readable_rows(self._session_from_row, rows)
 
     async def rename_session(self, session_id: str, title: str) -> None:
         async def body(db: aiosqlite.Connection) -> None:
@@ -209,7 +194,7 @@ class SQLiteRecords(SQLiteConnection):
             "WHERE m.session_id = sessions.id ORDER BY m.node_row LIMIT 1) "
             "FROM sessions ORDER BY updated_at DESC"
         )
-        return _readable(
+        return readable_rows(
             lambda row: SessionSummary(
                 record=self._session_from_row(row[:6]),
                 message_count=row[6],
@@ -231,7 +216,7 @@ class SQLiteRecords(SQLiteConnection):
         rows = await self._read("SELECT id, data FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise RunNotFound(f"no run has id {run_id!r}")
-        return _run_from_row(rows[0])
+        return run_from_row(rows[0])
 
     async def list_runs(
         self, *, session_id: str | None = None, parent_run_id: str | None = None
@@ -245,7 +230,7 @@ class SQLiteRecords(SQLiteConnection):
             sql += " AND parent_run_id = ?"
             args.append(parent_run_id)
         rows = await self._read(sql + " ORDER BY started_at, rowid", args)
-        return _readable(_run_from_row, rows)
+        return readable_rows(run_from_row, rows)
 
     async def find_run(
         self,
@@ -267,31 +252,8 @@ class SQLiteRecords(SQLiteConnection):
             (session_id, fingerprint, input_node, status.value),
         )
         # A damaged cached run is no cache hit: the agent runs again.
-        found = _readable(_run_from_row, rows)
+        found = readable_rows(run_from_row, rows)
         return found[0] if found else None
-
-
-def _reason(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}".splitlines()[0]
-
-
-def _run_from_row(row: Sequence[Any]) -> Run:
-    run_id, data = row
-    try:
-        return Run.model_validate_json(data)
-    except ValueError as error:
-        raise report_damage("run", str(run_id), _reason(error)) from None
-
-
-def _readable(read: Callable[[Sequence[Any]], _T], rows: Sequence[Sequence[Any]]) -> list[_T]:
-    """The rows that read back; the others were reported by `read` and are left out."""
-    found = []
-    for row in rows:
-        try:
-            found.append(read(row))
-        except CorruptDatabase:
-            continue
-    return found
 
 
 # Transaction bodies (for `SQLiteConnection._write`), so one import can run several of them

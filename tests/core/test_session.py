@@ -10,7 +10,6 @@ import pytest
 
 from ramify.core import (
     AssistantMessage,
-    MemoryStore,
     NothingToUndo,
     Ref,
     RefConflict,
@@ -22,12 +21,12 @@ from ramify.core import (
     Store,
     UserMessage,
 )
+from tests.servers.stores import STORE_KINDS, new_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "s.db") as backend:
         yield backend
 
 

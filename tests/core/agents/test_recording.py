@@ -16,7 +16,6 @@ from ramify.core import (
     USER,
     ErrorMessage,
     InteractionContext,
-    MemoryStore,
     Message,
     MessagePromise,
     Ramify,
@@ -27,12 +26,12 @@ from ramify.core import (
     UserMessage,
     agent,
 )
+from tests.servers.stores import STORE_KINDS, new_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "r.db")
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "r.db") as backend:
         yield backend
 
 

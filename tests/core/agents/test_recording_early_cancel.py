@@ -10,7 +10,6 @@ import pytest
 
 from ramify.core import (
     InteractionContext,
-    MemoryStore,
     Ramify,
     RunStatus,
     Session,
@@ -20,6 +19,7 @@ from ramify.core import (
     agent,
 )
 from ramify.core.recording import RecordedReplies
+from tests.servers.stores import STORE_KINDS, new_store
 
 # A bound on each wait, so a regression fails here instead of hanging the suite.
 BOUND = 10
@@ -27,10 +27,9 @@ BOUND = 10
 YIELDS = 12
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "r.db")
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "r.db") as backend:
         yield backend
 
 

@@ -14,7 +14,6 @@ from ramify.core import (
     USER,
     Agent,
     InteractionContext,
-    MemoryStore,
     Ramify,
     RunStatus,
     Session,
@@ -24,12 +23,12 @@ from ramify.core import (
     agent,
 )
 from ramify.core.llm import demo_agent
+from tests.servers.stores import STORE_KINDS, new_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "l.db")
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "l.db") as backend:
         yield backend
 
 

@@ -1,4 +1,5 @@
-"""Fixtures of the session file tests: real SQLite stores and the example sessions."""
+"""Fixtures of the session file tests: real SQLite and PostgreSQL stores, and the example
+sessions."""
 
 from __future__ import annotations
 
@@ -16,17 +17,37 @@ ROOT = Path(__file__).resolve().parents[3]
 SESSIONS = ROOT / "sessions"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store the test's `store` and `other_store` are."""
+    return str(request.param)
+
+
+def _store(kind: str, request: pytest.FixtureRequest, path: Path, dsn_fixture: str) -> Store:
+    if kind == "sqlite":
+        return SQLiteStore(path)
+    from ramify.core.store.postgres import PostgresStore
+
+    return PostgresStore(request.getfixturevalue(dsn_fixture))
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """An open, empty SQLite store in a real file."""
-    async with SQLiteStore(tmp_path / "sessions.db") as opened:
+async def store(
+    store_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Store]:
+    """An open, empty store: an SQLite file, or a PostgreSQL database of the test's own."""
+    async with _store(store_kind, request, tmp_path / "sessions.db", "postgres_dsn") as opened:
         yield opened
 
 
 @pytest.fixture
-async def other_store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A second, independent SQLite store (where imports land)."""
-    async with SQLiteStore(tmp_path / "imported.db") as opened:
+async def other_store(
+    store_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Store]:
+    """A second, independent store of the same kind (where imports land)."""
+    async with _store(
+        store_kind, request, tmp_path / "imported.db", "other_postgres_dsn"
+    ) as opened:
         yield opened
 
 

@@ -1,4 +1,5 @@
-"""The `store` fixture: every store test runs against MemoryStore and a real SQLite file."""
+"""The `store` fixture: every store test runs against MemoryStore, a real SQLite file and a
+real PostgreSQL database (a private server; see tests/servers/postgres.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ramify.core import MemoryStore, SQLiteStore, Store
+from ramify.core import Store
+from tests.servers.stores import STORE_KINDS, new_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """An open, empty store of each kind."""
-    backend: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "t.db")
-    async with backend:
+    async with new_store(request.param, request, tmp_path / "t.db") as backend:
         yield backend

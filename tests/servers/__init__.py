@@ -1,0 +1,1 @@
+"""Private servers (PostgreSQL...) that tests start for themselves."""
