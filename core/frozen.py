@@ -7,6 +7,10 @@ Its identity is `hash_key`, the sha256 of a canonical JSON document (see `canoni
 * every `Frozen` carries its type tag under the key ``"$type"``;
 * a nested `Frozen` value appears by reference, as ``{"$hash": "<64 hex>"}``;
 * tuples are JSON arrays, `FrozenMapping`s are JSON objects;
+* datetime, date, time, timedelta, UUID, Decimal, paths, bytes and frozenset values are one-key
+  objects such as ``{"$date": "2024-05-06"}`` (the table is in `ramify.core.typed_values`);
+* an `Enum` member is written as its value, so a declared Enum field reads back as its member
+  and an undeclared one as the plain value, hashing the same either way;
 * private attributes and fields declared with ``Field(exclude=True)`` are left out.
 
 Keys starting with ``$`` are reserved for these markers, so neither user mappings nor a
@@ -25,9 +29,13 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from enum import Enum
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+
+from .typed_values import LEAF_TYPES, MARKERS, decode_leaf, encode_leaf, normalize_leaf
 
 __all__ = [
     "MAX_INT_DIGITS",
@@ -129,8 +137,10 @@ def freeze(value: Any, where: str = "value") -> Any:
     """Return `value` made immutable: lists become tuples, dicts become `FrozenMapping`s.
 
     Supported leaves: None, bool, int of at most `MAX_INT_DIGITS` digits, finite float, str
-    without lone surrogates and `Frozen`. Anything else (sets, bytes, arbitrary objects) raises
-    `UnfreezableValueError` naming `where` it was found.
+    without lone surrogates, `Frozen`, `Enum` members whose value freezes, and the typed leaves
+    of `ramify.core.typed_values` (datetime, date, time, timedelta, UUID, non-NaN Decimal,
+    paths, bytes), normalised as that module says; a frozenset freezes its elements. Anything
+    else (sets, arbitrary objects) raises `UnfreezableValueError` naming `where` it was found.
     """
     if value is None or isinstance(value, (Frozen, FrozenMapping)):
         return value
@@ -154,9 +164,30 @@ def freeze(value: Any, where: str = "value") -> Any:
         for key in value:
             _check_key(key, where)
         return FrozenMapping({key: freeze(item, f"{where}.{key}") for key, item in value.items()})
+    return _freeze_typed(value, where)
+
+
+def _freeze_typed(value: Any, where: str) -> Any:
+    """`freeze` for the values beyond JSON's own (kept apart: the common leaves go first)."""
+    if isinstance(value, Enum):
+        # The member is kept (a declared field's type wants it); its value is what is hashed.
+        freeze(value.value, f"{where} ({type(value).__name__}.{value.name} value)")
+        return value
+    if isinstance(value, LEAF_TYPES):
+        try:
+            normal = normalize_leaf(value)
+        except ValueError as error:
+            raise UnfreezableValueError(f"{where}: {error}") from None
+        if isinstance(normal, PurePath):
+            _check_text(normal.as_posix(), where)
+        return normal
+    if isinstance(value, frozenset):
+        return frozenset(freeze(item, f"{where} element") for item in value)
+    hint = "; use a frozenset" if isinstance(value, set) else ""
     raise UnfreezableValueError(
-        f"{where}: a {type(value).__name__} cannot be frozen; use None, bool, int, float, str, "
-        "list/tuple, dict with str keys, or a Frozen model (pass live objects such as clients "
+        f"{where}: a {type(value).__name__} cannot be frozen{hint}; use None, bool, int, float, "
+        "str, datetime/date/time/timedelta, UUID, Decimal, Path, bytes, Enum, list/tuple, "
+        "frozenset, dict with str keys, or a Frozen model (pass live objects such as clients "
         "through non_freezable kwargs instead)"
     )
 
@@ -189,7 +220,30 @@ def _canonical(value: Any) -> Any:
         return {key: _canonical(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_canonical(item) for item in value]
+    return _canonical_typed(value)
+
+
+def _canonical_typed(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return _canonical(freeze(value.value))
+    if isinstance(value, LEAF_TYPES):
+        return encode_leaf(value)
+    if isinstance(value, frozenset):
+        return {"$frozenset": [item for _, item in _set_order(value)]}
     return value
+
+
+def _set_order(value: frozenset[Any]) -> list[tuple[Any, Any]]:
+    """(canonical form, element) for each distinct canonical form, sorted by its JSON text.
+
+    Two elements Python tells apart can share a canonical form (``Color.RED`` and ``"red"``):
+    the form appears once, so the set hashes as the set it reads back as.
+    """
+    by_text: dict[str, tuple[Any, Any]] = {}
+    for item in value:
+        form = _canonical(item)
+        by_text.setdefault(_CANONICAL_ENCODER.encode(form), (form, item))
+    return [by_text[text] for text in sorted(by_text)]
 
 
 def canonical_json(value: Frozen | FrozenMapping) -> bytes:
@@ -222,7 +276,7 @@ _REGISTRY: dict[str, type[Frozen]] = {}
 # Class -> names of its fields declared ``Field(exclude=True)``, computed on first use.
 _EXCLUDED: dict[type[Frozen], frozenset[str]] = {}
 # Attributes that make up an instance's identity; refused by `__setattr__` and `__delattr__`.
-_IDENTITY_ATTRIBUTES = frozenset({"_hash_key", "_foreign_tag"})
+_IDENTITY_ATTRIBUTES = frozenset({"_hash_key", "_foreign_tag", "_foreign_excluded"})
 # The per-instance state of a pydantic 2 model. `Frozen.from_stored_fields` fills these slots
 # itself, several times faster than `model_construct`; a pydantic release that changes them
 # makes it fall back to `model_construct` rather than build half an instance.
@@ -296,8 +350,10 @@ class Frozen(BaseModel):
     type_tag: ClassVar[str] = "Frozen"
 
     # Set when data written by a class this process does not know is loaded into a base
-    # class: the original tag keeps the hash stable.
+    # class: the original tag, and the names of the fields that class left out of its hash
+    # (which storage keeps), keep the hash stable.
     _foreign_tag: str | None = PrivateAttr(default=None)
+    _foreign_excluded: frozenset[str] | None = PrivateAttr(default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -350,9 +406,15 @@ class Frozen(BaseModel):
         foreign = private.get("_foreign_tag") if private else None
         return foreign or self.type_tag
 
+    def _excluded(self) -> frozenset[str]:
+        excluded = _excluded_fields(type(self))
+        private = self.__pydantic_private__
+        foreign = private.get("_foreign_excluded") if private else None
+        return excluded | foreign if foreign else excluded
+
     def hashed_fields(self) -> dict[str, Any]:
         """Field name -> frozen value, for every field that takes part in the hash."""
-        excluded = _excluded_fields(type(self))
+        excluded = self._excluded()
         if excluded:
             values = {name: value for name, value in self.__dict__.items() if name not in excluded}
         else:
@@ -389,7 +451,8 @@ class Frozen(BaseModel):
         """A JSON-ready dict with nested `Frozen` values inlined, for storage and export.
 
         `frozen_from_data` reverses it. Unlike `canonical_document`, it includes excluded
-        fields, since storage must not lose them.
+        fields, since storage must not lose them, and names them under ``"$excluded"`` so a
+        process that does not know the class still hashes the data as its class did.
         """
         data: dict[str, Any] = {"$type": self._tag()}
         data.update(self.__dict__)
@@ -398,6 +461,9 @@ class Frozen(BaseModel):
         for name, value in data.items():
             if type(value) not in _PLAIN_TYPES:
                 data[name] = _to_data(value)
+        excluded = self._excluded()
+        if excluded:
+            data["$excluded"] = sorted(excluded)
         return data
 
     @classmethod
@@ -440,6 +506,12 @@ def _to_data(value: Any) -> Any:
         return {key: _to_data(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_to_data(item) for item in value]
+    if isinstance(value, Enum):
+        return _to_data(freeze(value.value))
+    if isinstance(value, LEAF_TYPES):
+        return encode_leaf(value)
+    if isinstance(value, frozenset):
+        return {"$frozenset": [_to_data(item) for _, item in _set_order(value)]}
     return value
 
 
@@ -447,10 +519,31 @@ def _from_data(value: Any) -> Any:
     if isinstance(value, dict):
         if "$type" in value:
             return frozen_from_data(value)
+        if len(value) == 1:
+            ((key, payload),) = value.items()
+            if key in MARKERS:
+                return _decoded(key, payload)
         return {key: _from_data(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_from_data(item) for item in value]
     return value
+
+
+def _decoded(marker: str, payload: Any) -> Any:
+    if marker != "$frozenset":
+        return decode_leaf(marker, payload)
+    if not isinstance(payload, list):
+        raise ValueError(f"$frozenset: expected a list, got {type(payload).__name__}")
+    return frozenset(freeze(_from_data(item), "$frozenset element") for item in payload)
+
+
+def _excluded_names(data: Mapping[str, Any]) -> frozenset[str] | None:
+    names = data.get("$excluded")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError("frozen data: '$excluded' must be a list of field names")
+    return frozenset(names)
 
 
 def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) -> Frozen:
@@ -462,12 +555,19 @@ def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) ->
     tag = data.get("$type")
     if not isinstance(tag, str):
         raise ValueError("frozen data has no '$type' tag")
-    fields = {key: _from_data(item) for key, item in data.items() if key != "$type"}
+    fields = {key: _from_data(item) for key, item in data.items() if key not in _DATA_MARKERS}
     cls = _REGISTRY.get(tag)
     if cls is None:
+        excluded = _excluded_names(data)
         instance = default.model_validate(fields)
         private = instance.__pydantic_private__
         assert private is not None  # Frozen declares `_foreign_tag`, so pydantic made the dict
         private["_foreign_tag"] = tag
+        if excluded:
+            private["_foreign_excluded"] = excluded
         return instance
     return cls.model_validate(fields)
+
+
+# Keys of `Frozen.to_data` output that describe the instance rather than hold a field.
+_DATA_MARKERS = frozenset({"$type", "$excluded"})

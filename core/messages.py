@@ -6,11 +6,17 @@ conversation is a `Node` (see `ramify.core.tree`).
 
 from __future__ import annotations
 
+import json
 import re
 import traceback as traceback_module
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
+from pydantic.fields import FieldInfo
+
 from .frozen import Frozen
+from .typed_values import LEAF_TYPES, plain_leaf
 
 __all__ = [
     "AssistantMessage",
@@ -31,9 +37,11 @@ def _encodable(text: str) -> str:
 
 
 class Message(Frozen):
-    """A piece of conversation. ``str(message)`` is its text.
+    """A piece of conversation. ``str(message)`` is its text, or its data when it has none.
 
-    Subclass it to add fields: ``class CustomMessage(Message): custom_field: str``.
+    Subclass it to add typed fields: ``class Bid(Message): amount: Decimal; due: date``.
+    Fields may hold what `Frozen` freezes (JSON values, datetime, date, time, timedelta, UUID,
+    Decimal, Path, bytes, Enum, frozenset, nested `Frozen` models, and containers of them).
     The text may be passed positionally: ``Message("hi")``.
     """
 
@@ -48,7 +56,51 @@ class Message(Frozen):
         super().__init__(**data)
 
     def __str__(self) -> str:
-        return self.text
+        return self.text or self.data_text()
+
+    def data_text(self) -> str:
+        """The type name and the fields as one line of JSON: ``Bid {"amount": "1.50"}``.
+
+        `text` is left out, and so are `role` when it is the type's default and fields left
+        at a None default. Typed values show in
+        their readable form (a datetime as ISO 8601, a Decimal as its digits), so this is for
+        reading, not for reading back: `to_data` is the stored form.
+        """
+        declared = type(self).model_fields
+        fields = {
+            name: value
+            for name, value in self.hashed_fields().items()
+            if name != "text" and not _left_at_default(declared.get(name), name, value)
+        }
+        rendered = json.dumps(_plain(fields), ensure_ascii=False)
+        return f"{self._tag()} {rendered}"
+
+
+def _left_at_default(field: FieldInfo | None, name: str, value: Any) -> bool:
+    if field is None:
+        return False
+    if name == "role":
+        return bool(value == field.default)
+    return value is None and field.default is None
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready, readable copy of a frozen value (see `Message.data_text`)."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, Frozen):
+        return _plain(value.hashed_fields())
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if isinstance(value, frozenset):
+        return sorted((_plain(item) for item in value), key=json.dumps)
+    if isinstance(value, LEAF_TYPES):
+        return plain_leaf(value)
+    return repr(value)
 
 
 class UserMessage(Message):
