@@ -229,7 +229,7 @@ def _canonical_typed(value: Any) -> Any:
     if isinstance(value, LEAF_TYPES):
         return encode_leaf(value)
     if isinstance(value, frozenset):
-        return {"$frozenset": [item for _, item in _set_order(value)]}
+        return {"$frozenset": [form for form, _ in _set_order(value)]}
     return value
 
 
