@@ -419,8 +419,12 @@ class Frozen(BaseModel):
             values = {name: value for name, value in self.__dict__.items() if name not in excluded}
         else:
             values = dict(self.__dict__)
-        if self.__pydantic_extra__:
-            values.update(self.__pydantic_extra__)
+        extra = self.__pydantic_extra__
+        if extra:
+            values.update(extra)
+            # A class unknown here had these as declared fields; loaded, they are extras.
+            for name in excluded.intersection(extra):
+                del values[name]
         return values
 
     def canonical_document(self) -> dict[str, Any]:
