@@ -37,7 +37,7 @@ def _encodable(text: str) -> str:
 
 
 class Message(Frozen):
-    """A piece of conversation. ``str(message)`` is its text, or its data when it has none.
+    """A piece of conversation. ``str(message)`` is its text, or `data_text` when it has none.
 
     Subclass it to add typed fields: ``class Bid(Message): amount: Decimal; due: date``.
     Fields may hold what `Frozen` freezes (JSON values, datetime, date, time, timedelta, UUID,
@@ -56,7 +56,11 @@ class Message(Frozen):
         super().__init__(**data)
 
     def __str__(self) -> str:
-        return self.text or self.data_text()
+        if self.text:
+            return self.text
+        fields = self._data_fields()
+        # A message with neither text nor data (an empty user turn) stays the empty string.
+        return f"{self._tag()} {json.dumps(_plain(fields), ensure_ascii=False)}" if fields else ""
 
     def data_text(self) -> str:
         """The type name and the fields as one line of JSON: ``Bid {"amount": "1.50"}``.
@@ -66,14 +70,15 @@ class Message(Frozen):
         their readable form (a datetime as ISO 8601, a Decimal as its digits), so this is for
         reading, not for reading back: `to_data` is the stored form.
         """
+        return f"{self._tag()} {json.dumps(_plain(self._data_fields()), ensure_ascii=False)}"
+
+    def _data_fields(self) -> dict[str, Any]:
         declared = type(self).model_fields
-        fields = {
+        return {
             name: value
             for name, value in self.hashed_fields().items()
             if name != "text" and not _left_at_default(declared.get(name), name, value)
         }
-        rendered = json.dumps(_plain(fields), ensure_ascii=False)
-        return f"{self._tag()} {rendered}"
 
 
 def _left_at_default(field: FieldInfo | None, name: str, value: Any) -> bool:

@@ -32,8 +32,8 @@ local time, and never equals an aware one.
 Freezing normalises each value to what reads back, so a frozen value equals its read-back copy:
 subclasses become the base type; an aware datetime or time gets a fixed `timezone(offset)` (a
 `ZoneInfo`'s zone name is not kept, its offset at that instant is) and ``fold`` 0; any pure path
-becomes a `Path` of its POSIX form; `bytearray` and `memoryview` become `bytes`. A NaN Decimal
-is refused, as NaN floats are: it equals nothing, not even itself.
+becomes a `Path` of its POSIX form; `bytearray` and `memoryview` become `bytes`. A Decimal that
+is not finite (NaN, infinity) is refused, as such floats are.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import binascii
 import datetime as dt
 import decimal
 import pathlib
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -110,8 +111,9 @@ def normalize_leaf(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return value if type(value) is uuid.UUID else uuid.UUID(int=value.int)
     if isinstance(value, decimal.Decimal):
-        if value.is_nan():
-            raise _Refused(f"Decimal({str(value)!r}) has no canonical form (NaN equals nothing)")
+        if not value.is_finite():
+            # As for floats: NaN equals nothing, and pydantic refuses non-finite Decimals.
+            raise _Refused(f"Decimal({str(value)!r}) has no canonical form (it is not finite)")
         return value if type(value) is decimal.Decimal else decimal.Decimal(value)
     if isinstance(value, pathlib.PurePath):
         if isinstance(value, pathlib.Path) and type(value) is type(pathlib.Path()):
@@ -149,8 +151,40 @@ def encode_leaf(value: Any) -> dict[str, Any]:
     return {"$path": value.as_posix()}
 
 
-def _decoded_datetime(text: Any) -> dt.datetime:
-    return dt.datetime.fromisoformat(_string(text))
+# The canonical texts have fixed widths before the offset: "YYYY-MM-DDTHH:MM:SS.ffffff" and
+# "HH:MM:SS.ffffff". The offset is parsed here: Python 3.11's `fromisoformat` reads an offset
+# of "+00:00:00.000001" as UTC.
+_DATETIME_WIDTH = 26
+_TIME_WIDTH = 15
+_OFFSET = re.compile(r"([+-])(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{6}))?)?")
+
+
+def _offset(text: str) -> dt.timezone | None:
+    if not text:
+        return None
+    found = _OFFSET.fullmatch(text)
+    if found is None:
+        raise ValueError(f"bad UTC offset {text!r}")
+    sign, hours, minutes, seconds, micros = found.groups()
+    delta = dt.timedelta(
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds or 0),
+        microseconds=int(micros or 0),
+    )
+    return dt.timezone(-delta if sign == "-" else delta)
+
+
+def _decoded_datetime(payload: Any) -> dt.datetime:
+    text = _string(payload)
+    naive = dt.datetime.fromisoformat(text[:_DATETIME_WIDTH])
+    return naive.replace(tzinfo=_offset(text[_DATETIME_WIDTH:]))
+
+
+def _decoded_time(payload: Any) -> dt.time:
+    text = _string(payload)
+    naive = dt.time.fromisoformat(text[:_TIME_WIDTH])
+    return naive.replace(tzinfo=_offset(text[_TIME_WIDTH:]))
 
 
 def _string(payload: Any) -> str:
@@ -178,7 +212,7 @@ def _decoded_bytes(payload: Any) -> bytes:
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "$datetime": _decoded_datetime,
     "$date": lambda payload: dt.date.fromisoformat(_string(payload)),
-    "$time": lambda payload: dt.time.fromisoformat(_string(payload)),
+    "$time": _decoded_time,
     "$timedelta": _decoded_timedelta,
     "$uuid": lambda payload: uuid.UUID(_string(payload)),
     "$decimal": lambda payload: decimal.Decimal(_string(payload)),

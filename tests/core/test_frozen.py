@@ -53,7 +53,7 @@ def test_frozen_mapping_cannot_be_changed() -> None:
 )
 def test_unsupported_values_are_rejected_with_a_clear_error(value: object) -> None:
     with pytest.raises(
-        (UnfreezableValueError, ValidationError), match="cannot be frozen|no canonical form"
+        (UnfreezableValueError, ValidationError), match=r"cannot be frozen|no canonical form"
     ):
         Sample(items=[value])
 
