@@ -335,6 +335,31 @@ class Frozen(BaseModel):
 
     Subclasses may set ``type_tag`` (a class variable) to a stable name; it defaults to the
     class's ``__qualname__``. Equality and ``hash()`` follow ``hash_key``.
+
+    Field values are frozen (see `freeze`) and each kind has one canonical JSON encoding:
+
+    ============== ================================================================
+    None/bool/int  JSON literal (an int of at most `MAX_INT_DIGITS` digits)
+    float          JSON number, finite only (Python's ``repr`` digits)
+    str            JSON string, UTF-8, no lone surrogates
+    list/tuple     JSON array (held as a tuple)
+    dict/Mapping   JSON object with str keys not starting with ``$`` (a `FrozenMapping`)
+    Frozen         ``{"$hash": "<64 hex>"}`` (inlined with its ``$type`` when stored)
+    Enum member    the encoding of its ``value`` (held as the member)
+    datetime       ``{"$datetime": "2024-05-06T07:08:09.000010+02:00"}`` (no offset if naive)
+    date           ``{"$date": "2024-05-06"}``
+    time           ``{"$time": "07:08:09.000010"}`` (``+HH:MM`` appended when aware)
+    timedelta      ``{"$timedelta": <int microseconds>}``
+    UUID           ``{"$uuid": "<lowercase hyphenated>"}``
+    Decimal        ``{"$decimal": "<str(value)>"}``, finite only; exponent kept
+    Path           ``{"$path": "<as_posix()>"}``
+    bytes          ``{"$bytes": "<base64, padded>"}``
+    frozenset      ``{"$frozenset": [<distinct element forms, sorted by JSON text>]}``
+    ============== ================================================================
+
+    Values Python calls equal but that read back differently hash apart (``Decimal("1.0")``
+    and ``Decimal("1")``, one instant at two UTC offsets); naive datetimes stay naive. The
+    details and the normalisation done when freezing are in `ramify.core.typed_values`.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)

@@ -11,9 +11,8 @@ import re
 import traceback as traceback_module
 from collections.abc import Mapping
 from enum import Enum
+from functools import cache
 from typing import Any
-
-from pydantic.fields import FieldInfo
 
 from .frozen import Frozen
 from .typed_values import LEAF_TYPES, plain_leaf
@@ -65,28 +64,33 @@ class Message(Frozen):
     def data_text(self) -> str:
         """The type name and the fields as one line of JSON: ``Bid {"amount": "1.50"}``.
 
-        `text` is left out, and so are `role` when it is the type's default and fields left
-        at a None default. Typed values show in
-        their readable form (a datetime as ISO 8601, a Decimal as its digits), so this is for
-        reading, not for reading back: `to_data` is the stored form.
+        Left out: the fields Ramify's own message classes declare (text, role, an assistant
+        reply's model and token counts...) and its ``cancelled`` mark, which say how a message
+        was made rather than what it says, and fields left at a None default. Typed values
+        show in their readable form (a datetime as ISO 8601, a Decimal as its digits), so this
+        is for reading, not for reading back: `to_data` is the stored form.
         """
         return f"{self._tag()} {json.dumps(_plain(self._data_fields()), ensure_ascii=False)}"
 
     def _data_fields(self) -> dict[str, Any]:
         declared = type(self).model_fields
+        hidden = _ramify_fields(type(self))
         return {
             name: value
             for name, value in self.hashed_fields().items()
-            if name != "text" and not _left_at_default(declared.get(name), name, value)
+            if name not in hidden
+            and not (value is None and name in declared and declared[name].default is None)
         }
 
 
-def _left_at_default(field: FieldInfo | None, name: str, value: Any) -> bool:
-    if field is None:
-        return False
-    if name == "role":
-        return bool(value == field.default)
-    return value is None and field.default is None
+@cache
+def _ramify_fields(cls: type[Message]) -> frozenset[str]:
+    """Fields that Ramify's own message classes among `cls`'s bases declare, and ``cancelled``."""
+    names = {"cancelled"}
+    for base in cls.__mro__:
+        if base in _RAMIFY_MESSAGE_CLASSES:
+            names.update(base.model_fields)  # type: ignore[attr-defined]
+    return frozenset(names)
 
 
 def _plain(value: Any) -> Any:
@@ -169,3 +173,8 @@ class ErrorMessage(Message):
             partial_text=partial_text,
             **fields,
         )
+
+
+_RAMIFY_MESSAGE_CLASSES = frozenset(
+    {Message, UserMessage, SystemMessage, AssistantMessage, ErrorMessage}
+)

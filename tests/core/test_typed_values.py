@@ -213,7 +213,11 @@ def test_str_of_a_message_without_text_is_its_data() -> None:
 def test_str_of_a_message_with_text_is_still_its_text() -> None:
     assert str(_order(text="Order placed")) == "Order placed"
     assert str(UserMessage()) == ""  # no text and no data: nothing to show
-    assert str(AssistantMessage(model="demo")) == 'AssistantMessage {"model": "demo"}'
+    # How a reply was made (model, token counts, a cancel) is not data to show for it.
+    assert str(AssistantMessage(model="demo", output_tokens=0, cancelled=True)) == ""
+    assert str(AssistantMessage(model="demo", score=Decimal("0.5"))) == (
+        'AssistantMessage {"score": "0.5"}'
+    )
 
 
 @pytest.mark.parametrize(
