@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ramify.core import Message, canonical_json
+from ramify.core import Frozen, Message, canonical_json
 from ramify.core.frozen import frozen_from_data
 
 
@@ -133,3 +133,26 @@ def test_a_declared_typed_message_reads_back_as_its_class(fields: dict[str, Any]
     assert again.hash_key == message.hash_key
     assert again.hashed_fields() == message.hashed_fields()
     assert _kind_of(again.hashed_fields()) == _kind_of(message.hashed_fields())
+
+
+class Box(Frozen):
+    """A nested model holding any typed value (hashed into its parent by reference)."""
+
+    content: Any = None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    contents=st.lists(values, min_size=1, max_size=3),
+    mood=st.none() | st.sampled_from(Mood),
+)
+def test_nested_models_of_typed_values_read_back_with_the_same_hashes(
+    contents: list[Any], mood: Mood | None
+) -> None:
+    boxes = [Box(content=content) for content in contents]
+    message = EveryKind(text="boxes", mood=mood, boxes=boxes, nested=Box(content=Box(content=mood)))
+    again = _stored_and_read(message)
+    assert type(again) is EveryKind
+    assert again.hash_key == message.hash_key
+    assert [box.hash_key for box in again.boxes] == [box.hash_key for box in boxes]  # type: ignore[attr-defined]
+    assert all(type(box) is Box for box in again.boxes)  # type: ignore[attr-defined]
