@@ -33,7 +33,7 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 
 from .typed_values import LEAF_TYPES, MARKERS, decode_leaf, encode_leaf, normalize_leaf
 
@@ -276,7 +276,9 @@ _REGISTRY: dict[str, type[Frozen]] = {}
 # Class -> names of its fields declared ``Field(exclude=True)``, computed on first use.
 _EXCLUDED: dict[type[Frozen], frozenset[str]] = {}
 # Attributes that make up an instance's identity; refused by `__setattr__` and `__delattr__`.
-_IDENTITY_ATTRIBUTES = frozenset({"_hash_key", "_foreign_tag", "_foreign_excluded"})
+_IDENTITY_ATTRIBUTES = frozenset(
+    {"_hash_key", "_foreign_tag", "_foreign_excluded", "_foreign_misfits"}
+)
 # The per-instance state of a pydantic 2 model. `Frozen.from_stored_fields` fills these slots
 # itself, several times faster than `model_construct`; a pydantic release that changes them
 # makes it fall back to `model_construct` rather than build half an instance.
@@ -375,10 +377,13 @@ class Frozen(BaseModel):
     type_tag: ClassVar[str] = "Frozen"
 
     # Set when data written by a class this process does not know is loaded into a base
-    # class: the original tag, and the names of the fields that class left out of its hash
-    # (which storage keeps), keep the hash stable.
+    # class, to keep its hash: the original tag; the names of the fields that class left out
+    # of its hash (which storage keeps); and the stored values of fields the base declares
+    # with another type (a foreign ``text: str | None`` holding None), which the instance
+    # holds at their defaults instead, so code reading them as the base declares still can.
     _foreign_tag: str | None = PrivateAttr(default=None)
     _foreign_excluded: frozenset[str] | None = PrivateAttr(default=None)
+    _foreign_misfits: dict[str, Any] | None = PrivateAttr(default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -437,19 +442,23 @@ class Frozen(BaseModel):
         foreign = private.get("_foreign_excluded") if private else None
         return excluded | foreign if foreign else excluded
 
+    def _stored_values(self) -> dict[str, Any]:
+        """Every field's value as stored: declared, extra, and a foreign class's misfits."""
+        values = dict(self.__dict__)
+        if self.__pydantic_extra__:
+            values.update(self.__pydantic_extra__)
+        private = self.__pydantic_private__
+        misfits = private.get("_foreign_misfits") if private else None
+        if misfits:
+            values.update(misfits)
+        return values
+
     def hashed_fields(self) -> dict[str, Any]:
         """Field name -> frozen value, for every field that takes part in the hash."""
         excluded = self._excluded()
-        if excluded:
-            values = {name: value for name, value in self.__dict__.items() if name not in excluded}
-        else:
-            values = dict(self.__dict__)
-        extra = self.__pydantic_extra__
-        if extra:
-            values.update(extra)
-            # A class unknown here had these as declared fields; loaded, they are extras.
-            for name in excluded.intersection(extra):
-                del values[name]
+        values = self._stored_values()
+        for name in excluded.intersection(values):
+            del values[name]
         return values
 
     def canonical_document(self) -> dict[str, Any]:
@@ -484,9 +493,7 @@ class Frozen(BaseModel):
         process that does not know the class still hashes the data as its class did.
         """
         data: dict[str, Any] = {"$type": self._tag()}
-        data.update(self.__dict__)
-        if self.__pydantic_extra__:
-            data.update(self.__pydantic_extra__)
+        data.update(self._stored_values())
         for name, value in data.items():
             if type(value) not in _PLAIN_TYPES:
                 data[name] = _to_data(value)
@@ -588,14 +595,35 @@ def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) ->
     cls = _REGISTRY.get(tag)
     if cls is None:
         excluded = _excluded_names(data)
-        instance = default.model_validate(fields)
+        instance, misfits = _foreign_instance(default, fields)
         private = instance.__pydantic_private__
         assert private is not None  # Frozen declares `_foreign_tag`, so pydantic made the dict
         private["_foreign_tag"] = tag
         if excluded:
             private["_foreign_excluded"] = excluded
+        if misfits:
+            private["_foreign_misfits"] = misfits
         return instance
     return cls.model_validate(fields)
+
+
+def _foreign_instance(
+    default: type[Frozen], fields: dict[str, Any]
+) -> tuple[Frozen, dict[str, Any] | None]:
+    """`fields` of an unknown class validated as `default`, and the values of the fields
+    `default` declares that do not fit its declaration (left at their defaults)."""
+    try:
+        return default.model_validate(fields), None
+    except ValidationError as error:
+        declared = default.model_fields
+        names = {
+            str(place[0]) for place in (item["loc"] for item in error.errors()) if place
+        } & declared.keys()
+        if not names:
+            raise
+    misfits = {name: freeze(fields[name], name) for name in names}
+    fitting = {name: value for name, value in fields.items() if name not in names}
+    return default.model_validate(fitting), misfits
 
 
 # Keys of `Frozen.to_data` output that describe the instance rather than hold a field.

@@ -222,3 +222,32 @@ async def test_a_message_written_by_another_program_reads_back_generic(tmp_path:
     async with SQLiteStore(tmp_path / "imported.db") as other:
         await import_markdown(other, exported.read_text(encoding="utf-8"))
         assert (await other.get_message(written)).hash_key == written
+
+
+class Reading(Message):
+    """A message class that redeclares a field of Message with another type."""
+
+    role: int = 7  # type: ignore[assignment]
+    taken: dt.datetime
+
+
+async def test_an_unknown_class_that_redeclares_role_still_reads_back_with_its_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading = Reading(taken=dt.datetime(2025, 2, 3, 4, 5, 6))
+    async with SQLiteStore(tmp_path / "r.db") as store:
+        await (await Session.create(store)).append(reading)
+    _forget_classes(monkeypatch, "Reading")
+    async with SQLiteStore(tmp_path / "r.db") as reopened:
+        generic = await reopened.get_message(reading.hash_key)
+    assert type(generic) is Message
+    assert generic.hash_key == reading.hash_key
+    assert generic.role is None  # what Ramify's own code reads as a role: a str or None
+    assert generic.to_data() == json.loads(json.dumps(reading.to_data()))
+    assert str(generic) == 'Reading {"taken": "2025-02-03T04:05:06.000000"}'
+    async with SQLiteStore(tmp_path / "copy.db") as copy_store:
+        session = await Session.create(copy_store)
+        await session.append(generic)
+        again = await import_markdown(copy_store, await export_markdown(session, "tree"))
+        (node,) = await again.path("main")
+        assert node.message == reading.hash_key
