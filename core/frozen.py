@@ -138,7 +138,7 @@ def freeze(value: Any, where: str = "value") -> Any:
 
     Supported leaves: None, bool, int of at most `MAX_INT_DIGITS` digits, finite float, str
     without lone surrogates, `Frozen`, `Enum` members whose value freezes, and the typed leaves
-    of `ramify.core.typed_values` (datetime, date, time, timedelta, UUID, non-NaN Decimal,
+    of `ramify.core.typed_values` (datetime, date, time, timedelta, UUID, finite Decimal,
     paths, bytes), normalised as that module says; a frozenset freezes its elements. Anything
     else (sets, arbitrary objects) raises `UnfreezableValueError` naming `where` it was found.
     """
@@ -379,8 +379,8 @@ class Frozen(BaseModel):
     # Set when data written by a class this process does not know is loaded into a base
     # class, to keep its hash: the original tag; the names of the fields that class left out
     # of its hash (which storage keeps); and the stored values of fields the base declares
-    # with another type (a foreign ``text: str | None`` holding None), which the instance
-    # holds at their defaults instead, so code reading them as the base declares still can.
+    # with another type (a foreign ``role: int``), which the instance holds at their defaults
+    # instead, so code reading them as the base declares them still can.
     _foreign_tag: str | None = PrivateAttr(default=None)
     _foreign_excluded: frozenset[str] | None = PrivateAttr(default=None)
     _foreign_misfits: dict[str, Any] | None = PrivateAttr(default=None)

@@ -65,7 +65,11 @@ LEAF_TYPES: tuple[type, ...] = (
 
 
 class _Refused(ValueError):
-    """A leaf value of a supported type that still has no canonical form (a NaN Decimal)."""
+    """A leaf of a supported type that has no canonical form (a Decimal that is not finite)."""
+
+
+# The concrete `Path` class of this platform (PosixPath or WindowsPath).
+_CONCRETE_PATH = type(pathlib.Path())
 
 
 def _fixed_zone(offset: dt.timedelta | None) -> dt.timezone | None:
@@ -116,9 +120,7 @@ def normalize_leaf(value: Any) -> Any:
             raise _Refused(f"Decimal({str(value)!r}) has no canonical form (it is not finite)")
         return value if type(value) is decimal.Decimal else decimal.Decimal(value)
     if isinstance(value, pathlib.PurePath):
-        if isinstance(value, pathlib.Path) and type(value) is type(pathlib.Path()):
-            return value
-        return pathlib.Path(value.as_posix())
+        return value if type(value) is _CONCRETE_PATH else pathlib.Path(value.as_posix())
     if isinstance(value, bytes):
         return value if type(value) is bytes else bytes(value)
     if isinstance(value, (bytearray, memoryview)):
