@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import decimal
 import enum
 import json
 import uuid
@@ -156,3 +158,69 @@ def test_nested_models_of_typed_values_read_back_with_the_same_hashes(
     assert again.hash_key == message.hash_key
     assert [box.hash_key for box in again.boxes] == [box.hash_key for box in boxes]  # type: ignore[attr-defined]
     assert all(type(box) is Box for box in again.boxes)  # type: ignore[attr-defined]
+
+
+def _reference_offset(offset: dt.timedelta | None) -> str:
+    if offset is None:
+        return ""
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    micros = abs(offset) // dt.timedelta(microseconds=1)
+    seconds, micro = divmod(micros, 1_000_000)
+    text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+    if seconds % 60 or micro:
+        text += f":{seconds % 60:02d}"
+    return text + (f".{micro:06d}" if micro else "")
+
+
+def _reference(value: Any) -> Any:
+    """The documented canonical form, written from the table rather than from the code."""
+    if isinstance(value, enum.Enum):
+        return _reference(value.value)
+    if isinstance(value, dt.datetime):
+        return {
+            "$datetime": f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+            + _reference_offset(value.utcoffset())
+        }
+    if isinstance(value, dt.date):
+        return {"$date": f"{value.year:04d}-{value.month:02d}-{value.day:02d}"}
+    if isinstance(value, dt.time):
+        return {
+            "$time": f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+            f".{value.microsecond:06d}" + _reference_offset(value.utcoffset())
+        }
+    if isinstance(value, dt.timedelta):
+        return {"$timedelta": value // dt.timedelta(microseconds=1)}
+    if isinstance(value, uuid.UUID):
+        digits = f"{value.int:032x}"
+        return {
+            "$uuid": "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:]))
+        }
+    if isinstance(value, Decimal):
+        return {"$decimal": decimal.Context().to_sci_string(value)}
+    if isinstance(value, Path):
+        anchor, parts = value.anchor, value.parts[1:] if value.anchor else value.parts
+        return {"$path": anchor + "/".join(parts) if value.parts else "."}
+    if isinstance(value, bytes):
+        return {"$bytes": base64.standard_b64encode(value).decode("ascii")}
+    if isinstance(value, frozenset):
+        forms = {_reference_text(_reference(item)): _reference(item) for item in value}
+        return {"$frozenset": [forms[text] for text in sorted(forms)]}
+    if isinstance(value, (list, tuple)):
+        return [_reference(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _reference(item) for key, item in value.items()}
+    return value
+
+
+def _reference_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=values, mood=st.sampled_from(Mood))
+def test_canonical_json_matches_the_documented_encoding(value: Any, mood: Mood) -> None:
+    message = Message(text="t", value=value, mood=mood)
+    expected = {"$type": "Message", "role": None, "text": "t"}
+    expected |= {"value": _reference(value), "mood": _reference(mood)}
+    assert canonical_json(message) == _reference_text(expected).encode("utf-8")
