@@ -7,6 +7,10 @@ Its identity is `hash_key`, the sha256 of a canonical JSON document (see `canoni
 * every `Frozen` carries its type tag under the key ``"$type"``;
 * a nested `Frozen` value appears by reference, as ``{"$hash": "<64 hex>"}``;
 * tuples are JSON arrays, `FrozenMapping`s are JSON objects;
+* datetime, date, time, timedelta, UUID, Decimal, paths, bytes and frozenset values are one-key
+  objects such as ``{"$date": "2024-05-06"}`` (the table is in `ramify.core.typed_values`);
+* an `Enum` member is written as its value, so a declared Enum field reads back as its member
+  and an undeclared one as the plain value, hashing the same either way;
 * private attributes and fields declared with ``Field(exclude=True)`` are left out.
 
 Keys starting with ``$`` are reserved for these markers, so neither user mappings nor a
@@ -25,9 +29,13 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from enum import Enum
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
+
+from .typed_values import LEAF_TYPES, MARKERS, decode_leaf, encode_leaf, normalize_leaf
 
 __all__ = [
     "MAX_INT_DIGITS",
@@ -129,8 +137,10 @@ def freeze(value: Any, where: str = "value") -> Any:
     """Return `value` made immutable: lists become tuples, dicts become `FrozenMapping`s.
 
     Supported leaves: None, bool, int of at most `MAX_INT_DIGITS` digits, finite float, str
-    without lone surrogates and `Frozen`. Anything else (sets, bytes, arbitrary objects) raises
-    `UnfreezableValueError` naming `where` it was found.
+    without lone surrogates, `Frozen`, `Enum` members whose value freezes, and the typed leaves
+    of `ramify.core.typed_values` (datetime, date, time, timedelta, UUID, finite Decimal,
+    paths, bytes), normalised as that module says; a frozenset freezes its elements. Anything
+    else (sets, arbitrary objects) raises `UnfreezableValueError` naming `where` it was found.
     """
     if value is None or isinstance(value, (Frozen, FrozenMapping)):
         return value
@@ -154,9 +164,30 @@ def freeze(value: Any, where: str = "value") -> Any:
         for key in value:
             _check_key(key, where)
         return FrozenMapping({key: freeze(item, f"{where}.{key}") for key, item in value.items()})
+    return _freeze_typed(value, where)
+
+
+def _freeze_typed(value: Any, where: str) -> Any:
+    """`freeze` for the values beyond JSON's own (kept apart: the common leaves go first)."""
+    if isinstance(value, Enum):
+        # The member is kept (a declared field's type wants it); its value is what is hashed.
+        freeze(value.value, f"{where} ({type(value).__name__}.{value.name} value)")
+        return value
+    if isinstance(value, LEAF_TYPES):
+        try:
+            normal = normalize_leaf(value)
+        except ValueError as error:
+            raise UnfreezableValueError(f"{where}: {error}") from None
+        if isinstance(normal, PurePath):
+            _check_text(normal.as_posix(), where)
+        return normal
+    if isinstance(value, frozenset):
+        return frozenset(freeze(item, f"{where} element") for item in value)
+    hint = "; use a frozenset" if isinstance(value, set) else ""
     raise UnfreezableValueError(
-        f"{where}: a {type(value).__name__} cannot be frozen; use None, bool, int, float, str, "
-        "list/tuple, dict with str keys, or a Frozen model (pass live objects such as clients "
+        f"{where}: a {type(value).__name__} cannot be frozen{hint}; use None, bool, int, float, "
+        "str, datetime/date/time/timedelta, UUID, Decimal, Path, bytes, Enum, list/tuple, "
+        "frozenset, dict with str keys, or a Frozen model (pass live objects such as clients "
         "through non_freezable kwargs instead)"
     )
 
@@ -189,7 +220,30 @@ def _canonical(value: Any) -> Any:
         return {key: _canonical(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_canonical(item) for item in value]
+    return _canonical_typed(value)
+
+
+def _canonical_typed(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return _canonical(freeze(value.value))
+    if isinstance(value, LEAF_TYPES):
+        return encode_leaf(value)
+    if isinstance(value, frozenset):
+        return {"$frozenset": [form for form, _ in _set_order(value)]}
     return value
+
+
+def _set_order(value: frozenset[Any]) -> list[tuple[Any, Any]]:
+    """(canonical form, element) for each distinct canonical form, sorted by its JSON text.
+
+    Two elements Python tells apart can share a canonical form (``Color.RED`` and ``"red"``):
+    the form appears once, so the set hashes as the set it reads back as.
+    """
+    by_text: dict[str, tuple[Any, Any]] = {}
+    for item in value:
+        form = _canonical(item)
+        by_text.setdefault(_CANONICAL_ENCODER.encode(form), (form, item))
+    return [by_text[text] for text in sorted(by_text)]
 
 
 def canonical_json(value: Frozen | FrozenMapping) -> bytes:
@@ -222,7 +276,9 @@ _REGISTRY: dict[str, type[Frozen]] = {}
 # Class -> names of its fields declared ``Field(exclude=True)``, computed on first use.
 _EXCLUDED: dict[type[Frozen], frozenset[str]] = {}
 # Attributes that make up an instance's identity; refused by `__setattr__` and `__delattr__`.
-_IDENTITY_ATTRIBUTES = frozenset({"_hash_key", "_foreign_tag"})
+_IDENTITY_ATTRIBUTES = frozenset(
+    {"_hash_key", "_foreign_tag", "_foreign_excluded", "_foreign_misfits"}
+)
 # The per-instance state of a pydantic 2 model. `Frozen.from_stored_fields` fills these slots
 # itself, several times faster than `model_construct`; a pydantic release that changes them
 # makes it fall back to `model_construct` rather than build half an instance.
@@ -281,6 +337,31 @@ class Frozen(BaseModel):
 
     Subclasses may set ``type_tag`` (a class variable) to a stable name; it defaults to the
     class's ``__qualname__``. Equality and ``hash()`` follow ``hash_key``.
+
+    Field values are frozen (see `freeze`) and each kind has one canonical JSON encoding:
+
+    ============== ================================================================
+    None/bool/int  JSON literal (an int of at most `MAX_INT_DIGITS` digits)
+    float          JSON number, finite only (Python's ``repr`` digits)
+    str            JSON string, UTF-8, no lone surrogates
+    list/tuple     JSON array (held as a tuple)
+    dict/Mapping   JSON object with str keys not starting with ``$`` (a `FrozenMapping`)
+    Frozen         ``{"$hash": "<64 hex>"}`` (inlined with its ``$type`` when stored)
+    Enum member    the encoding of its ``value`` (held as the member)
+    datetime       ``{"$datetime": "2024-05-06T07:08:09.000010+02:00"}`` (no offset if naive)
+    date           ``{"$date": "2024-05-06"}``
+    time           ``{"$time": "07:08:09.000010"}`` (``+HH:MM`` appended when aware)
+    timedelta      ``{"$timedelta": <int microseconds>}``
+    UUID           ``{"$uuid": "<lowercase hyphenated>"}``
+    Decimal        ``{"$decimal": "<str(value)>"}``, finite only; exponent kept
+    Path           ``{"$path": "<as_posix()>"}``
+    bytes          ``{"$bytes": "<base64, padded>"}``
+    frozenset      ``{"$frozenset": [<distinct element forms, sorted by JSON text>]}``
+    ============== ================================================================
+
+    Values Python calls equal but that read back differently hash apart (``Decimal("1.0")``
+    and ``Decimal("1")``, one instant at two UTC offsets); naive datetimes stay naive. The
+    details and the normalisation done when freezing are in `ramify.core.typed_values`.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
@@ -296,8 +377,13 @@ class Frozen(BaseModel):
     type_tag: ClassVar[str] = "Frozen"
 
     # Set when data written by a class this process does not know is loaded into a base
-    # class: the original tag keeps the hash stable.
+    # class, to keep its hash: the original tag; the names of the fields that class left out
+    # of its hash (which storage keeps); and the stored values of fields the base declares
+    # with another type (a foreign ``role: int``), which the instance holds at their defaults
+    # instead, so code reading them as the base declares them still can.
     _foreign_tag: str | None = PrivateAttr(default=None)
+    _foreign_excluded: frozenset[str] | None = PrivateAttr(default=None)
+    _foreign_misfits: dict[str, Any] | None = PrivateAttr(default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -350,15 +436,29 @@ class Frozen(BaseModel):
         foreign = private.get("_foreign_tag") if private else None
         return foreign or self.type_tag
 
-    def hashed_fields(self) -> dict[str, Any]:
-        """Field name -> frozen value, for every field that takes part in the hash."""
+    def _excluded(self) -> frozenset[str]:
         excluded = _excluded_fields(type(self))
-        if excluded:
-            values = {name: value for name, value in self.__dict__.items() if name not in excluded}
-        else:
-            values = dict(self.__dict__)
+        private = self.__pydantic_private__
+        foreign = private.get("_foreign_excluded") if private else None
+        return excluded | foreign if foreign else excluded
+
+    def _stored_values(self) -> dict[str, Any]:
+        """Every field's value as stored: declared, extra, and a foreign class's misfits."""
+        values = dict(self.__dict__)
         if self.__pydantic_extra__:
             values.update(self.__pydantic_extra__)
+        private = self.__pydantic_private__
+        misfits = private.get("_foreign_misfits") if private else None
+        if misfits:
+            values.update(misfits)
+        return values
+
+    def hashed_fields(self) -> dict[str, Any]:
+        """Field name -> frozen value, for every field that takes part in the hash."""
+        excluded = self._excluded()
+        values = self._stored_values()
+        for name in excluded.intersection(values):
+            del values[name]
         return values
 
     def canonical_document(self) -> dict[str, Any]:
@@ -389,15 +489,17 @@ class Frozen(BaseModel):
         """A JSON-ready dict with nested `Frozen` values inlined, for storage and export.
 
         `frozen_from_data` reverses it. Unlike `canonical_document`, it includes excluded
-        fields, since storage must not lose them.
+        fields, since storage must not lose them, and names them under ``"$excluded"`` so a
+        process that does not know the class still hashes the data as its class did.
         """
         data: dict[str, Any] = {"$type": self._tag()}
-        data.update(self.__dict__)
-        if self.__pydantic_extra__:
-            data.update(self.__pydantic_extra__)
+        data.update(self._stored_values())
         for name, value in data.items():
             if type(value) not in _PLAIN_TYPES:
                 data[name] = _to_data(value)
+        excluded = self._excluded()
+        if excluded:
+            data["$excluded"] = sorted(excluded)
         return data
 
     @classmethod
@@ -440,6 +542,12 @@ def _to_data(value: Any) -> Any:
         return {key: _to_data(item) for key, item in value.items()}
     if isinstance(value, tuple):
         return [_to_data(item) for item in value]
+    if isinstance(value, Enum):
+        return _to_data(freeze(value.value))
+    if isinstance(value, LEAF_TYPES):
+        return encode_leaf(value)
+    if isinstance(value, frozenset):
+        return {"$frozenset": [_to_data(item) for _, item in _set_order(value)]}
     return value
 
 
@@ -447,10 +555,31 @@ def _from_data(value: Any) -> Any:
     if isinstance(value, dict):
         if "$type" in value:
             return frozen_from_data(value)
+        if len(value) == 1:
+            ((key, payload),) = value.items()
+            if key in MARKERS:
+                return _decoded(key, payload)
         return {key: _from_data(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_from_data(item) for item in value]
     return value
+
+
+def _decoded(marker: str, payload: Any) -> Any:
+    if marker != "$frozenset":
+        return decode_leaf(marker, payload)
+    if not isinstance(payload, list):
+        raise ValueError(f"$frozenset: expected a list, got {type(payload).__name__}")
+    return frozenset(freeze(_from_data(item), "$frozenset element") for item in payload)
+
+
+def _excluded_names(data: Mapping[str, Any]) -> frozenset[str] | None:
+    names = data.get("$excluded")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError("frozen data: '$excluded' must be a list of field names")
+    return frozenset(names)
 
 
 def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) -> Frozen:
@@ -462,12 +591,40 @@ def frozen_from_data(data: Mapping[str, Any], default: type[Frozen] = Frozen) ->
     tag = data.get("$type")
     if not isinstance(tag, str):
         raise ValueError("frozen data has no '$type' tag")
-    fields = {key: _from_data(item) for key, item in data.items() if key != "$type"}
+    fields = {key: _from_data(item) for key, item in data.items() if key not in _DATA_MARKERS}
     cls = _REGISTRY.get(tag)
     if cls is None:
-        instance = default.model_validate(fields)
+        excluded = _excluded_names(data)
+        instance, misfits = _foreign_instance(default, fields)
         private = instance.__pydantic_private__
         assert private is not None  # Frozen declares `_foreign_tag`, so pydantic made the dict
         private["_foreign_tag"] = tag
+        if excluded:
+            private["_foreign_excluded"] = excluded
+        if misfits:
+            private["_foreign_misfits"] = misfits
         return instance
     return cls.model_validate(fields)
+
+
+def _foreign_instance(
+    default: type[Frozen], fields: dict[str, Any]
+) -> tuple[Frozen, dict[str, Any] | None]:
+    """`fields` of an unknown class validated as `default`, and the values of the fields
+    `default` declares that do not fit its declaration (left at their defaults)."""
+    try:
+        return default.model_validate(fields), None
+    except ValidationError as error:
+        declared = default.model_fields
+        names = {
+            str(place[0]) for place in (item["loc"] for item in error.errors()) if place
+        } & declared.keys()
+        if not names:
+            raise
+    misfits = {name: freeze(fields[name], name) for name in names}
+    fitting = {name: value for name, value in fields.items() if name not in names}
+    return default.model_validate(fitting), misfits
+
+
+# Keys of `Frozen.to_data` output that describe the instance rather than hold a field.
+_DATA_MARKERS = frozenset({"$type", "$excluded"})
