@@ -1,0 +1,310 @@
+"""MiniAgents' message classes and promises, as Ramify messages and promises.
+
+A compat `Message` *is* a Ramify `Message` (so replies, storage and the IDE take it as is):
+its Ramify ``text`` is what MiniAgents' ``str()`` gives, computed from the other fields when
+the message is built, and hidden from MiniAgents' JSON views. ``str()`` of a `TextMessage` is
+its content (or its ``content_template`` filled in); of any other message, its JSON in a
+markdown code block. Tokens are plain `str`, as everywhere in Ramify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from ramify.core.messages import ErrorMessage
+from ramify.core.messages import Message as CoreMessage
+from ramify.core.promising import MessagePromise as CoreMessagePromise
+from ramify.core.promising import MessageSequencePromise
+from ramify.core.promising import StreamedPromise as CoreStreamedPromise
+from ramify.core.promising.errors import AppenderClosedError, AppenderNotOpenError
+
+from .promising.ext.frozen import Frozen, StrictFrozen
+from .promising.sentinels import NO_VALUE, Sentinel, given
+
+__all__ = [
+    "ErrorMessage",
+    "ErrorToken",
+    "Message",
+    "MessagePromise",
+    "MessageSequence",
+    "MessageSequencePromise",
+    "MessageTokenAppender",
+    "StrictMessage",
+    "TextMessage",
+    "TextToken",
+    "Token",
+    "to_message_items",
+]
+
+
+class Message(Frozen, CoreMessage):
+    """MiniAgents' `Message`: any fields; ``str()`` is its JSON in a code block."""
+
+    type_tag: ClassVar[str] = "miniagents.Message"
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset({"text"})
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+
+    def _freeze_all(self) -> None:
+        super()._freeze_all()
+        # Ramify streams and stores `text`; here it is derived, so it always matches str().
+        object.__setattr__(self, "text", self._render())
+
+    def _visible_fields(self) -> dict[str, Any]:
+        fields = super()._visible_fields()
+        if fields.get("role", "") is None:
+            # Ramify declares `role`; MiniAgents only has it when it was given.
+            del fields["role"]
+        return fields
+
+    def _render(self) -> str:
+        return f"```json\n{self.full_json}\n```"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def sub_messages(self) -> Iterable[CoreMessage]:
+        """The messages nested in this one's fields, depth first (each before its parent)."""
+        for value in self._visible_fields().values():
+            yield from _messages_in(value)
+
+    def as_promise(self) -> CoreMessagePromise:
+        """This message as an already resolved promise."""
+        return CoreMessagePromise.from_message(self)
+
+
+def _messages_in(value: Any) -> Iterable[CoreMessage]:
+    if isinstance(value, Message):
+        yield from value.sub_messages()
+        yield value
+    elif isinstance(value, CoreMessage):
+        yield value
+    elif isinstance(value, Frozen):
+        for item in value._visible_fields().values():
+            yield from _messages_in(item)
+    elif isinstance(value, (tuple, frozenset)):
+        for item in value:
+            yield from _messages_in(item)
+
+
+class StrictMessage(Message, StrictFrozen):
+    """A `Message` that refuses undeclared fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    type_tag: ClassVar[str] = "miniagents.StrictMessage"
+
+
+class TextMessage(Message):
+    """A message whose ``str()`` is its `content`, or `content_template` filled in with the
+    fields (``{content}``, ``{class_}`` and any other field). Content may be positional."""
+
+    type_tag: ClassVar[str] = "miniagents.TextMessage"
+
+    content: str | None = None
+    content_template: str | None = None
+
+    def __init__(self, content: str | None = None, /, **data: Any) -> None:
+        text = data.pop("text", None)
+        if content is not None:
+            data["content"] = content
+        elif "content" not in data and text:
+            # Built by Ramify from streamed tokens: the tokens are the content.
+            data["content"] = text
+        super().__init__(**data)
+
+    def _render(self) -> str:
+        if self.content_template is not None:
+            values = {"class_": type(self).__name__, **self._visible_fields()}
+            return self.content_template.format(**values)
+        return self.content or ""
+
+
+Token = Frozen
+"""MiniAgents' token base class. Ramify's tokens are plain `str`; a token object given to an
+appender is streamed as ``str(token)``."""
+
+
+class TextToken(Frozen):
+    """A token with text `content`; ``str()`` is the content."""
+
+    type_tag: ClassVar[str] = "miniagents.TextToken"
+    content: str = ""
+
+    def __init__(self, content: str = "", /, **data: Any) -> None:
+        super().__init__(content=content, **data)
+
+    def __str__(self) -> str:
+        return self.content
+
+
+class ErrorToken(TextToken):
+    """A token that reports an error."""
+
+    type_tag: ClassVar[str] = "miniagents.ErrorToken"
+
+
+def to_message_items(item: Any) -> Any:
+    """MiniAgents' reply values as Ramify ones: a bare `str` becomes a `TextMessage`, a dict
+    or pydantic model a `Message`, through any nesting of (async) iterables."""
+    if isinstance(item, str):
+        return TextMessage(item)
+    if isinstance(item, (CoreMessage, CoreMessagePromise, CoreStreamedPromise, BaseException)):
+        return item
+    if isinstance(item, dict):
+        return Message(**item)
+    if isinstance(item, BaseModel):
+        return Message(**item.model_dump())
+    if isinstance(item, (list, tuple)):
+        return [to_message_items(element) for element in item]
+    if isinstance(item, AsyncIterable):
+        return _converted_async(item)
+    if isinstance(item, Iterable):
+        return (to_message_items(element) for element in item)
+    return item
+
+
+async def _converted_async(items: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    async for element in items:
+        yield to_message_items(element)
+
+
+class MessageTokenAppender:
+    """Push tokens into a message promise: ``with appender: appender.append("tok")``.
+
+    Pass it as ``MessagePromise(message_token_streamer=appender)``. Leaving the ``with``
+    block with an exception fails the message (`capture_errors` then swallows it there).
+    """
+
+    def __init__(self, capture_errors: bool | Sentinel = NO_VALUE) -> None:
+        self.capture_errors = bool(given(capture_errors))
+        self.auxiliary_field_collector: dict[str, Any] = {}
+        self._queue: asyncio.Queue[str | BaseException | None] = asyncio.Queue()
+        self._state = "new"
+
+    @property
+    def was_open(self) -> bool:
+        """True once opened (even if closed since)."""
+        return self._state != "new"
+
+    @property
+    def is_open(self) -> bool:
+        """True between `open()` and `close()`."""
+        return self._state == "open"
+
+    def open(self) -> Self:
+        """Start accepting tokens."""
+        if self._state != "new":
+            raise AppenderClosedError("this appender was opened before")
+        self._state = "open"
+        return self
+
+    def append(self, piece: Any) -> Self:
+        """Add a token (`str`, token object, or a dict/model whose ``content`` is the text)."""
+        if self._state != "open":
+            raise AppenderNotOpenError("open the appender (`with appender:`) before appending")
+        if isinstance(piece, dict):
+            text = str(piece.get("content", ""))
+        elif isinstance(piece, BaseModel) and not isinstance(piece, Frozen):
+            text = str(getattr(piece, "content", ""))
+        else:
+            text = str(piece)
+        self._queue.put_nowait(text)
+        return self
+
+    def close(self, exc_value: BaseException | None = None) -> bool:
+        """Stop: the message ends here (failed with `exc_value` if given)."""
+        if self._state == "closed":
+            return False
+        self._state = "closed"
+        self._queue.put_nowait(exc_value)
+        return exc_value is not None and self.capture_errors and isinstance(exc_value, Exception)
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        return self.close(exc)
+
+    async def _tokens(self, fields: dict[str, Any]) -> AsyncIterator[str]:
+        if self._state == "new":
+            raise AppenderNotOpenError(
+                "the appender was never opened: open it (`with appender:`) before a consumer "
+                "reads the message, or the reader would wait forever"
+            )
+        while True:
+            piece = await self._queue.get()
+            if piece is None:
+                break
+            if isinstance(piece, BaseException):
+                fields.update(self.auxiliary_field_collector)
+                raise piece
+            yield piece
+        fields.update(self.auxiliary_field_collector)
+
+
+class MessagePromise(CoreMessagePromise):
+    """MiniAgents' constructor for a Ramify `MessagePromise`.
+
+    Args:
+        message_token_streamer: a `MessageTokenAppender`, or a callable taking the
+            auxiliary-fields dict and returning an async iterator of tokens.
+        prefill_message: an already complete message.
+        message_class: the class built from the tokens (default `TextMessage`).
+        known_beforehand: fields known before the first token.
+    """
+
+    def __init__(
+        self,
+        start_soon: bool | Sentinel = NO_VALUE,
+        message_token_streamer: Any = None,
+        prefill_message: CoreMessage | None = None,
+        message_class: type[CoreMessage] | None = None,
+        **known_beforehand: Any,
+    ) -> None:
+        if prefill_message is not None:
+            super().__init__(message_class=type(prefill_message), **known_beforehand)
+            self._push(prefill_message.text)
+            self._message = prefill_message
+            self._finish()
+            return
+        if message_token_streamer is None:
+            raise ValueError("give a message_token_streamer or a prefill_message")
+        tokens: Callable[[dict[str, Any]], AsyncIterator[str]]
+        if isinstance(message_token_streamer, MessageTokenAppender):
+            tokens = message_token_streamer._tokens
+        else:
+            tokens = _as_text_tokens(message_token_streamer)
+        super().__init__(
+            tokens,
+            message_class=message_class or TextMessage,
+            start_asap=given(start_soon),
+            **known_beforehand,
+        )
+
+
+def _as_text_tokens(streamer: Any) -> Callable[[dict[str, Any]], AsyncIterator[str]]:
+    async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
+        async for token in streamer(fields):
+            yield str(token)
+
+    return tokens
+
+
+class MessageSequence:
+    """Turn any reply value into a sequence promise."""
+
+    @classmethod
+    def turn_into_sequence_promise(cls, messages: Any) -> MessageSequencePromise:
+        """A lazily started sequence of `messages` (anything a reply accepts)."""
+        return MessageSequencePromise.of(to_message_items(messages), start_asap=False)
