@@ -16,14 +16,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-from pydantic_core import to_json, to_jsonable_python
+from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from ramify.core.frozen import Frozen as CoreFrozen
 from ramify.core.frozen import FrozenMapping, UnfreezableValueError, freeze
@@ -64,12 +65,66 @@ def freeze_value(value: Any, where: str) -> Any:
     return freeze(value, where)
 
 
+def _json_text(document: Any) -> str:
+    # Bytes show as UTF-8 text, as in MiniAgents; bytes that are not UTF-8 show as base64
+    # rather than make the value impossible to print (or a message impossible to build).
+    try:
+        return to_json(document).decode()
+    except PydanticSerializationError:
+        return to_json(document, bytes_mode="base64").decode()
+
+
+def _jsonable(document: Any) -> Any:
+    try:
+        return to_jsonable_python(document)
+    except PydanticSerializationError:
+        return to_jsonable_python(document, bytes_mode="base64")
+
+
+# Extra leaf type -> the marker key it is hashed and stored under. Checked in this order
+# (a datetime is also a date).
+_MARKERS: tuple[tuple[type[Any], str], ...] = (
+    (uuid.UUID, "$uuid"),
+    (dt.datetime, "$datetime"),
+    (dt.date, "$date"),
+    (dt.time, "$time"),
+    (dt.timedelta, "$timedelta"),
+    (Decimal, "$decimal"),
+    (PurePath, "$path"),
+)
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "$uuid": uuid.UUID,
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$time": dt.time.fromisoformat,
+    "$timedelta": TypeAdapter(dt.timedelta).validate_python,
+    "$decimal": Decimal,
+    "$path": Path,
+    "$bytes": base64.b64decode,
+}
+
+
+def _marked(value: Any, inner: Callable[[Any], Any]) -> Any:
+    """The marked JSON object of an extra leaf type (None for any other value); `inner`
+    encodes the members of a frozenset and an enum's value."""
+    if isinstance(value, frozenset):
+        items = [inner(item) for item in value]
+        return {"$frozenset": sorted(items, key=lambda item: to_json(item).decode())}
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, enum.Enum):
+        kind = type(value)
+        return {"$enum": f"{kind.__module__}:{kind.__qualname__}", "value": inner(value.value)}
+    for kind, marker in _MARKERS:
+        if isinstance(value, kind):
+            return {marker: to_jsonable_python(value)}
+    return None
+
+
 def _canonical(value: Any) -> Any:
     # Ramify's canonical form, extended with one marked object per extra leaf type. Markers
     # start with "$", which user keys may not, so no user data can collide with them.
-    if value is None or (
-        isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum)
-    ):
+    if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, CoreFrozen):
         return {"$hash": value.hash_key}
@@ -77,15 +132,51 @@ def _canonical(value: Any) -> Any:
         return [_canonical(item) for item in value]
     if isinstance(value, FrozenMapping):
         return {key: _canonical(item) for key, item in value.items()}
-    if isinstance(value, frozenset):
-        items = [_canonical(item) for item in value]
-        return {"$frozenset": sorted(items, key=lambda item: to_json(item).decode())}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, enum.Enum):
-        kind = type(value)
-        return {"$enum": f"{kind.__module__}.{kind.__qualname__}", "value": _canonical(value.value)}
-    return {f"${type(value).__name__}": to_jsonable_python(value)}
+    marked = _marked(value, _canonical)
+    return value if marked is None else marked
+
+
+def _stored(value: Any) -> Any:
+    # What `to_data` writes: nested values inlined, extra leaf types marked as in the hash.
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, CoreFrozen):
+        return value.to_data()
+    if isinstance(value, tuple):
+        return [_stored(item) for item in value]
+    if isinstance(value, FrozenMapping):
+        return {key: _stored(item) for key, item in value.items()}
+    marked = _marked(value, _stored)
+    return value if marked is None else marked
+
+
+def _unmarked(value: Any) -> Any:
+    """`_stored` reversed for the marked leaves (nested `Frozen` data is rebuilt by Ramify)."""
+    if isinstance(value, list):
+        return [_unmarked(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "$frozenset":
+            return frozenset(_unmarked(item) for item in inner)
+        if key in _DECODERS:
+            return _DECODERS[key](inner)
+    if value.keys() == {"$enum", "value"}:
+        return _enum_member(value["$enum"], _unmarked(value["value"]))
+    return {key: _unmarked(item) for key, item in value.items()}
+
+
+def _enum_member(name: str, value: Any) -> enum.Enum:
+    # Looked up among modules already imported, never imported here: stored data must not
+    # decide what code runs.
+    module_name, _, qualname = name.partition(":")
+    found: Any = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if not (isinstance(found, type) and issubclass(found, enum.Enum)):
+        raise ValueError(f"stored enum {name} is not loaded: import its module first")
+    return found(value)
 
 
 class Frozen(CoreFrozen):
@@ -96,6 +187,22 @@ class Frozen(CoreFrozen):
 
     # Fields Ramify's core declares for its own use, left out of MiniAgents' JSON views.
     _hidden_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_marked_values(cls, data: Any) -> Any:
+        # Stored data (`to_data`) holds the extra leaf types as marked objects.
+        if isinstance(data, dict):
+            return {key: _unmarked(value) for key, value in data.items()}
+        return data
+
+    def to_data(self) -> dict[str, Any]:
+        """Ramify's stored form, with the extra leaf types marked as in the hash."""
+        data: dict[str, Any] = {"$type": self._tag()}
+        data.update(self.__dict__)
+        if self.__pydantic_extra__:
+            data.update(self.__pydantic_extra__)
+        return {key: value if key == "$type" else _stored(value) for key, value in data.items()}
 
     def _freeze_all(self) -> None:
         name = type(self).__name__
@@ -137,17 +244,17 @@ class Frozen(CoreFrozen):
 
     def serialize(self) -> dict[str, Any]:
         """A JSON-ready dict with ``class_``; nested messages appear by hash key."""
-        return to_jsonable_python(self._view(by_reference=True))  # type: ignore[no-any-return]
+        return _jsonable(self._view(by_reference=True))  # type: ignore[no-any-return]
 
     @property
     def serialized(self) -> str:
         """`serialize()` as a JSON string."""
-        return to_json(self._view(by_reference=True)).decode()
+        return _json_text(self._view(by_reference=True))
 
     @property
     def full_json(self) -> str:
         """The JSON of this value with everything nested inlined."""
-        return to_json(self._view(by_reference=False)).decode()
+        return _json_text(self._view(by_reference=False))
 
     def as_kwargs(self) -> dict[str, Any]:
         """The fields as a dict (without ``class_``)."""
