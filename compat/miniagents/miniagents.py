@@ -29,11 +29,12 @@ from ramify.core.agents import Agent, Ramify
 from ramify.core.agents import AgentCall as CoreAgentCall
 from ramify.core.agents import InteractionContext as CoreInteractionContext
 from ramify.core.agents.agent import _describe, _freeze_kwargs, _function_name, default_alias
-from ramify.core.frozen import FrozenMapping
+from ramify.core.frozen import FrozenMapping, UnfreezableValueError, freeze
 from ramify.core.messages import Message as CoreMessage
 from ramify.core.promising import MessageSequencePromise
 
 from .messages import Message, to_message_items
+from .promising.ext.frozen import Frozen, freeze_value
 from .promising.promising import MiniAgentsHooks, handler_list
 from .promising.sentinels import NO_VALUE, Sentinel, given
 
@@ -72,6 +73,33 @@ class AgentReplyNode(AgentInteractionNode):
     """See `AgentInteractionNode`."""
 
     type_tag: ClassVar[str] = "miniagents.AgentReplyNode"
+
+
+class _Boxed(Frozen):
+    """A kwarg value Ramify's core cannot freeze (a `datetime`, `UUID` ... MiniAgents accepts
+    them), carried through the core call inside a compat `Frozen` and unboxed for the agent."""
+
+    type_tag: ClassVar[str] = "miniagents.kwarg"
+    value: Any
+
+
+def _boxed_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Agent kwargs frozen the MiniAgents way (dicts become `Frozen`), boxed where needed."""
+    boxed = {}
+    for key, value in kwargs.items():
+        frozen = freeze_value(value, key)
+        try:
+            freeze(frozen, key)
+        except UnfreezableValueError:
+            frozen = _Boxed(value=frozen)
+        boxed[key] = frozen
+    return boxed
+
+
+def _unboxed(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: value.value if isinstance(value, _Boxed) else value for key, value in kwargs.items()
+    }
 
 
 class MiniAgents(MiniAgentsHooks, Ramify):
@@ -373,7 +401,7 @@ class MiniAgent(Agent):
             self.call(
                 start_asap=start if start is not None else start_asap,
                 errors_as_messages=given(errors_as_messages),
-                **kwargs_to_freeze,
+                **_boxed_kwargs(kwargs_to_freeze),
             )
         )
 
@@ -399,7 +427,7 @@ class MiniAgent(Agent):
             self._target,
             alias=new_alias,
             description=description if description is not None else self.description,
-            kwargs={**self.params, **_freeze_kwargs(kwargs_to_freeze, new_alias)},
+            kwargs={**self.params, **_freeze_kwargs(_boxed_kwargs(kwargs_to_freeze), new_alias)},
             non_freezable={
                 **self._non_freezable,
                 **(mutable_state or {}),
@@ -455,7 +483,7 @@ def _adapted(func_or_class: Any) -> Callable[..., Awaitable[None]]:
         async def run_class(ctx: CoreInteractionContext, **kwargs: Any) -> None:
             view = InteractionContext.of(ctx)
             factory: Callable[..., Any] = func_or_class
-            await factory(ctx=view, **kwargs)()
+            await factory(ctx=view, **_unboxed(kwargs))()
             await view.await_now()
 
         return run_class
@@ -465,7 +493,7 @@ def _adapted(func_or_class: Any) -> Callable[..., Awaitable[None]]:
     @functools.wraps(func_or_class)
     async def run_function(ctx: CoreInteractionContext, **kwargs: Any) -> None:
         view = InteractionContext.of(ctx)
-        await func_or_class(view, **kwargs)
+        await func_or_class(view, **_unboxed(kwargs))
         await view.await_now()
 
     return run_function
@@ -512,7 +540,7 @@ def miniagent(
             _adapted(target),
             alias=name,
             description=_describe(target, name, description),
-            kwargs=_freeze_kwargs(kwargs_to_freeze, name),
+            kwargs=_freeze_kwargs(_boxed_kwargs(kwargs_to_freeze), name),
             non_freezable={**(mutable_state or {}), **(non_freezable_kwargs or {})},
             cache=True,
         )

@@ -23,7 +23,7 @@ from ramify.compat.miniagents import (
 )
 from ramify.compat.miniagents.ext.llms import UserMessage
 from ramify.core import Message as CoreMessage
-from ramify.core import Ramify, agent
+from ramify.core import Ramify, UnfreezableValueError, agent
 from ramify.core.promising import AppenderNotOpenError
 
 
@@ -258,3 +258,27 @@ def test_cached_privately_computes_once_and_adds_no_field() -> None:
     assert (value.size, value.size) == (3, 3)
     assert calls == [1]
     assert value.serialize() == {"class_": "Sized", "items": [1, 2, 3]}
+
+
+async def test_kwargs_take_miniagents_value_types() -> None:
+    seen: list[Any] = []
+
+    @miniagent
+    async def scheduler(ctx: InteractionContext, when: dt.date, config: Any, tags: Any) -> None:
+        seen.extend([when, config.retries, config["retries"], tags])
+        ctx.reply("ok")
+
+    async with MiniAgents():
+        await scheduler.fork(tags=frozenset({"x"})).trigger(
+            when=dt.date(2024, 1, 2), config={"retries": 3}
+        )
+    assert seen == [dt.date(2024, 1, 2), 3, 3, frozenset({"x"})]
+
+
+def test_an_unfreezable_kwarg_fails_at_the_call_site() -> None:
+    @miniagent
+    async def needs_client(ctx: InteractionContext, client: Any) -> None:
+        del ctx, client
+
+    with pytest.raises(UnfreezableValueError, match="client"):
+        needs_client.trigger(client=object())
