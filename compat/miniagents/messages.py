@@ -14,7 +14,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ramify.core.messages import ErrorMessage
 from ramify.core.messages import Message as CoreMessage
@@ -43,21 +43,42 @@ __all__ = [
 
 
 class Message(Frozen, CoreMessage):
-    """MiniAgents' `Message`: any fields; ``str()`` is its JSON in a code block."""
+    """MiniAgents' `Message`: any fields; ``str()`` is its JSON in a code block.
+
+    The MiniAgents 0.0.x form ``Message(text=..., text_template=...)`` still works: ``str()``
+    is then the text, or the template filled in with the fields.
+    """
 
     type_tag: ClassVar[str] = "miniagents.Message"
-    _hidden_fields: ClassVar[frozenset[str]] = frozenset({"text"})
+
+    # True for the 0.0.x form: `text` was given rather than derived, and is one of the fields.
+    _text_given: bool = PrivateAttr(default=False)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
 
     def _freeze_all(self) -> None:
         super()._freeze_all()
-        # Ramify streams and stores `text`; here it is derived, so it always matches str().
-        object.__setattr__(self, "text", self._render())
+        # Ramify streams and stores `text`; here it is what str() shows, so they always agree.
+        private = self.__pydantic_private__
+        assert private is not None  # pydantic makes the dict: private attributes are declared
+        private["_text_given"] = False
+        given = self.__dict__.get("text") or ""
+        template = self.__pydantic_extra__.get("text_template") if self.__pydantic_extra__ else None
+        derived = self._render()
+        if isinstance(template, str):
+            values = {"class_": type(self).__name__, **self._visible_fields(), "text": given}
+            given = template.format(**values)
+        if given and given != derived:
+            private["_text_given"] = True
+            derived = given
+        object.__setattr__(self, "text", derived)
 
     def _visible_fields(self) -> dict[str, Any]:
         fields = super()._visible_fields()
+        private = self.__pydantic_private__
+        if not (private and private.get("_text_given")):
+            fields.pop("text", None)
         if fields.get("role", "") is None:
             # Ramify declares `role`; MiniAgents only has it when it was given.
             del fields["role"]

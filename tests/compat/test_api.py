@@ -282,3 +282,12 @@ def test_an_unfreezable_kwarg_fails_at_the_call_site() -> None:
 
     with pytest.raises(UnfreezableValueError, match="client"):
         needs_client.trigger(client=object())
+
+
+def test_the_0_0_x_text_form_still_works() -> None:
+    assert str(Message(text="hi")) == "hi"
+    templated = Message(text_template="Hi {name}", name="Ann")
+    assert str(templated) == "Hi Ann"
+    assert templated.serialize()["text"] == "Hi Ann"
+    assert Message.from_data(templated.to_data()) == templated
+    assert "text" not in Message(kind="x").serialize()
