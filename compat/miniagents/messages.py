@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from ramify.core.messages import ErrorMessage
 from ramify.core.messages import Message as CoreMessage
 from ramify.core.promising import MessagePromise as CoreMessagePromise
-from ramify.core.promising import MessageSequencePromise
+from ramify.core.promising import MessageSequencePromise, ReplyChannel
+from ramify.core.promising import PromisingContext as CorePromisingContext
 from ramify.core.promising import StreamedPromise as CoreStreamedPromise
 from ramify.core.promising.errors import AppenderClosedError, AppenderNotOpenError
 
@@ -32,6 +33,7 @@ __all__ = [
     "Message",
     "MessagePromise",
     "MessageSequence",
+    "MessageSequenceAppender",
     "MessageSequencePromise",
     "MessageTokenAppender",
     "StrictMessage",
@@ -98,6 +100,25 @@ class Message(Frozen, CoreMessage):
     def as_promise(self) -> CoreMessagePromise:
         """This message as an already resolved promise."""
         return CoreMessagePromise.from_message(self)
+
+    @classmethod
+    def promise(
+        cls,
+        *args: Any,
+        start_soon: bool | Sentinel = NO_VALUE,
+        message_token_streamer: Any = None,
+        **kwargs: Any,
+    ) -> CoreMessagePromise:
+        """A promise of a message of this class: streamed from `message_token_streamer`
+        (then `kwargs` are known beforehand), or built now from the arguments."""
+        if message_token_streamer is not None:
+            return MessagePromise(
+                start_soon=start_soon,
+                message_token_streamer=message_token_streamer,
+                message_class=cls,
+                **kwargs,
+            )
+        return CoreMessagePromise.from_message(cls(*args, **kwargs))
 
 
 def _messages_in(value: Any) -> Iterable[CoreMessage]:
@@ -322,8 +343,90 @@ def _as_text_tokens(streamer: Any) -> Callable[[dict[str, Any]], AsyncIterator[s
     return tokens
 
 
+class MessageSequenceAppender:
+    """Feeds a `MessageSequence`: ``with appender: appender.append(...)``.
+
+    Leaving the ``with`` block closes the sequence; an exception raised inside it takes its
+    place in the sequence (and is swallowed there when `capture_errors` is on).
+    """
+
+    def __init__(self, channel: ReplyChannel, capture_errors: bool) -> None:
+        self._channel = channel
+        self.capture_errors = capture_errors
+        self._state = "new"
+
+    @property
+    def was_open(self) -> bool:
+        """True once opened (even if closed since)."""
+        return self._state != "new"
+
+    @property
+    def is_open(self) -> bool:
+        """True between `open()` and `close()`."""
+        return self._state == "open"
+
+    def open(self) -> Self:
+        """Start accepting messages."""
+        if self._state != "new":
+            raise AppenderClosedError("this appender was opened before")
+        self._state = "open"
+        return self
+
+    def append(self, piece: Any, out_of_order: bool = False) -> Self:
+        """Add anything a reply accepts, in order (or ahead of pending items)."""
+        if self._state != "open":
+            raise AppenderNotOpenError("open the appender (`with appender:`) before appending")
+        if out_of_order:
+            self._channel.reply_out_of_order(to_message_items(piece))
+        else:
+            self._channel.reply(to_message_items(piece))
+        return self
+
+    def inject_out_of_order(self, piece: Any) -> Self:
+        """`append` ahead of pending items."""
+        return self.append(piece, out_of_order=True)
+
+    def close(self, exc_value: BaseException | None = None) -> bool:
+        """End the sequence (with `exc_value` at its end if given)."""
+        if self._state == "closed":
+            return False
+        self._state = "closed"
+        if exc_value is None:
+            self._channel.close()
+            return False
+        self._channel.fail(exc_value)
+        return self.capture_errors and isinstance(exc_value, Exception)
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        return self.close(exc)
+
+
 class MessageSequence:
-    """Turn any reply value into a sequence promise."""
+    """A sequence fed by hand: ``message_appender`` in, ``sequence_promise`` out."""
+
+    def __init__(
+        self,
+        *,
+        appender_capture_errors: bool | Sentinel = NO_VALUE,
+        start_soon: bool | Sentinel = NO_VALUE,
+        errors_as_messages: bool | Sentinel = NO_VALUE,
+    ) -> None:
+        self.sequence_promise, channel = MessageSequencePromise.with_channel(
+            errors_as_messages=given(errors_as_messages)
+        )
+        capture = given(appender_capture_errors)
+        if capture is None:
+            context = CorePromisingContext.current_or_none()
+            capture = bool(getattr(context, "appenders_capture_errors_by_default", False))
+        self.message_appender = MessageSequenceAppender(channel, capture)
 
     @classmethod
     def turn_into_sequence_promise(cls, messages: Any) -> MessageSequencePromise:

@@ -15,6 +15,7 @@ from ramify.compat.miniagents import (
     InteractionContext,
     Message,
     MessagePromise,
+    MessageSequence,
     MessageTokenAppender,
     MiniAgents,
     TextMessage,
@@ -291,3 +292,35 @@ def test_the_0_0_x_text_form_still_works() -> None:
     assert templated.serialize()["text"] == "Hi Ann"
     assert Message.from_data(templated.to_data()) == templated
     assert "text" not in Message(kind="x").serialize()
+
+
+async def test_a_hand_fed_message_sequence_flattens_in_order_and_keeps_its_error() -> None:
+    async with MiniAgents():
+        outer = MessageSequence(appender_capture_errors=True)
+        inner = MessageSequence(appender_capture_errors=True)
+        with outer.message_appender:
+            outer.message_appender.append("one")
+            with inner.message_appender:
+                inner.message_appender.append(["two", {"kind": "three"}])
+                raise ValueError("inner broke")
+            outer.message_appender.append(inner.sequence_promise)
+            outer.message_appender.append(TextMessage.promise("four"))
+
+        seen: list[str] = []
+        replies = aiter(outer.sequence_promise)
+        while True:
+            try:
+                promise = await anext(replies)
+            except StopAsyncIteration:
+                break
+            except ValueError as error:
+                seen.append(f"error: {error}")
+                continue
+            seen.append(str(await promise))
+    assert seen == [
+        "one",
+        "two",
+        '```json\n{"class_":"Message","kind":"three"}\n```',
+        "error: inner broke",
+        "four",
+    ]
