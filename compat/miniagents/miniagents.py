@@ -353,6 +353,9 @@ class MiniAgent(Agent):
 
     _wrapped: Any = PrivateAttr(default=None)
 
+    def __repr__(self) -> str:
+        return f"<MiniAgent {self.alias}>"
+
     @property
     def wrapped_func_or_class(self) -> Any:
         """The function or class the agent was made of."""

@@ -12,6 +12,7 @@ from .agents import (
     dialog_loop,
     in_memory_history_agent,
     markdown_history_agent,
+    user_agent,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "dialog_loop",
     "in_memory_history_agent",
     "markdown_history_agent",
+    "user_agent",
 ]

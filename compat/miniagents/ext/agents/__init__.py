@@ -7,6 +7,7 @@ from .aggregator_agents import (
     agent_loop,
     console_user_agent,
     dialog_loop,
+    user_agent,
 )
 from .history_agents import MarkdownHistoryAgent, in_memory_history_agent, markdown_history_agent
 from .misc_agents import console_input_agent, console_output_agent
@@ -23,4 +24,5 @@ __all__ = [
     "dialog_loop",
     "in_memory_history_agent",
     "markdown_history_agent",
+    "user_agent",
 ]
