@@ -116,7 +116,18 @@ def extract_package(sdist: Path, into: Path) -> Path:
             for member in archive.getmembers()
             if member.isfile() and Path(member.name).parts[1:2] == ("miniagents",)
         ]
-        archive.extractall(into, members=members, filter="data")
+        if not members:
+            raise SystemExit(f"{sdist.name} holds no miniagents package")
+        for member in members:
+            # Only regular files under miniagents/, written by name: no links, no paths
+            # outside `into` (tarfile's "data" filter is not in every 3.11 release).
+            handle = archive.extractfile(member)
+            name = Path(member.name)
+            if handle is None or name.is_absolute() or ".." in name.parts:
+                continue
+            target = into.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(handle.read())
     return next(into.iterdir())
 
 
