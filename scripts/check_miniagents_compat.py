@@ -30,7 +30,7 @@ TEST_FILES = ("test_agents.py", "test_message.py", "test_frozen.py")
 
 # Each of these asserts MiniAgents' hash recipe (sha256 of its JSON cut to 40 hex digits).
 EXCLUDED = {
-    "test_message.py::test_message_nesting_vs_hash_key": "pins the 40-hex hash keys of nested messages",
+    "test_message.py::test_message_nesting_vs_hash_key": "pins nested messages' 40-hex hash keys",
     "test_message.py::test_message_hash_key_property": "pins a 40-hex hash key",
     "test_frozen.py::test_sample_model_hash_key": "pins sha256(MiniAgents JSON)[:40] as the hash",
     "test_frozen.py::test_model_hash_key": "pins sha256(MiniAgents JSON)[:40] as the hash",
