@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from ramify.compat.porting import port_miniagents_imports, unported_imports
+from ramify.core import Agent
+from ramify.tui.agent_loader import load_agent_spec
 
 PROGRAM = Path(__file__).parent / "programs" / "miniagents_chat.py"
 
@@ -68,3 +70,12 @@ def test_a_miniagents_program_runs_with_only_its_imports_ported(tmp_path: Path) 
     assert {"ping", "echo: ping", "hi", 'You said: "hi"', 'You said: "how are you?"'} <= set(
         persisted
     )
+
+
+async def test_a_ported_agent_loads_as_the_ide_loads_it(tmp_path: Path) -> None:
+    # As `ramify chat.py:parrot_agent` loads it: the IDE then runs it like any Ramify agent.
+    script = tmp_path / "chat.py"
+    script.write_text(port_miniagents_imports(PROGRAM.read_text(encoding="utf-8")))
+    loaded = load_agent_spec(f"{script}:parrot_agent")
+    assert isinstance(loaded, Agent)
+    assert loaded.alias == "PARROT_AGENT"
