@@ -9,7 +9,6 @@ markdown code block. Tokens are plain `str`, as everywhere in Ramify.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -25,6 +24,7 @@ from ramify.core.promising import StreamedPromise as CoreStreamedPromise
 from ramify.core.promising.errors import AppenderClosedError, AppenderNotOpenError
 
 from .promising.ext.frozen import Frozen, StrictFrozen
+from .promising.promising import StreamAppender
 from .promising.sentinels import NO_VALUE, Sentinel, given
 
 __all__ = [
@@ -216,83 +216,30 @@ async def _converted_async(items: AsyncIterable[Any]) -> AsyncIterator[Any]:
         yield to_message_items(element)
 
 
-class MessageTokenAppender:
+class MessageTokenAppender(StreamAppender[str]):
     """Push tokens into a message promise: ``with appender: appender.append("tok")``.
 
-    Pass it as ``MessagePromise(message_token_streamer=appender)``. Leaving the ``with``
-    block with an exception fails the message (`capture_errors` then swallows it there).
+    Pass it as ``MessagePromise(message_token_streamer=appender)``. A token may be a `str`, a
+    token object (streamed as ``str(token)``), or a dict/model whose ``content`` is the text.
     """
 
     def __init__(self, capture_errors: bool | Sentinel = NO_VALUE) -> None:
-        self.capture_errors = bool(given(capture_errors))
+        super().__init__(capture_errors)
         self.auxiliary_field_collector: dict[str, Any] = {}
-        self._queue: asyncio.Queue[str | BaseException | None] = asyncio.Queue()
-        self._state = "new"
 
-    @property
-    def was_open(self) -> bool:
-        """True once opened (even if closed since)."""
-        return self._state != "new"
-
-    @property
-    def is_open(self) -> bool:
-        """True between `open()` and `close()`."""
-        return self._state == "open"
-
-    def open(self) -> Self:
-        """Start accepting tokens."""
-        if self._state != "new":
-            raise AppenderClosedError("this appender was opened before")
-        self._state = "open"
-        return self
-
-    def append(self, piece: Any) -> Self:
-        """Add a token (`str`, token object, or a dict/model whose ``content`` is the text)."""
-        if self._state != "open":
-            raise AppenderNotOpenError("open the appender (`with appender:`) before appending")
+    def _convert(self, piece: Any) -> str:
         if isinstance(piece, dict):
-            text = str(piece.get("content", ""))
-        elif isinstance(piece, BaseModel) and not isinstance(piece, Frozen):
-            text = str(getattr(piece, "content", ""))
-        else:
-            text = str(piece)
-        self._queue.put_nowait(text)
-        return self
-
-    def close(self, exc_value: BaseException | None = None) -> bool:
-        """Stop: the message ends here (failed with `exc_value` if given)."""
-        if self._state == "closed":
-            return False
-        self._state = "closed"
-        self._queue.put_nowait(exc_value)
-        return exc_value is not None and self.capture_errors and isinstance(exc_value, Exception)
-
-    def __enter__(self) -> Self:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
-        return self.close(exc)
+            return str(piece.get("content", ""))
+        if isinstance(piece, BaseModel) and not isinstance(piece, Frozen):
+            return str(getattr(piece, "content", ""))
+        return str(piece)
 
     async def _tokens(self, fields: dict[str, Any]) -> AsyncIterator[str]:
-        if self._state == "new":
-            raise AppenderNotOpenError(
-                "the appender was never opened: open it (`with appender:`) before a consumer "
-                "reads the message, or the reader would wait forever"
-            )
-        while True:
-            piece = await self._queue.get()
-            if piece is None:
-                break
-            if isinstance(piece, BaseException):
-                fields.update(self.auxiliary_field_collector)
-                raise piece
-            yield piece
-        fields.update(self.auxiliary_field_collector)
+        try:
+            async for token in self._stream():
+                yield token
+        finally:
+            fields.update(self.auxiliary_field_collector)
 
 
 class MessagePromise(CoreMessagePromise):

@@ -37,8 +37,8 @@ def test_the_three_test_files_are_extracted_with_imports_ported(tmp_path: Path) 
     body = 'from miniagents import miniagent\nx = "from miniagents import y"\n'
     sdist = _sdist(
         tmp_path / "m.tar.gz",
-        {f"tests/{name}": body for name in ("test_agents.py", "test_message.py", "test_frozen.py")}
-        | {"tests/test_promise.py": body},
+        {f"tests/{name}": body for name in _script().TEST_FILES}
+        | {"tests/test_message_sequence.py": body},
     )
     out = tmp_path / "out"
     out.mkdir()
@@ -49,6 +49,8 @@ def test_the_three_test_files_are_extracted_with_imports_ported(tmp_path: Path) 
         "test_agents.py",
         "test_frozen.py",
         "test_message.py",
+        "test_promise.py",
+        "test_sequence.py",
     ]
     assert (out / "test_agents.py").read_text() == (
         'from ramify.compat.miniagents import miniagent\nx = "from miniagents import y"\n'

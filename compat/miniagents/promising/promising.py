@@ -11,17 +11,22 @@ import asyncio
 import inspect
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from ramify.core.promising import Promise as CorePromise
 from ramify.core.promising import PromisingContext as CorePromisingContext
-from ramify.core.promising import StreamedPromise
-from ramify.core.promising.errors import NoActiveContextError
+from ramify.core.promising import StreamedPromise as CoreStreamedPromise
+from ramify.core.promising.errors import (
+    AppenderClosedError,
+    AppenderNotOpenError,
+    NoActiveContextError,
+)
 
 from .sentinels import NO_VALUE, Sentinel, given
 
-__all__ = ["Promise", "PromisingContext", "StreamedPromise"]
+__all__ = ["Promise", "PromisingContext", "StreamAppender", "StreamedPromise"]
 
 T = TypeVar("T")
 PromiseResolvedHandler = Callable[[Any, Any], Awaitable[None]]
@@ -191,3 +196,150 @@ class Promise(CorePromise[T], Generic[T]):
         context = CorePromisingContext.current_or_none()
         if isinstance(context, MiniAgentsHooks):
             context._promise_resolved(self, value)
+
+
+class _Raised:
+    """An exception captured by an appender, kept apart from exception-valued pieces."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+class StreamAppender(Generic[T]):
+    """Push pieces into a `StreamedPromise`: ``with appender: appender.append(piece)``.
+
+    Leaving the ``with`` block ends the stream. An exception raised inside it is put at the
+    end of the stream and swallowed when `capture_errors` is on (default: the context's
+    ``appenders_capture_errors_by_default``); otherwise the stream just ends there and the
+    exception goes on.
+    """
+
+    def __init__(self, capture_errors: bool | Sentinel = NO_VALUE) -> None:
+        capture = given(capture_errors)
+        if capture is None:
+            context = CorePromisingContext.current_or_none()
+            capture = bool(getattr(context, "appenders_capture_errors_by_default", False))
+        self.capture_errors: bool = capture
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._state = "new"
+
+    @property
+    def was_open(self) -> bool:
+        """True once opened (even if closed since)."""
+        return self._state != "new"
+
+    @property
+    def is_open(self) -> bool:
+        """True between `open()` and `close()`."""
+        return self._state == "open"
+
+    def open(self) -> Self:
+        """Start accepting pieces."""
+        if self._state != "new":
+            raise AppenderClosedError(f"this {type(self).__name__} was opened before")
+        self._state = "open"
+        return self
+
+    def append(self, piece: Any) -> Self:
+        """Add a piece to the stream."""
+        if self._state != "open":
+            raise AppenderNotOpenError(
+                f"open the {type(self).__name__} (`with appender:`) before appending"
+            )
+        self._queue.put_nowait(self._convert(piece))
+        return self
+
+    def _convert(self, piece: Any) -> Any:
+        return piece
+
+    def close(self, exc_value: BaseException | None = None) -> bool:
+        """End the stream; True when `exc_value` was captured into it (and is swallowed)."""
+        if self._state == "closed":
+            return False
+        self._state = "closed"
+        captured = exc_value is not None and self.capture_errors
+        if captured:
+            assert exc_value is not None
+            self._queue.put_nowait(_Raised(exc_value))
+        self._queue.put_nowait(_END)
+        return captured
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        return self.close(exc)
+
+    async def _stream(self) -> AsyncIterator[Any]:
+        if self._state == "new":
+            raise AppenderNotOpenError(
+                f"the {type(self).__name__} was never opened: open it (`with appender:`) "
+                "before a consumer reads the stream, or the reader would wait forever"
+            )
+        while True:
+            piece = await self._queue.get()
+            if piece is _END:
+                return
+            if isinstance(piece, _Raised):
+                raise piece.error
+            yield piece
+
+
+class StreamedPromise(CoreStreamedPromise[Any, Any]):
+    """MiniAgents' `StreamedPromise`: pieces from `streamer` (a `StreamAppender`, or an async
+    generator function taking the promise), whole from an async `resolver(promise)` run once
+    (default: the tuple of pieces)."""
+
+    def __init__(
+        self,
+        *,
+        streamer: Any = None,
+        resolver: Callable[[Any], Awaitable[Any]] | None = None,
+        start_soon: bool | Sentinel = NO_VALUE,
+        prefill_pieces: Any = NO_VALUE,
+        prefill_result: Any = NO_VALUE,
+    ) -> None:
+        super().__init__(name="StreamedPromise")
+        self._compat_resolver = resolver
+        self._resolution: CorePromise[Any] | None = None
+        if prefill_result is not NO_VALUE:
+            self._resolution = CorePromise.resolved(prefill_result)
+        if prefill_pieces is not NO_VALUE:
+            self._push_all(list(prefill_pieces))
+            self._finish()
+        elif streamer is not None:
+            source: Any = streamer._stream if isinstance(streamer, StreamAppender) else None
+            if source is None:
+                body = streamer
+
+                def source() -> Any:
+                    return body(self)
+
+            self._set_producer(lambda: self._pump(source), given(start_soon))
+
+    async def _await_whole(self) -> Any:
+        if self._resolution is None:
+            if self._compat_resolver is None:
+                return await super()._await_whole()
+            resolver = self._compat_resolver
+
+            async def resolve() -> Any:
+                result = resolver(self)
+                if not inspect.isawaitable(result):
+                    raise TypeError(f"a resolver must be an async function, got {resolver!r}")
+                return await result
+
+            # A promise of its own: the resolver runs once, and every awaiter gets the same
+            # result object or the same exception instance.
+            self._resolution = CorePromise(resolve, start_asap=False)
+        return await self._resolution
