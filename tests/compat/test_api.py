@@ -324,3 +324,9 @@ async def test_a_hand_fed_message_sequence_flattens_in_order_and_keeps_its_error
         "error: inner broke",
         "four",
     ]
+
+
+def test_an_empty_message_is_still_truthy() -> None:
+    empty = Message()
+    assert len(empty) == 0
+    assert empty

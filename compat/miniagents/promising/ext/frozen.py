@@ -281,6 +281,11 @@ class Frozen(CoreFrozen):
     def __len__(self) -> int:
         return len(self._visible_fields())
 
+    def __bool__(self) -> bool:
+        # Always true, though `__len__` may be 0: Ramify's core tests values for presence
+        # (``if message:``), and a message without fields is still a message.
+        return True
+
     def __str__(self) -> str:
         return self.full_json
 
