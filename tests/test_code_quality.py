@@ -42,3 +42,8 @@ def test_tui_passes_mypy_strict() -> None:
     # `ramify.tui` imports itself absolutely; `mypy_path` (pyproject) resolves it from the tree.
     result = _run(_tool("mypy"), "--strict", "-p", "ramify.tui")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compat_passes_mypy_strict() -> None:
+    result = _run(_tool("mypy"), "--strict", "-p", "ramify.compat")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MAPPING = {"core": "ramify.core", "tui": "ramify.tui", "themes": "ramify.themes"}
+MAPPING = {
+    "core": "ramify.core",
+    "tui": "ramify.tui",
+    "themes": "ramify.themes",
+    "compat": "ramify.compat",
+}
 
 
 def _declared_packages() -> set[str]:
@@ -31,13 +36,14 @@ def test_every_package_folder_is_declared_for_installation() -> None:
 
 def test_installed_layout_has_no_bare_top_level_modules() -> None:
     code = (
-        "import importlib.util as u, ramify.core, ramify.tui, ramify.themes;"
-        "print(u.find_spec('core') is None, u.find_spec('tui') is None)"
+        "import importlib.util as u, ramify.core, ramify.tui, ramify.themes, ramify.compat;"
+        "print(u.find_spec('core') is None, u.find_spec('tui') is None,"
+        " u.find_spec('compat') is None)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True
     )
-    assert out.stdout.split() == ["True", "True"]
+    assert out.stdout.split() == ["True", "True", "True"]
 
 
 def _readme_commands() -> list[str]:
