@@ -389,7 +389,8 @@ async def _record(
                 in_flight.append(_Pending.failed(ErrorMessage.from_exception(error), agent.alias))
             else:
                 channel.reply(current)
-                in_flight.append(_Pending.watching(current, current.agent_alias or agent.alias))
+                if not current.placed_in_tree:
+                    in_flight.append(_Pending.watching(current, current.agent_alias or agent.alias))
             next_reply = asyncio.ensure_future(iterator.__anext__())
     except asyncio.CancelledError:
         outcome.status = RunStatus.CANCELLED
@@ -397,7 +398,8 @@ async def _record(
             if next_reply.done() and not next_reply.cancelled() and not next_reply.exception():
                 # Delivered just before the cancel reached us: its partial text is kept too.
                 late = next_reply.result()
-                in_flight.append(_Pending.watching(late, late.agent_alias or agent.alias))
+                if not late.placed_in_tree:
+                    in_flight.append(_Pending.watching(late, late.agent_alias or agent.alias))
             next_reply.cancel()
         # What arrived is kept: finished replies as they are, the others as cancelled partials.
         while in_flight:

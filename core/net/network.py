@@ -1,0 +1,512 @@
+"""`Network`: actors, who listens to whom, and the loop that delivers their messages.
+
+A network is an actor too, so networks nest: a message addressed to a nested network goes to
+its entry actor, its actors talk among themselves, and what they address to anyone outside
+it leaves as the nested network's replies. Messages are delivered one at a time, in the order
+they were sent (breadth first), each handler awaited before the next delivery: a run is
+reproducible, and a delivery costs a few microseconds rather than a task.
+
+Routing a sent message: to its `receiver` when that actor is in the network; with no receiver,
+to the actors `connect`ed as listeners of its sender; a receiver outside the network sends it
+out (a nested network's reply, or the run's output, e.g. to ``USER``). An actor that cannot
+receive the message's type, or whose handler raises, answers with a `NetError` placed under
+the message (delivered to the sender only if it has a ``receive_net_error`` handler). The run
+stops when the queue is empty or its termination condition fires; the reason becomes a
+`Stopped` message. Without a condition a run stops after `DEFAULT_MAX_MESSAGES`, so a cycle
+of actors can never run forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..messages import Message
+from ..promising import MessagePromise
+from ..runs import RunStatus
+from ..tree import USER
+from .actor import AWAITED, GENERATOR, Actor
+from .directory import Directory
+from .messages import NetError, NetMessage, Stopped
+from .termination import MaxMessages, NetState, TerminationCondition
+
+if TYPE_CHECKING:
+    from ..agents import Agent
+    from .recorder import NetRecorder
+
+__all__ = ["DEFAULT_MAX_MESSAGES", "NetResult", "Network", "Sink"]
+
+DEFAULT_MAX_MESSAGES = 10_000
+
+Sink = Callable[[Message | MessagePromise, str], None]
+"""Receives every message (or live promise) as it is sent, with the sender's name."""
+
+Listener = Callable[..., Any]
+
+
+@dataclass
+class NetResult:
+    """How a network run went.
+
+    Attributes:
+        messages: every message sent, in order (kept only with ``keep_messages=True``).
+        outputs: messages that left the network (addressed outside it, or to no one).
+        errors: the `NetError`s placed.
+        stop_reason: why it stopped early (a termination condition), None if it ran dry.
+        count: how many messages were sent.
+    """
+
+    messages: list[Message] = field(default_factory=list)
+    outputs: list[Message] = field(default_factory=list)
+    errors: list[NetError] = field(default_factory=list)
+    stop_reason: str | None = None
+    count: int = 0
+
+
+class _Conversation:
+    """One run of one network: its queue, state, and where messages go as they are sent."""
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        recorder: NetRecorder | None,
+        sink: Sink | None,
+        outer: _Conversation | None,
+        keep_messages: bool,
+    ) -> None:
+        self.network = network
+        self.queue: deque[tuple[Actor, Message]] = deque()
+        self.state = NetState()
+        self.condition = network.stop_condition
+        self.recorder = recorder
+        self.sink = sink
+        self.outer = outer
+        self.keep = keep_messages
+        self.result = NetResult()
+        self.outward: list[Message] = []
+        self.handling: Message | None = None
+        self.actor: Actor | None = None
+        self.last: Message | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.pending: set[asyncio.Future[Any]] = set()
+
+    # --- sending ---
+
+    def tell(self, actor: Actor, message: NetMessage) -> None:
+        placed = self.place(message, actor, self.handling)
+        if placed is not None and self.result.stop_reason is None:
+            self.route(placed)
+
+    async def send(self, item: Any, actor: Actor, handled: Message | None) -> None:
+        if isinstance(item, MessagePromise):
+            if self.sink is not None:
+                self.sink(item, actor.name)
+            message: Any = await item
+            placed = self.place(message, actor, handled, streamed=True)
+        else:
+            if isinstance(item, str):
+                item = NetMessage.reply_to(handled, text=item) if handled else NetMessage(text=item)
+            elif not isinstance(item, Message):
+                raise TypeError(
+                    f"{actor.name} replied {type(item).__name__}; a handler returns messages, "
+                    "str, MessagePromise, a list of them, or None"
+                )
+            placed = self.place(item, actor, handled)
+        if placed is not None and self.result.stop_reason is None:
+            self.route(placed)
+
+    def place(
+        self, message: Message, actor: Actor, handled: Message | None, *, streamed: bool = False
+    ) -> Message | None:
+        """Give `message` its place (parent, provenance), count it, record it, pass it on."""
+        forwarded: Message | None = None
+        parent: Message | None = handled
+        if isinstance(message, NetMessage):
+            if getattr(message, "_net_sent", False):
+                # A message that was already sent elsewhere, sent again: a forward of it here
+                # (as AgentForum does), pointing back at where it came from.
+                original = message
+                message = message.model_copy()
+                object.__setattr__(message, "_net_forwarded", original)
+            else:
+                parent = getattr(message, "_net_parent", None) or handled
+            if not message.sender:
+                previous = message
+                message = message.model_copy(update={"sender": actor.name})
+                object.__setattr__(
+                    message, "_net_forwarded", getattr(previous, "_net_forwarded", None)
+                )
+            forwarded = getattr(message, "_net_forwarded", None)
+            object.__setattr__(message, "_net_parent", parent)
+            object.__setattr__(message, "_net_sent", True)
+        state = self.state
+        state.messages += 1
+        state.last = message
+        tokens = getattr(message, "output_tokens", None)
+        state.tokens += tokens if isinstance(tokens, int) else len(message.text) // 4
+        self.last = message
+        result = self.result
+        result.count += 1
+        if self.keep:
+            result.messages.append(message)
+        if isinstance(message, NetError):
+            result.errors.append(message)
+        if self.recorder is not None:
+            self.recorder.place(
+                message,
+                parent,
+                getattr(message, "sender", "") or actor.name,
+                self.recorder.run_for(actor),
+                forwarded,
+            )
+        if self.sink is not None and not streamed:
+            self.sink(message, actor.name)
+        if self.outer is not None:
+            self.outer.count_inner(message)
+        reason = self.condition.check(state)
+        if reason is not None and result.stop_reason is None:
+            result.stop_reason = reason
+        return message
+
+    def count_inner(self, message: Message) -> None:
+        # A nested network's messages count toward the budgets of the networks around it.
+        state = self.state
+        state.messages += 1
+        state.last = message
+        tokens = getattr(message, "output_tokens", None)
+        state.tokens += tokens if isinstance(tokens, int) else len(message.text) // 4
+        reason = self.condition.check(state)
+        if reason is not None and self.result.stop_reason is None:
+            self.stop_now(reason)
+        if self.outer is not None:
+            self.outer.count_inner(message)
+
+    def route(self, message: Message) -> None:
+        """Queue `message` for its receiver(s), or send it out of the network."""
+        if not isinstance(message, NetMessage):
+            self.leave(message)
+            return
+        directory = self.network.directory
+        receiver = message.receiver
+        if receiver:
+            target = directory.get(receiver)
+            if target is None:
+                if self.outer is not None or receiver == USER or isinstance(message, NetError):
+                    self.leave(message)
+                else:
+                    self.fail(
+                        message,
+                        self.network,
+                        "UnknownReceiver",
+                        f"no actor named {receiver!r} in network {self.network.name}",
+                    )
+            elif isinstance(message, NetError) and not hasattr(target, "receive_net_error"):
+                self.leave(message)
+            else:
+                self.queue.append((target, message))
+            return
+        listeners = self.network._edges.get(message.sender)
+        if listeners:
+            for listener in listeners:
+                self.queue.append((listener, message))
+        else:
+            self.leave(message)
+
+    def leave(self, message: Message) -> None:
+        if self.outer is not None:
+            self.outward.append(message)
+        else:
+            self.result.outputs.append(message)
+
+    def fail(self, message: Message, actor: Actor, error_type: str, text: str) -> None:
+        error = NetError.reply_to(
+            message, sender=actor.name, error_type=error_type, error_text=text, text=text
+        )
+        placed = self.place(error, actor, message)
+        if placed is not None and self.result.stop_reason is None:
+            self.route(placed)
+
+    # --- the loop ---
+
+    async def loop(self) -> None:
+        queue = self.queue
+        network = self.network
+        while queue and self.result.stop_reason is None:
+            actor, message = queue.popleft()
+            self.handling = message
+            self.actor = actor
+            if network._receive_listeners:
+                network._notify_receive(actor, message)
+            if isinstance(actor, Network):
+                await actor._nested(message, self)
+                continue
+            handler, kind = type(actor).handler_for(type(message))
+            if handler is None:
+                self.fail(
+                    message,
+                    actor,
+                    "UnknownMessageType",
+                    f"{actor.name} cannot receive {type(message).__name__}: "
+                    f"it has no receive_{_handler_name(type(message))} handler",
+                )
+                continue
+            try:
+                if kind == GENERATOR:
+                    async for item in handler(actor, message):
+                        await self.send(item, actor, message)
+                        if self.result.stop_reason is not None:
+                            break
+                    continue
+                result = handler(actor, message)
+                if kind == AWAITED:
+                    result = await result
+            except Exception as error:
+                self.fail(message, actor, type(error).__name__, _error_line(actor, error))
+                continue
+            if result is None:
+                continue
+            if isinstance(result, Message | MessagePromise | str):
+                await self.send(result, actor, message)
+            else:
+                for item in result:
+                    await self.send(item, actor, message)
+                    if self.result.stop_reason is not None:
+                        break
+
+    def stop_now(self, reason: str) -> None:
+        """Stop from outside the loop (a timeout, an external stop): cancel what it awaits."""
+        if self.result.stop_reason is not None:
+            return
+        self.result.stop_reason = reason
+        task = self.task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+
+    async def run(self) -> NetResult:
+        condition = self.condition
+        condition.reset()
+        condition.watch(self.stop_now)
+        deadline = condition.deadline()
+        loop = asyncio.get_running_loop()
+        timer = None
+        if deadline is not None:
+            timer = loop.call_later(deadline, self.stop_now, _timeout_reason(condition, deadline))
+        actors = list(self.network.directory)
+        for actor in actors:
+            await actor.on_start()
+        self.task = asyncio.ensure_future(self.loop())
+        try:
+            try:
+                await self.task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if self.result.stop_reason is None or (current and current.cancelling()):
+                    raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self.pending:
+                await asyncio.gather(*self.pending, return_exceptions=True)
+        reason = self.result.stop_reason
+        if reason is not None:
+            stopped = Stopped(text=f"stopped: {reason}", reason=reason, sender=self.network.name)
+            object.__setattr__(stopped, "_net_parent", self.last or self.handling)
+            stop_reason = self.result.stop_reason
+            self.result.stop_reason = None  # placing the notice must not stop it again
+            self.place(stopped, self.network, self.last or self.handling)
+            self.result.stop_reason = stop_reason
+        for actor in actors:
+            await actor.on_stop()
+        return self.result
+
+
+def _handler_name(message_type: type) -> str:
+    from .messages import snake_case
+
+    return snake_case(message_type.__name__)
+
+
+def _error_line(actor: Actor, error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    name = type(error).__name__
+    return f"{actor.name} failed: {name}: {text}" if text else f"{actor.name} failed: {name}"
+
+
+def _timeout_reason(condition: TerminationCondition, deadline: float) -> str:
+    return f"timed out after {deadline:g} s"
+
+
+class Network(Actor):
+    """Actors and who listens to whom; itself an actor, so networks nest.
+
+    Args:
+        name: the network's name (its address when nested, the sender of its notices).
+        actors: the actors, in order; the first is the entry unless `entry` names another.
+        entry: the actor that receives what is sent to the network itself (and the user's
+            messages when the network runs as an agent).
+        stop: the termination condition; default ``MaxMessages(DEFAULT_MAX_MESSAGES)``.
+    """
+
+    def __init__(
+        self,
+        name: str = "network",
+        actors: Iterable[Actor] = (),
+        *,
+        entry: str | None = None,
+        stop: TerminationCondition | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.directory_ = Directory()
+        self._edges: dict[str, list[Actor]] = {}
+        self._listeners: dict[Any, list[Listener]] = {}
+        self._receive_listeners: list[Listener] = []
+        self._entry = entry
+        self.stop_condition: TerminationCondition = stop or MaxMessages(DEFAULT_MAX_MESSAGES)
+        self._current: _Conversation | None = None
+        for actor in actors:
+            self.add(actor)
+
+    @property
+    def directory(self) -> Directory:
+        """This network's own actors (a nested network is one of them)."""
+        return self.directory_
+
+    @property
+    def entry(self) -> Actor:
+        """The actor that receives messages sent to the network itself."""
+        if self._entry is not None:
+            return self.directory_[self._entry]
+        for actor in self.directory_:
+            return actor
+        raise ValueError(f"network {self.name} has no actors")
+
+    def add(self, actor: Actor) -> Actor:
+        """Add `actor` (its name must be free here); returns it."""
+        if actor.network is not None and actor.network is not self:
+            raise ValueError(f"{actor.name} already belongs to network {actor.network.name}")
+        self.directory_.add(actor)
+        actor.network = self
+        return actor
+
+    def connect(self, source: Actor | str, *listeners: Actor | str) -> None:
+        """`listeners` receive what `source` sends with no receiver (an edge of the graph)."""
+        name = source if isinstance(source, str) else source.name
+        found = [self.directory_[item] if isinstance(item, str) else item for item in listeners]
+        self._edges.setdefault(name, []).extend(found)
+
+    def listen(self, key: Any, callback: Listener) -> Listener:
+        """Call `callback(event)` for events of class `key` that actors `emit`, or
+        `callback(actor, message)` before each delivery when `key` is ``"receive"``."""
+        if key == "receive":
+            self._receive_listeners.append(callback)
+        else:
+            self._listeners.setdefault(key, []).append(callback)
+        return callback
+
+    def emit(self, event: Any) -> None:
+        """Give `event` to the listeners of its class (and bases), here and in outer networks."""
+        for cls in type(event).__mro__:
+            for callback in self._listeners.get(cls, ()):
+                self._call(callback, event)
+        if self.network is not None:
+            self.network.emit(event)
+
+    def _notify_receive(self, actor: Actor, message: Message) -> None:
+        for callback in self._receive_listeners:
+            self._call(callback, actor, message)
+
+    def _call(self, callback: Listener, *args: Any) -> None:
+        outcome = callback(*args)
+        if inspect.isawaitable(outcome):
+            conversation = self._current
+            future = asyncio.ensure_future(outcome)
+            if conversation is not None:
+                conversation.pending.add(future)
+                future.add_done_callback(conversation.pending.discard)
+
+    def can_receive(self, message_type: type) -> bool:
+        """Whether the entry actor can receive `message_type`."""
+        return any(True for _ in self.directory_) and self.entry.can_receive(message_type)
+
+    async def run(
+        self,
+        *messages: Message | str,
+        keep_messages: bool = True,
+        sink: Sink | None = None,
+        recorder: NetRecorder | None = None,
+    ) -> NetResult:
+        """Deliver `messages` (a str is a message to the entry) and run until done or stopped.
+
+        A `NetMessage` goes to its receiver; anything else to the entry actor.
+        """
+        if self._current is not None:
+            raise RuntimeError(f"network {self.name} is already running a conversation")
+        conversation = _Conversation(
+            self, recorder=recorder, sink=sink, outer=None, keep_messages=keep_messages
+        )
+        self._current = conversation
+        if recorder is not None:
+            recorder.top = self
+        status = RunStatus.DONE
+        try:
+            for message in messages:
+                self._start(conversation, message)
+            return await conversation.run()
+        except asyncio.CancelledError:
+            status = RunStatus.CANCELLED
+            raise
+        except BaseException:
+            status = RunStatus.ERROR
+            raise
+        finally:
+            self._current = None
+            if recorder is not None:
+                await recorder.finish(status)
+
+    def _start(self, conversation: _Conversation, message: Message | str) -> None:
+        if isinstance(message, str):
+            message = NetMessage(text=message, sender=USER, receiver=self.entry.name)
+        if isinstance(message, NetMessage) and message.receiver in self.directory_:
+            if not getattr(message, "_net_sent", False) and conversation.recorder is None:
+                conversation.place(message, self, None)
+            conversation.route(message)
+        else:
+            conversation.queue.append((self.entry, message))
+
+    async def _nested(self, message: Message, outer: _Conversation) -> None:
+        """Deliver `message` (sent to this network) inside it; send its replies out."""
+        if self._current is not None:
+            raise RuntimeError(f"network {self.name} is already running a conversation")
+        inner = _Conversation(
+            self,
+            recorder=outer.recorder,
+            sink=outer.sink,
+            outer=outer,
+            keep_messages=outer.keep,
+        )
+        self._current = inner
+        try:
+            inner.queue.append((self.entry, message))
+            result = await inner.run()
+        finally:
+            self._current = None
+        outer.result.errors.extend(result.errors)
+        if outer.keep:
+            outer.result.messages.extend(result.messages)
+        for leaving in inner.outward:
+            if outer.result.stop_reason is None:
+                outer.route(leaving)
+
+    def as_agent(self) -> Agent:
+        """This network as a Ramify agent: the last input message goes to the entry actor,
+        every message streams out as a reply, and in a session each one is a node."""
+        if self._agent is None:
+            from .as_agent import network_agent
+
+            self._agent = network_agent(self)
+        return self._agent
