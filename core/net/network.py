@@ -94,12 +94,15 @@ class _Conversation:
         self.last: Message | None = None
         self.task: asyncio.Task[None] | None = None
         self.pending: set[asyncio.Future[Any]] = set()
+        # Reset before anything is placed: the first messages are checked too.
+        self.condition.reset()
+        self.condition.watch(self.stop_now)
 
     # --- sending ---
 
     def tell(self, actor: Actor, message: NetMessage) -> None:
         placed = self.place(message, actor, self.handling)
-        if placed is not None and self.result.stop_reason is None:
+        if placed is not None:
             self.route(placed)
 
     async def send(self, item: Any, actor: Actor, handled: Message | None) -> None:
@@ -117,7 +120,7 @@ class _Conversation:
                     "str, MessagePromise, a list of them, or None"
                 )
             placed = self.place(item, actor, handled)
-        if placed is not None and self.result.stop_reason is None:
+        if placed is not None:
             self.route(placed)
 
     def place(
@@ -228,7 +231,7 @@ class _Conversation:
             message, sender=actor.name, error_type=error_type, error_text=text, text=text
         )
         placed = self.place(error, actor, message)
-        if placed is not None and self.result.stop_reason is None:
+        if placed is not None:
             self.route(placed)
 
     # --- the loop ---
@@ -289,8 +292,6 @@ class _Conversation:
 
     async def run(self) -> NetResult:
         condition = self.condition
-        condition.reset()
-        condition.watch(self.stop_now)
         deadline = condition.deadline()
         loop = asyncio.get_running_loop()
         timer = None

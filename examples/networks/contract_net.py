@@ -231,8 +231,8 @@ def nested() -> Network:
     )
 
 
-network = flat().as_agent()
-nested_network = nested().as_agent()
+network = flat()
+nested_network = nested()
 
 
 async def _main(task: str, use_nested: bool) -> None:
