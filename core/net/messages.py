@@ -13,6 +13,7 @@ network sets it when it delivers the message, and `closest` walks it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self, TypeVar
 
 from ..messages import Message
@@ -50,6 +51,16 @@ class NetMessage(Message):
 
     sender: str = ""
     receiver: str = ""
+
+    def model_post_init(self, context: Any, /) -> None:
+        super().model_post_init(context)
+        _clear_place(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy without a place of its own yet (see `Frozen.model_copy`)."""
+        copy = super().model_copy(update=update, deep=deep)
+        _clear_place(copy)
+        return copy
 
     @classmethod
     def reply_to(cls, message: Message, /, **fields: Any) -> Self:
@@ -121,6 +132,16 @@ class Stopped(NetMessage):
 
     role: str | None = "system"
     reason: str
+
+
+def _clear_place(message: NetMessage) -> None:
+    # Every slot is set at construction: reading an unset slot falls back to pydantic's
+    # `__getattr__` and an exception, which cost more than the rest of a delivery.
+    set_slot = object.__setattr__
+    set_slot(message, "_net_parent", None)
+    set_slot(message, "_net_forwarded", None)
+    set_slot(message, "_net_node", None)
+    set_slot(message, "_net_sent", False)
 
 
 def closest(message: Message | None, message_type: type[M]) -> M | None:

@@ -23,7 +23,7 @@ import inspect
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..messages import Message
 from ..promising import MessagePromise
@@ -67,6 +67,33 @@ class NetResult:
     count: int = 0
 
 
+# What a handler handed back, by class, decided once per class: isinstance against pydantic
+# models goes through an ABC metaclass and cost more than the rest of a delivery. Bits: a
+# kind in the low bits, then whether it is a NetMessage, a NetError, has `output_tokens`.
+_PLAIN, _PROMISE, _TEXT, _OTHER = 1, 2, 3, 4
+_NET, _ERROR, _HAS_TOKENS = 8, 16, 32
+_KINDS: dict[type, int] = {}
+
+
+def _kind_of(cls: type) -> int:
+    if issubclass(cls, MessagePromise):
+        kind = _PROMISE
+    elif issubclass(cls, str):
+        kind = _TEXT
+    elif issubclass(cls, Message):
+        kind = _PLAIN
+        if issubclass(cls, NetMessage):
+            kind |= _NET
+        if issubclass(cls, NetError):
+            kind |= _ERROR
+        if "output_tokens" in cls.model_fields:
+            kind |= _HAS_TOKENS
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
+
+
 class _Conversation:
     """One run of one network: its queue, state, and where messages go as they are sent."""
 
@@ -106,15 +133,16 @@ class _Conversation:
             self.route(placed)
 
     async def send(self, item: Any, actor: Actor, handled: Message | None) -> None:
-        if isinstance(item, MessagePromise):
+        kind = _KINDS.get(type(item)) or _kind_of(type(item))
+        if kind == _PROMISE:
             if self.sink is not None:
                 self.sink(item, actor.name)
             message: Any = await item
             placed = self.place(message, actor, handled, streamed=True)
         else:
-            if isinstance(item, str):
+            if kind == _TEXT:
                 item = NetMessage.reply_to(handled, text=item) if handled else NetMessage(text=item)
-            elif not isinstance(item, Message):
+            elif kind == _OTHER:
                 raise TypeError(
                     f"{actor.name} replied {type(item).__name__}; a handler returns messages, "
                     "str, MessagePromise, a list of them, or None"
@@ -129,43 +157,42 @@ class _Conversation:
         """Give `message` its place (parent, provenance), count it, record it, pass it on."""
         forwarded: Message | None = None
         parent: Message | None = handled
-        if isinstance(message, NetMessage):
-            if getattr(message, "_net_sent", False):
+        kind = _KINDS.get(type(message)) or _kind_of(type(message))
+        set_slot = object.__setattr__
+        if kind & _NET:
+            net: Any = message
+            if net._net_sent:
                 # A message that was already sent elsewhere, sent again: a forward of it here
                 # (as AgentForum does), pointing back at where it came from.
-                original = message
-                message = message.model_copy()
-                object.__setattr__(message, "_net_forwarded", original)
-            else:
-                parent = getattr(message, "_net_parent", None) or handled
-            if not message.sender:
-                previous = message
-                message = message.model_copy(update={"sender": actor.name})
-                object.__setattr__(
-                    message, "_net_forwarded", getattr(previous, "_net_forwarded", None)
-                )
-            forwarded = getattr(message, "_net_forwarded", None)
-            object.__setattr__(message, "_net_parent", parent)
-            object.__setattr__(message, "_net_sent", True)
+                original = net
+                net = net.model_copy()
+                set_slot(net, "_net_forwarded", original)
+            elif net._net_parent is not None:
+                parent = net._net_parent
+            if not net.sender:
+                previous = net
+                net = net.model_copy(update={"sender": actor.name})
+                set_slot(net, "_net_forwarded", previous._net_forwarded)
+            forwarded = net._net_forwarded
+            set_slot(net, "_net_parent", parent)
+            set_slot(net, "_net_sent", True)
+            message = net
         state = self.state
         state.messages += 1
         state.last = message
-        tokens = getattr(message, "output_tokens", None)
+        tokens = message.output_tokens if kind & _HAS_TOKENS else None  # type: ignore[attr-defined]
         state.tokens += tokens if isinstance(tokens, int) else len(message.text) // 4
         self.last = message
         result = self.result
         result.count += 1
         if self.keep:
             result.messages.append(message)
-        if isinstance(message, NetError):
-            result.errors.append(message)
+        if kind & _ERROR:
+            result.errors.append(message)  # type: ignore[arg-type]
         if self.recorder is not None:
+            sender = message.sender if kind & _NET else ""  # type: ignore[attr-defined]
             self.recorder.place(
-                message,
-                parent,
-                getattr(message, "sender", "") or actor.name,
-                self.recorder.run_for(actor),
-                forwarded,
+                message, parent, sender or actor.name, self.recorder.run_for(actor), forwarded
             )
         if self.sink is not None and not streamed:
             self.sink(message, actor.name)
@@ -181,7 +208,7 @@ class _Conversation:
         state = self.state
         state.messages += 1
         state.last = message
-        tokens = getattr(message, "output_tokens", None)
+        tokens = message.__dict__.get("output_tokens")
         state.tokens += tokens if isinstance(tokens, int) else len(message.text) // 4
         reason = self.condition.check(state)
         if reason is not None and self.result.stop_reason is None:
@@ -191,15 +218,17 @@ class _Conversation:
 
     def route(self, message: Message) -> None:
         """Queue `message` for its receiver(s), or send it out of the network."""
-        if not isinstance(message, NetMessage):
+        kind = _KINDS.get(type(message)) or _kind_of(type(message))
+        if not kind & _NET:
             self.leave(message)
             return
+        message = cast(NetMessage, message)
         directory = self.network.directory
         receiver = message.receiver
         if receiver:
             target = directory.get(receiver)
             if target is None:
-                if self.outer is not None or receiver == USER or isinstance(message, NetError):
+                if self.outer is not None or receiver == USER or kind & _ERROR:
                     self.leave(message)
                 else:
                     self.fail(
@@ -208,7 +237,7 @@ class _Conversation:
                         "UnknownReceiver",
                         f"no actor named {receiver!r} in network {self.network.name}",
                     )
-            elif isinstance(message, NetError) and not hasattr(target, "receive_net_error"):
+            elif kind & _ERROR and not hasattr(target, "receive_net_error"):
                 self.leave(message)
             else:
                 self.queue.append((target, message))
@@ -239,7 +268,10 @@ class _Conversation:
     async def loop(self) -> None:
         queue = self.queue
         network = self.network
+        recorder = self.recorder
         while queue and self.result.stop_reason is None:
+            if recorder is not None and recorder.due():
+                recorder.flush_soon()
             actor, message = queue.popleft()
             self.handling = message
             self.actor = actor
