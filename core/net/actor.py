@@ -16,7 +16,7 @@ back, `emit` tells the network's listeners, and `directory` finds other actors.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..messages import Message
@@ -119,6 +119,25 @@ class Actor:
         fields.setdefault("sender", self.name)
         fields.setdefault("receiver", getattr(reply_to, "sender", ""))
         return MessagePromise(tokens, message_class=message_type, **fields)
+
+    def relay(
+        self,
+        agent: Agent,
+        prompt: Any,
+        message_type: type[Message],
+        *,
+        reply_to: Message,
+        **fields: Any,
+    ) -> MessagePromise:
+        """Ask another Ramify `agent` (a model, a team) and stream its reply as a reply to
+        `reply_to` of `message_type` (return it from a handler)."""
+
+        async def tokens() -> AsyncIterator[str]:
+            async for promise in agent.inquire(prompt):
+                async for token in promise:
+                    yield token
+
+        return self.stream(message_type, tokens(), reply_to=reply_to, **fields)
 
     def as_agent(self) -> Agent:
         """This actor as a Ramify agent that answers the last message of its input (what
