@@ -1,0 +1,53 @@
+"""A network opened in the IDE: the user's message goes to the entry actor, every message
+streams in a pane of its sender, and the branch ends at the network's last message."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+
+from ramify.core import USER, SQLiteStore, Store
+from ramify.tui.agent_loader import load_agent_spec
+from ramify.tui.events import StreamOpened
+from tests.core.net.conftest import NETWORKS
+from tests.tui.ide import ide, send
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with SQLiteStore(tmp_path / "net.db") as opened:
+        yield opened
+
+
+async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
+    store: Store,
+) -> None:
+    network = load_agent_spec(f"{NETWORKS / 'contract_net.py'}:network")
+    async with ide(store, network) as (app, pilot):
+        opened: list[str] = []
+        post = app.post_message
+
+        def recording_post(message: Message) -> bool:
+            if isinstance(message, StreamOpened):
+                opened.append(message.agent_alias)
+            return post(message)
+
+        app.post_message = recording_post  # type: ignore[method-assign]
+        await send(app, pilot, "Paint the fence")
+        # One pane per message, named after the actor that sent it.
+        assert opened[:4] == ["manager", "manager", "manager", "contractor_1"]
+        assert set(opened) == {"manager", "contractor_1", "contractor_2", "contractor_3"}
+        assert len(opened) == 11
+        controller = app.controller
+        assert controller is not None
+        session = controller.session
+        path = await session.path_messages("main")
+        kinds = [type(message).__name__ for _, message in path]
+        assert kinds == ["UserMessage", "CFP", "Propose", "Accept", "Inform", "NetMessage"]
+        assert [node.sender for node, _ in path][:2] == [USER, "manager"]
+        assert path[-1][1].text == "Done: Paint the fence: done"
