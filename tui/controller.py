@@ -329,6 +329,7 @@ class SessionController:
                 getattr(message, "input_tokens", None), getattr(message, "output_tokens", None)
             ),
             forwarded=node.forwarded_from is not None,
+            receiver=getattr(message, "receiver", None) or None,
         )
 
     async def tree_runs(self) -> tuple[BranchRun, ...]:

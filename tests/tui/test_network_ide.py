@@ -12,6 +12,8 @@ from textual.message import Message
 from ramify.core import USER, SQLiteStore, Store
 from ramify.tui.agent_loader import load_agent_spec
 from ramify.tui.events import StreamOpened
+from ramify.tui.view_models import MessageView
+from ramify.tui.widgets.message_view import message_header
 from tests.core.net.conftest import NETWORKS
 from tests.tui.ide import ide, send
 
@@ -51,3 +53,13 @@ async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
         assert kinds == ["UserMessage", "CFP", "Propose", "Accept", "Inform", "NetMessage"]
         assert [node.sender for node, _ in path][:2] == [USER, "manager"]
         assert path[-1][1].text == "Done: Paint the fence: done"
+        # The transcript says who said what to whom.
+        headers = [str(message_header(view)) for view in await controller.views(0, 6)]
+        assert headers[1].startswith("manager → contractor_")
+        assert headers[-1].startswith("manager → USER")
+        assert headers[0].startswith(f"{USER}  ")  # a chat message has no receiver
+
+
+def test_a_header_shows_the_receiver_literally() -> None:
+    view = MessageView(node_hash="ab" * 32, sender="a", role="assistant", text="x", receiver="[b]")
+    assert str(message_header(view)).startswith("a → [b]  ")
