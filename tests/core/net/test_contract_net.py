@@ -143,3 +143,20 @@ async def test_rerunning_one_proposal_makes_a_sibling_branch() -> None:
 def test_the_ide_loads_the_network_by_file_and_name() -> None:
     loaded = load_agent_spec(f"{NETWORKS / 'contract_net.py'}:network")
     assert loaded.alias == "contract_net"
+
+
+async def test_a_recorded_network_exports_imports_and_forks_like_a_chat() -> None:
+    async with Ramify():
+        session, _ = await _recorded(MemoryStore())
+        text = await session.export_markdown("tree")
+        again = await Session.import_markdown(MemoryStore(), text)
+        original = await session.path("main")
+        assert [n.hash_key for n in await again.path("main")] == [n.hash_key for n in original]
+        assert len(await again.store.session_nodes(again.id)) == len(
+            await session.store.session_nodes(session.id)
+        )
+        # Fork at the winning proposal and go on by hand: the network's branch is untouched.
+        await again.fork(original[2], "haggle")
+        await again.append(UserMessage(text="Can you do it for less?"), branch="haggle")
+        assert [n.hash_key for n in await again.path("main")] == [n.hash_key for n in original]
+        assert len(await again.path("haggle")) == 4
