@@ -300,18 +300,21 @@ class _Conversation:
                 result = handler(actor, message)
                 if kind == AWAITED:
                     result = await result
-            except Exception as error:
-                self.fail(message, actor, type(error).__name__, _error_line(actor, error))
-                continue
-            if result is None:
-                continue
-            if isinstance(result, Message | MessagePromise | str):
-                await self.send(result, actor, message)
-            else:
+                if result is None:
+                    continue
+                if (_KINDS.get(type(result)) or _kind_of(type(result))) != _OTHER:
+                    await self.send(result, actor, message)
+                    continue
+                if not isinstance(result, list | tuple):
+                    result = _replies(actor, result)
                 for item in result:
                     await self.send(item, actor, message)
                     if self.result.stop_reason is not None:
                         break
+            except Exception as error:
+                # The handler, a reply it streams, or what it returned failed: an error in
+                # the tree under the message, and the network goes on.
+                self.fail(message, actor, type(error).__name__, _error_line(actor, error))
 
     def stop_now(self, reason: str) -> None:
         """Stop from outside the loop (a timeout, an external stop): cancel what it awaits."""
@@ -356,6 +359,16 @@ class _Conversation:
         for actor in actors:
             await actor.on_stop()
         return self.result
+
+
+def _replies(actor: Actor, result: Any) -> list[Any]:
+    try:
+        return list(result)
+    except TypeError:
+        raise TypeError(
+            f"{actor.name} replied {type(result).__name__}; a handler returns messages, "
+            "str, MessagePromise, a list of them, or None"
+        ) from None
 
 
 def _handler_name(message_type: type) -> str:

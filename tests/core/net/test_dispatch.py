@@ -306,3 +306,30 @@ async def test_a_streamed_reply_reaches_the_sink_before_it_resolves() -> None:
 def test_a_message_without_text_reads_as_its_data() -> None:
     assert str(Ping(n=3)) == "Ping(n=3)"
     assert str(Ping(n=3, text="hi")) == "hi"
+
+
+class Broken(Actor):
+    def receive_ping(self, message: Ping) -> Any:
+        if message.n == 1:
+            return 42  # not a reply
+
+        async def tokens() -> AsyncIterator[str]:
+            yield "half a "
+            raise ConnectionError("the model went away")
+
+        return self.stream(Note, tokens(), reply_to=message)
+
+
+async def test_a_bad_return_or_a_failing_stream_is_an_error_node_not_a_crash() -> None:
+    net = Network("n", [Broken("b"), Sink("sink")])
+    result = await net.run(
+        Ping(sender="sink", receiver="b", n=1), Ping(sender="sink", receiver="b", n=2)
+    )
+    first, second = result.errors
+    assert first.text == (
+        "b failed: TypeError: b replied int; a handler returns messages, str, "
+        "MessagePromise, a list of them, or None"
+    )
+    assert second.text == "b failed: ConnectionError: the model went away"
+    assert first.parent is result.messages[0]
+    assert second.parent is result.messages[1]
