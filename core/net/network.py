@@ -488,7 +488,8 @@ class Network(Actor):
     ) -> NetResult:
         """Deliver `messages` (a str is a message to the entry) and run until done or stopped.
 
-        A `NetMessage` goes to its receiver; anything else to the entry actor.
+        A `NetMessage` goes to its receiver; anything else to the entry actor, or to the actor
+        its text starts by naming (``@name ...``): how a person addresses one actor.
         """
         if self._current is not None:
             raise RuntimeError(f"network {self.name} is already running a conversation")
@@ -522,7 +523,14 @@ class Network(Actor):
                 conversation.place(message, self, None)
             conversation.route(message)
         else:
-            conversation.queue.append((self.entry, message))
+            conversation.queue.append((self.addressed(message.text) or self.entry, message))
+
+    def addressed(self, text: str) -> Actor | None:
+        """The actor a person's message names first (``@contractor_2 how much?``), if any."""
+        if not text.startswith("@"):
+            return None
+        name = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
+        return self.directory_.get(name.rstrip(":,"))
 
     async def _nested(self, message: Message, outer: _Conversation) -> None:
         """Deliver `message` (sent to this network) inside it; send its replies out."""

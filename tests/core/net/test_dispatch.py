@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ramify.core import Message, Ramify
+from ramify.core import MemoryStore, Message, Ramify, Session, UserMessage
 from ramify.core.net import (
     Actor,
     NetError,
@@ -333,3 +333,28 @@ async def test_a_bad_return_or_a_failing_stream_is_an_error_node_not_a_crash() -
     assert second.text == "b failed: ConnectionError: the model went away"
     assert first.parent is result.messages[0]
     assert second.parent is result.messages[1]
+
+
+class Greeter(Actor):
+    def receive_message(self, message: Message) -> NetMessage:
+        return NetMessage.reply_to(message, sender=self.name, text=f"{self.name} heard you")
+
+
+async def test_a_person_addresses_one_actor_by_naming_it_first() -> None:
+    async with Ramify():
+        net = Network("n", [Greeter("first"), Greeter("second")])
+        session = await Session.create(MemoryStore())
+        for typed in ("hello", "@second: and you?", "@nobody hi"):
+            await session.append(UserMessage(text=typed), sender="USER")
+            replies = session.inquire(net.as_agent())
+            await replies
+            await replies.recorded()
+    texts = [m.text for _, m in await session.path_messages("main")]
+    assert texts == [
+        "hello",
+        "first heard you",
+        "@second: and you?",
+        "second heard you",
+        "@nobody hi",
+        "first heard you",  # no such actor: the entry takes it
+    ]
