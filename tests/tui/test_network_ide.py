@@ -58,6 +58,12 @@ async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
         assert headers[1].startswith("manager → contractor_")
         assert headers[-1].startswith("manager → USER")
         assert headers[0].startswith(f"{USER}  ")  # a chat message has no receiver
+        # The tree pane's rows say it too: the three CFPs fork off the user's task.
+        (root,) = await controller.tree_runs()
+        assert root.snippet == "Paint the fence"
+        labels = sorted(run.snippet for run in root.children)
+        assert labels[0].startswith("manager → contractor_1: call for proposals")
+        assert len(labels) == 3
 
 
 def test_a_header_shows_the_receiver_literally() -> None:
