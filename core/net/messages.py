@@ -24,7 +24,11 @@ M = TypeVar("M", bound=Message)
 
 
 def snake_case(name: str) -> str:
-    """``ContractorProposal`` -> ``contractor_proposal``; ``CFP`` -> ``cfp`` (handler names)."""
+    """``ContractorProposal`` -> ``contractor_proposal``; ``CFP`` -> ``cfp`` (handler names).
+
+    Leading underscores are dropped: a private ``_Task`` is handled by ``receive_task``.
+    """
+    name = name.lstrip("_")
     out: list[str] = []
     for index, char in enumerate(name):
         if char.isupper() and index:

@@ -67,6 +67,7 @@ def test_handler_names_are_snake_case_of_the_type() -> None:
     assert snake_case("ContractProposal") == "contract_proposal"
     assert snake_case("HTTPRequest2Go") == "http_request2_go"
     assert snake_case("Ping") == "ping"
+    assert snake_case("_Private") == "private"
 
 
 def test_can_receive_follows_handlers_and_the_message_class_bases() -> None:
