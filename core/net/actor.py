@@ -49,7 +49,9 @@ class Actor:
     """
 
     # (handler or None, how it replies) per message class, filled on first delivery.
-    _handlers: ClassVar[dict[type, tuple[Handler | None, int]]]
+    _handlers: ClassVar[dict[type, tuple[Handler | None, int]]] = {}
+    # A network delivers a message by running a conversation of its own (see `Network`).
+    is_network: ClassVar[bool] = False
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name or type(self).__name__
