@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from textual.message import Message
+from textual.message import Message as TextualMessage
 
-from ramify.core import USER, SQLiteStore, Store
+from ramify.core import USER, Message, SQLiteStore, Store
+from ramify.core.net import Actor, NetMessage, Network
 from ramify.tui.agent_loader import load_agent_spec
 from ramify.tui.events import StreamOpened
 from ramify.tui.view_models import MessageView
@@ -34,7 +35,7 @@ async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
         opened: list[str] = []
         post = app.post_message
 
-        def recording_post(message: Message) -> bool:
+        def recording_post(message: TextualMessage) -> bool:
             if isinstance(message, StreamOpened):
                 opened.append(message.agent_alias)
             return post(message)
@@ -69,3 +70,24 @@ async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
 def test_a_header_shows_the_receiver_literally() -> None:
     view = MessageView(node_hash="ab" * 32, sender="a", role="assistant", text="x", receiver="[b]")
     assert str(message_header(view)).startswith("a → [b]  ")
+
+
+class _Thrower(Actor):
+    def receive_user_message(self, message: Message) -> NetMessage:
+        return NetMessage.reply_to(message, sender=self.name, receiver=self.name, text="again")
+
+    def receive_net_message(self, message: NetMessage) -> None:
+        raise RuntimeError("boom\nwith a second line")
+
+
+async def test_a_failing_actor_is_one_error_line_in_the_transcript(store: Store) -> None:
+    network = Network("n", [_Thrower("t")]).as_agent()
+    async with ide(store, network) as (app, pilot):
+        await send(app, pilot, "go")
+        controller = app.controller
+        assert controller is not None
+        views = await controller.views(0, len(controller.path))
+    last = views[-1]
+    assert last.role == "error"
+    assert last.text == "t failed: RuntimeError: boom with a second line"
+    assert str(message_header(last)).startswith("t → t  ")
