@@ -300,6 +300,16 @@ class _Conversation:
                 # the tree under the message, and the network goes on.
                 self.fail(message, actor, type(error).__name__, _error_line(actor, error))
 
+    def record_stop(self, reason: str) -> None:
+        """Record a `Stopped` node under the last message (no delivery, no stream)."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        parent = self.last or self.handling
+        stopped = Stopped(text=f"stopped: {reason}", reason=reason, sender=self.network.name)
+        object.__setattr__(stopped, "_net_parent", parent)
+        recorder.place(stopped, parent, self.network.name, recorder.run_for(self.network))
+
     def stop_now(self, reason: str) -> None:
         """Stop from outside the loop (a timeout, an external stop): cancel what it awaits."""
         if self.result.stop_reason is not None:

@@ -162,6 +162,9 @@ class Network(Actor):
             return await conversation.run()
         except asyncio.CancelledError:
             status = RunStatus.CANCELLED
+            if recorder is not None:
+                # Cancelled from outside (Esc in the IDE): the tree says so where it stopped.
+                conversation.record_stop("cancelled")
             raise
         except BaseException:
             status = RunStatus.ERROR

@@ -239,4 +239,5 @@ async def test_cancelling_a_recorded_network_keeps_what_was_sent() -> None:
         run = await replies.recorded()
     assert run.status is RunStatus.CANCELLED
     path = await session.path_messages("main")
-    assert [m.text for _, m in path] == ["go", "first"]
+    assert [m.text for _, m in path] == ["go", "first", "stopped: cancelled"]
+    assert path[-1][0].sender == "n"
