@@ -160,3 +160,24 @@ async def test_a_recorded_network_exports_imports_and_forks_like_a_chat() -> Non
         await again.append(UserMessage(text="Can you do it for less?"), branch="haggle")
         assert [n.hash_key for n in await again.path("main")] == [n.hash_key for n in original]
         assert len(await again.path("haggle")) == 4
+
+
+async def test_recorded_nested_net_inform_node_ancestry_is_cfp_propose_accept() -> None:
+    async with Ramify():
+        session = await Session.create(MemoryStore())
+        await session.append(UserMessage(text="Paint the fence"), sender=USER)
+        replies = session.inquire(cn.nested().as_agent())
+        await replies
+        run = await replies.recorded()
+        nodes = await session.store.session_nodes(session.id)
+        messages = await session.store.get_messages([node.message for node in nodes])
+        (inform,) = [
+            n for n in nodes if isinstance(messages[n.message], cn.Inform) and n.sender == "firm"
+        ]
+        ancestry = [type(messages[n.message]).__name__ for n in await session.path(inform)]
+        children = await session.runs(parent_run_id=run.id)
+    assert ancestry == ["UserMessage", "CFP", "Propose", "Accept", "Inform"]
+    # The firm's run is a child of the network's run, and its actors' runs are its children.
+    (firm_run,) = [r for r in children if r.agent == "firm"]
+    inner = await session.runs(parent_run_id=firm_run.id)
+    assert sorted(r.agent for r in inner) == ["firm_lead", "mason", "painter"]
