@@ -361,6 +361,7 @@ async def _record(
     in_flight: deque[_Pending] = deque()
     iterator = inner.__aiter__()
     next_reply: asyncio.Future[MessagePromise] | None = asyncio.ensure_future(iterator.__anext__())
+    read_directly = False
     try:
         while next_reply is not None or in_flight:
             waiting: set[asyncio.Future[Any]] = set()
@@ -368,8 +369,9 @@ async def _record(
                 waiting.add(next_reply)
             if in_flight and in_flight[0].watch is not None:
                 waiting.add(in_flight[0].watch)
-            if waiting and not (next_reply is not None and next_reply.done()):
+            if waiting and not read_directly:
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            read_directly = False
             while in_flight and in_flight[0].ready:
                 pending = in_flight.popleft()
                 message, timing = pending.outcome(outcome, run)
@@ -397,6 +399,7 @@ async def _record(
                     # wait per reply (a network sends thousands).
                     next_reply = None
                     next_reply = await _read_now(iterator)
+                    read_directly = True
                     continue
             next_reply = asyncio.ensure_future(iterator.__anext__())
     except asyncio.CancelledError:
