@@ -36,7 +36,7 @@ DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SKIPPED_MINIAGENTS = "MiniAgents anchor: skipped (install .[bench])"
 REPRODUCE = (
     "Reproduce: `pip install -e '.[bench]'`, then `python -m benchmarks` (about 2-3 minutes "
-    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui` for one section, "
+    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net` for one section, "
     "`--only huge` for the huge-reply rows alone)."
 )
 
@@ -165,11 +165,19 @@ def huge_rows(quick: bool) -> list[Row]:
     return [as_row(item, "tui") for item in tui_bench.run_huge(quick=quick)]
 
 
+def net_rows(quick: bool) -> list[Row]:
+    """Agent networks: the contract net in memory and recorded (`benchmarks.net_bench`)."""
+    from . import net_bench
+
+    return net_bench.run(quick=quick)
+
+
 SECTIONS: dict[str, Section] = {
     "core": core_rows,
     "store": store_rows,
     "coldstart": coldstart_rows,
     "tui": tui_rows,
+    "net": net_rows,
 }
 PARTS: dict[str, Section] = {"huge": huge_rows}
 """Parts of a section that `--only` can run alone; a full run gets them from their section."""

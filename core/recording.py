@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -360,7 +360,8 @@ async def _record(
     # nodes are still appended in delivery order, each when it (and all before it) resolved.
     in_flight: deque[_Pending] = deque()
     iterator = inner.__aiter__()
-    next_reply: asyncio.Task[MessagePromise] | None = asyncio.ensure_future(iterator.__anext__())
+    next_reply: asyncio.Future[MessagePromise] | None = asyncio.ensure_future(iterator.__anext__())
+    read_directly = False
     try:
         while next_reply is not None or in_flight:
             waiting: set[asyncio.Future[Any]] = set()
@@ -368,8 +369,9 @@ async def _record(
                 waiting.add(next_reply)
             if in_flight and in_flight[0].watch is not None:
                 waiting.add(in_flight[0].watch)
-            if waiting:
+            if waiting and not read_directly:
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            read_directly = False
             while in_flight and in_flight[0].ready:
                 pending = in_flight.popleft()
                 message, timing = pending.outcome(outcome, run)
@@ -389,7 +391,16 @@ async def _record(
                 in_flight.append(_Pending.failed(ErrorMessage.from_exception(error), agent.alias))
             else:
                 channel.reply(current)
-                in_flight.append(_Pending.watching(current, current.agent_alias or agent.alias))
+                if not current.placed_in_tree:
+                    in_flight.append(_Pending.watching(current, current.agent_alias or agent.alias))
+                elif not in_flight:
+                    # Placed in the tree by its agent (a network's message), and nothing to
+                    # watch meanwhile: the next reply is read directly, without a task and a
+                    # wait per reply (a network sends thousands).
+                    next_reply = None
+                    next_reply = await _read_now(iterator)
+                    read_directly = True
+                    continue
             next_reply = asyncio.ensure_future(iterator.__anext__())
     except asyncio.CancelledError:
         outcome.status = RunStatus.CANCELLED
@@ -397,7 +408,8 @@ async def _record(
             if next_reply.done() and not next_reply.cancelled() and not next_reply.exception():
                 # Delivered just before the cancel reached us: its partial text is kept too.
                 late = next_reply.result()
-                in_flight.append(_Pending.watching(late, late.agent_alias or agent.alias))
+                if not late.placed_in_tree:
+                    in_flight.append(_Pending.watching(late, late.agent_alias or agent.alias))
             next_reply.cancel()
         # What arrived is kept: finished replies as they are, the others as cancelled partials.
         while in_flight:
@@ -413,6 +425,16 @@ async def _record(
             await session.save_run(run)
         finally:
             replies._recorded.set()
+
+
+async def _read_now(iterator: AsyncIterator[MessagePromise]) -> asyncio.Future[MessagePromise]:
+    """The next reply as a finished future (its result, or what reading it raised)."""
+    future: asyncio.Future[MessagePromise] = asyncio.get_running_loop().create_future()
+    try:
+        future.set_result(await iterator.__anext__())
+    except Exception as error:  # StopAsyncIteration included: the caller reads it as the end
+        future.set_exception(error)
+    return future
 
 
 class _Outcome:

@@ -80,7 +80,14 @@ async def _plan_rerun(
             own = None
     if own is None:
         chosen = _rerun_agent(session, recorded, agent)
-        input_node = await session.resolve(recorded.input_node) if recorded.input_node else None
+        if getattr(chosen.target, "answers_one_message", False):
+            # A network actor's run answers message after message: the rerun answers the
+            # one this node answers, its parent, so the new reply is its sibling.
+            input_node = await session.resolve(target.parent) if target.parent else None
+        elif recorded.input_node:
+            input_node = await session.resolve(recorded.input_node)
+        else:
+            input_node = None
     else:
         chosen = _rerun_agent(session, own, agent)
         input_node = await session.resolve(target.parent) if target.parent else None

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ramify.core import Agent
+from ramify.core.net import Actor
 
 __all__ = ["AgentSpecError", "agent_names", "load_agent_spec"]
 
@@ -52,6 +53,9 @@ def load_agent_spec(spec: str) -> Agent:
         if not hasattr(target, part):
             raise AgentSpecError(f"{where} has no {name!r}; {_available(module)}")
         target = getattr(target, part)
+    if isinstance(target, Actor):
+        # A network (or a single actor) opens as the agent that runs it.
+        target = target.as_agent()
     if not isinstance(target, Agent):
         raise AgentSpecError(
             f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
@@ -67,9 +71,10 @@ def agent_names(module: ModuleType) -> list[str]:
     """
     names = []
     for name, value in vars(module).items():
-        if name.startswith("_") or not isinstance(value, Agent):
+        if name.startswith("_") or not isinstance(value, Agent | Actor):
             continue
-        home = sys.modules.get(getattr(value.target, "__module__", "") or "")
+        target = value.target if isinstance(value, Agent) else type(value)
+        home = sys.modules.get(getattr(target, "__module__", "") or "")
         if home is not None and home is not module and getattr(home, name, None) is value:
             continue
         names.append(name)

@@ -464,6 +464,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         if event.error:
             self.notify(f"{event.branch}: {event.error}", severity="error", timeout=8)
         await self._where_replies_landed(event.replies)
+        if event.replies is not None and self.controller is not None:
+            await self.controller.absorb_output(event.replies.run.output_nodes)
         await self._catch_up(tree=True)
 
     async def _where_replies_landed(self, replies: RecordedReplies | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +200,13 @@ class SessionController:
         for node in nodes:
             self._add(node.hash_key, node.parent, node.message)
 
+    async def absorb_output(self, node_hashes: Sequence[str]) -> None:
+        """Take in the nodes a run wrote off its branch (a network's other exchanges: the
+        proposals that lost, the rejects), so the tree pane shows them."""
+        for node_hash in node_hashes:
+            if node_hash not in self._parent:
+                self._absorb(await self._unknown_ancestry(node_hash))
+
     async def refresh(self) -> bool:
         """Catch up with nodes and ref moves made since the last look; True if the path grew or
         changed."""
@@ -329,6 +336,7 @@ class SessionController:
                 getattr(message, "input_tokens", None), getattr(message, "output_tokens", None)
             ),
             forwarded=node.forwarded_from is not None,
+            receiver=getattr(message, "receiver", None) or None,
         )
 
     async def tree_runs(self) -> tuple[BranchRun, ...]:
@@ -342,9 +350,7 @@ class SessionController:
         if unread:
             found = await self.session.messages_by_hash([self._message_of[f] for f in unread])
             # The label shows ~24 characters; a prefix keeps the cache small.
-            snippets.update(
-                (f, label_text(found[self._message_of[f]].text[:SNIPPET_CHARS])) for f in unread
-            )
+            snippets.update((f, _row_label(found[self._message_of[f]])) for f in unread)
         head = self.path[-1] if self.path else None
         await self._read_head_labels()
         return group_runs(
@@ -362,9 +368,7 @@ class SessionController:
         unread = [head for head in set(self._heads.values()) if head not in self._head_labels]
         if unread:
             found = await self.session.messages_by_hash([self._message_of[h] for h in unread])
-            self._head_labels.update(
-                (h, label_text(found[self._message_of[h]].text[:SNIPPET_CHARS])) for h in unread
-            )
+            self._head_labels.update((h, _row_label(found[self._message_of[h]])) for h in unread)
 
     def head_label(self, branch: str) -> str:
         """Where branch `branch` ends: a label of its head message ("" before `tree_runs`)."""
@@ -759,3 +763,13 @@ def _line_with(text: str, query: str, width: int = 80) -> str:
         if any(w in line.lower() for w in words):
             return line.strip()[:width]
     return " ".join(text.split())[:width]
+
+
+def _row_label(message: Message) -> str:
+    """A tree row's label: the start of the message, after ``sender → receiver:`` for a
+    network message, so the tree shows who said what to whom."""
+    text = label_text(message.text[:SNIPPET_CHARS])
+    receiver = getattr(message, "receiver", None)
+    if isinstance(receiver, str) and receiver:
+        return f"{getattr(message, 'sender', '')} → {receiver}: {text}"
+    return text

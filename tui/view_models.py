@@ -82,6 +82,7 @@ class MessageView:
         sibling_index: 1-based index among the parent's children (the `n` of `n/m`).
         sibling_count: number of children of the parent (the `m` of `n/m`).
         forwarded: the node carries a message forwarded from another place in the tree.
+        receiver: whom a network message is addressed to (None for a chat message).
     """
 
     node_hash: str
@@ -95,6 +96,7 @@ class MessageView:
     status: MessageStatus = MessageStatus.DONE
     usage: Usage = field(default_factory=Usage)
     forwarded: bool = False
+    receiver: str | None = None
 
     @property
     def short_hash(self) -> str:

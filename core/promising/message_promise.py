@@ -58,6 +58,10 @@ class MessagePromise(StreamedPromise[str, Message]):
         known_beforehand: fields known before the first token (role, agent_alias, model ...).
     """
 
+    # Set by an agent that writes its replies into the session tree itself (a network, see
+    # `ramify.core.net`): a recorded run passes such a reply on without appending it again.
+    placed_in_tree: bool = False
+
     def __init__(
         self,
         tokens: TokenSource | None = None,

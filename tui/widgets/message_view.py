@@ -33,13 +33,17 @@ _STATUS_STYLE = {
 
 
 def message_header(view: MessageView) -> Text:
-    """The header line: sender, model, time, `n/m`, short hash and a non-done status.
+    """The header line: sender (→ receiver), model, time, `n/m`, short hash and a non-done status.
 
     Built from `Text` parts appended as plain strings, so markup in a sender or model name stays
     literal.
     """
     header = Text(no_wrap=True, overflow="ellipsis")
     header.append(sanitize(view.sender), style="bold")
+    if view.receiver:
+        # A network message: who it was for, so the transcript reads who said what to whom.
+        header.append(" → ")
+        header.append(sanitize(view.receiver), style="bold")
     if view.model:
         header.append("  ")
         header.append(sanitize(view.model), style="italic")
