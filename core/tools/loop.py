@@ -1,0 +1,304 @@
+"""The tool loop: an agent that calls a model, runs the tool calls it asks for, feeds the
+results back, and goes on until a final answer or its step limit.
+
+Every step is a reply of the agent, so each becomes a node of the tree in order: the
+assistant message with its calls (`ToolCallsMessage`), one `ToolResultMessage` per call (in
+call order, the calls themselves run concurrently), the next assistant message ... A run that
+starts where calls are still unanswered (a fork after the first of two results) runs only
+those; a result already recorded under the same node (the same assistant message reached
+again) is reused rather than run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Literal
+
+from ..agents import Agent, InteractionContext, agent
+from ..errors import NotFound
+from ..llm.anthropic_provider import stream_anthropic
+from ..llm.demo import DEMO_MODEL
+from ..llm.openai_provider import stream_openai
+from ..llm.pricing import configured_prices, estimate_cost
+from ..llm.responses_provider import stream_responses
+from ..llm.roles import tool_calls_of
+from ..llm.stream import TokenStream
+from ..messages import ErrorMessage, Message
+from ..promising import MessagePromise
+from ..tree import Node
+from .demo import DEMO_TOOLS, stream_demo_with_tools
+from .execute import DEFAULT_TOOL_TIMEOUT, run_calls
+from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
+from .tool import Tool, tools_by_name
+
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "Provider",
+    "agent_with_tools",
+    "demo_tool_agent",
+    "tool_loop_agent",
+    "unanswered_calls",
+]
+
+#: Model calls one run may make before it stops without a final answer.
+DEFAULT_MAX_STEPS = 8
+
+#: The wire format the model is reached through. ``openai`` is Chat Completions (OpenAI and
+#: OpenAI-compatible endpoints through ``base_url``), ``responses`` the Responses API.
+Provider = Literal["demo", "openai", "responses", "anthropic"]
+
+OnToolError = Literal["continue", "stop"]
+
+
+def unanswered_calls(messages: Sequence[Message]) -> list[ToolCall]:
+    """The calls of the last message asking for tools that have no result after it."""
+    for index in range(len(messages) - 1, -1, -1):
+        calls = tool_calls_of(messages[index])
+        if calls:
+            answered = {
+                getattr(message, "call_id", None)
+                for message in messages[index + 1 :]
+                if message.role == TOOL_ROLE
+            }
+            return [
+                ToolCall(id=call.id, name=call.name, arguments=call.arguments)
+                for call in calls
+                if call.id not in answered
+            ]
+        if messages[index].role not in (TOOL_ROLE, "error"):
+            return []
+    return []
+
+
+def _model_stream(
+    provider: str,
+    messages: list[Message],
+    tools: Mapping[str, Tool],
+    params: dict[str, Any],
+    attempt: int,
+) -> TokenStream:
+    listed = list(tools.values())
+    if provider == "demo":
+        return stream_demo_with_tools(
+            messages,
+            tools,
+            tokens_per_second=float(params.get("tokens_per_second", 60.0)),
+            model=str(params.get("model", DEMO_MODEL)),
+            attempt=attempt,
+        )
+    options = dict(params)
+    options.setdefault("default_role", "user")
+    if provider == "openai":
+        if listed:
+            options["tools"] = [item.openai_spec() for item in listed]
+        return stream_openai(messages, **options)
+    if provider == "responses":
+        if listed:
+            options["tools"] = [item.responses_spec() for item in listed]
+        return stream_responses(messages, **options)
+    if provider == "anthropic":
+        if listed:
+            options["tools"] = [item.anthropic_spec() for item in listed]
+        return stream_anthropic(messages, **options)
+    raise ValueError(f"unknown provider {provider!r}: use demo, openai, responses or anthropic")
+
+
+async def _model_step(
+    ctx: InteractionContext,
+    provider: str,
+    messages: list[Message],
+    tools: Mapping[str, Tool],
+    params: dict[str, Any],
+) -> Message | None:
+    """Stream one model reply as this agent's next message; None when it failed (the
+    failure is already in the reply, at its position)."""
+    model = str(params.get("model", DEMO_MODEL))
+    alias = ctx.this_agent.alias
+
+    async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
+        stream = _model_stream(provider, messages, tools, params, ctx.attempt)
+        try:
+            async with stream:
+                async for token in stream:
+                    ctx.mark_first_token()
+                    yield token
+        finally:
+            result = stream.result
+            input_price, output_price = configured_prices(alias, (model, result.model))
+            cost = estimate_cost(
+                result.input_tokens,
+                result.output_tokens,
+                input_price=input_price,
+                output_price=output_price,
+            )
+            fields.update(
+                model=result.model,
+                input_tokens=result.input_tokens,
+                output_tokens=result.output_tokens,
+                finish_reason=result.finish_reason,
+                tool_calls=tuple(
+                    ToolCall(id=call.id, name=call.name, arguments=call.arguments or "{}")
+                    for call in result.tool_calls
+                    if result.done
+                ),
+            )
+            if cost is not None:
+                fields["cost"] = cost
+            ctx.record_usage(
+                input_tokens=result.input_tokens, output_tokens=result.output_tokens, cost=cost
+            )
+
+    promise = MessagePromise(
+        tokens,
+        message_class=ToolCallsMessage,
+        errors_as_messages=ctx.errors_as_messages,
+        model=model,
+        agent_alias=alias,
+        role="assistant",
+    )
+    ctx.reply(promise)
+    try:
+        message = await promise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        return None
+    return None if isinstance(message, ErrorMessage) else message
+
+
+class _Tip:
+    """The node the agent's next reply will land under, followed reply by reply (a node's
+    hash is its message, parent and sender), so results recorded there can be found."""
+
+    def __init__(self, ctx: InteractionContext) -> None:
+        self._session = ctx.session
+        self._sender = ctx.this_agent.alias
+        self.hash: str | None = ctx.run.input_node if ctx.run is not None else None
+
+    def follow(self, message: Message) -> None:
+        if self.hash is not None:
+            node = Node(message=message.hash_key, parent=self.hash, sender=self._sender)
+            self.hash = node.hash_key
+
+    async def recorded_results(self, calls: list[ToolCall]) -> list[ToolResultMessage]:
+        """Results already recorded for the first of `calls`, in order, under this tip."""
+        found: list[ToolResultMessage] = []
+        at = self.hash
+        if self._session is None or at is None:
+            return found
+        for call in calls:
+            try:
+                children = await self._session.children(at)
+            except NotFound:
+                return found
+            match = None
+            for child in children:
+                if child.sender != self._sender:
+                    continue
+                message = await self._session.message(child)
+                if isinstance(message, ToolResultMessage) and message.call_id == call.id:
+                    match = (child, message)
+                    break
+            if match is None:
+                return found
+            at = match[0].hash_key
+            found.append(match[1])
+        return found
+
+
+def _stop(kind: str, text: str) -> ErrorMessage:
+    return ErrorMessage(text=f"{kind}: {text}", error_type=kind, error_text=text)
+
+
+@agent(alias="TOOL_LOOP_AGENT")
+async def tool_loop_agent(
+    ctx: InteractionContext,
+    *,
+    tools: Mapping[str, Tool] | Sequence[Tool] = (),
+    provider: str = "demo",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
+    on_tool_error: str = "continue",
+    tool_fingerprint: Any = None,
+    **params: Any,
+) -> None:
+    """Answer with tools: model step, calls, results, model step ... (see the module doc).
+
+    Build it with `agent_with_tools` rather than directly. `params` go to the provider
+    (``model``, ``system``, ``base_url``, ``api_key_env``, ``temperature`` ...).
+    ``on_tool_error="stop"`` ends the run after a failed call (its error result recorded);
+    ``"continue"`` lets the model read the error and go on. `tool_fingerprint` only makes
+    the cache key change with the tools.
+    """
+    del tool_fingerprint
+    named = tools_by_name(tools if isinstance(tools, Mapping) else tuple(tools))
+    history = list(await ctx.message_promises)
+    tip = _Tip(ctx)
+    steps = 0
+    while True:
+        pending = unanswered_calls(history)
+        if pending:
+            reused = await tip.recorded_results(pending)
+            fresh = await run_calls(named, pending[len(reused) :], time_limit=tool_timeout)
+            results = reused + fresh
+            for result in results:
+                ctx.reply(result)
+                tip.follow(result)
+                history.append(result)
+            failed = [result for result in fresh if result.is_error]
+            if failed and on_tool_error == "stop":
+                first = failed[0]
+                ctx.reply(_stop("ToolFailed", f"{first.name}: {first.text} (the run stopped)"))
+                return
+        if steps >= max_steps:
+            ctx.reply(
+                _stop(
+                    "StepLimitReached",
+                    f"no final answer after {max_steps} model calls; raise max_steps to go on",
+                )
+            )
+            return
+        steps += 1
+        message = await _model_step(ctx, provider, history, named, dict(params))
+        if message is None:
+            return
+        tip.follow(message)
+        history.append(message)
+        if not tool_calls_of(message):
+            return
+
+
+def agent_with_tools(
+    tools: Mapping[str, Tool] | Sequence[Tool],
+    *,
+    provider: Provider = "demo",
+    alias: str = "tools",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
+    on_tool_error: OnToolError = "continue",
+    **params: Any,
+) -> Agent:
+    """An agent that answers with `tools` through `provider` (see `tool_loop_agent`).
+
+        agent = agent_with_tools([add], provider="openai", model="gpt-4o-mini")
+        await session.inquire(agent)
+
+    The tools themselves are live objects (not part of the agent's hash); their names,
+    schemas and annotations are, so changing a tool changes the cache key.
+    """
+    named = tools_by_name(tools if isinstance(tools, Mapping) else tuple(tools))
+    return tool_loop_agent.fork(
+        alias=alias,
+        non_freezable_kwargs={"tools": named},
+        provider=provider,
+        max_steps=max_steps,
+        tool_timeout=tool_timeout,
+        on_tool_error=on_tool_error,
+        tool_fingerprint=tuple(item.fingerprint() for item in named.values()),
+        **params,
+    )
+
+
+#: The offline demo model with the calculator and the clock: "what is 12*7" works with no key.
+demo_tool_agent = agent_with_tools(DEMO_TOOLS, provider="demo", alias="demo-tools")
