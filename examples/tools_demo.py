@@ -21,7 +21,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-agent = agent_with_tools([*DEMO_TOOLS.values(), word_count], provider="demo", alias="tools-demo")
+agent = agent_with_tools([*DEMO_TOOLS.values(), word_count], api="demo", alias="tools-demo")
 
 
 async def main(question: str) -> None:

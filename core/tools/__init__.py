@@ -1,7 +1,7 @@
 """ramify.core.tools: tool calls as nodes of the conversation tree.
 
 A Python function becomes a tool with `@tool` (its JSON schema from its type hints, its
-annotations kept: read-only, destructive, open-world). `agent_with_tools(tools, provider=...)`
+annotations kept: read-only, destructive, open-world). `agent_with_tools(tools, api=...)`
 is an agent that runs the tool loop: it calls the model (the offline demo model, OpenAI Chat
 Completions or an OpenAI-compatible endpoint, the Responses API, or Anthropic), runs the calls
 the model asks for (concurrently), feeds the results back and goes on until a final answer or
@@ -12,7 +12,7 @@ its step limit.
         \"\"\"Add two integers.\"\"\"
         return a + b
 
-    agent = agent_with_tools([add], provider="openai", model="gpt-4o-mini")
+    agent = agent_with_tools([add], api="openai", model="gpt-4o-mini")
     replies = session.inquire(agent)        # each step becomes a node
 
 The tree shape: the model's message carries its calls (`ToolCallsMessage.tool_calls`: id,
@@ -32,7 +32,7 @@ from .demo import DEMO_TOOLS, calculator, clock
 from .execute import DEFAULT_TOOL_TIMEOUT, result_text, run_call, run_calls
 from .loop import (
     DEFAULT_MAX_STEPS,
-    Provider,
+    Api,
     agent_with_tools,
     demo_tool_agent,
     tool_loop_agent,
@@ -46,7 +46,7 @@ __all__ = [
     "DEFAULT_TOOL_TIMEOUT",
     "DEMO_TOOLS",
     "TOOL_ROLE",
-    "Provider",
+    "Api",
     "Tool",
     "ToolAnnotations",
     "ToolArgumentsError",

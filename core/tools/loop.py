@@ -34,7 +34,7 @@ from .tool import Tool, tools_by_name
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
-    "Provider",
+    "Api",
     "agent_with_tools",
     "demo_tool_agent",
     "tool_loop_agent",
@@ -44,9 +44,9 @@ __all__ = [
 #: Model calls one run may make before it stops without a final answer.
 DEFAULT_MAX_STEPS = 8
 
-#: The wire format the model is reached through. ``openai`` is Chat Completions (OpenAI and
+#: The API the model is reached through. ``openai`` is Chat Completions (OpenAI and
 #: OpenAI-compatible endpoints through ``base_url``), ``responses`` the Responses API.
-Provider = Literal["demo", "openai", "responses", "anthropic"]
+Api = Literal["demo", "openai", "responses", "anthropic"]
 
 OnToolError = Literal["continue", "stop"]
 
@@ -72,14 +72,14 @@ def unanswered_calls(messages: Sequence[Message]) -> list[ToolCall]:
 
 
 def _model_stream(
-    provider: str,
+    api: str,
     messages: list[Message],
     tools: Mapping[str, Tool],
     params: dict[str, Any],
     attempt: int,
 ) -> TokenStream:
     listed = list(tools.values())
-    if provider == "demo":
+    if api == "demo":
         return stream_demo_with_tools(
             messages,
             tools,
@@ -89,24 +89,24 @@ def _model_stream(
         )
     options = dict(params)
     options.setdefault("default_role", "user")
-    if provider == "openai":
+    if api == "openai":
         if listed:
             options["tools"] = [item.openai_spec() for item in listed]
         return stream_openai(messages, **options)
-    if provider == "responses":
+    if api == "responses":
         if listed:
             options["tools"] = [item.responses_spec() for item in listed]
         return stream_responses(messages, **options)
-    if provider == "anthropic":
+    if api == "anthropic":
         if listed:
             options["tools"] = [item.anthropic_spec() for item in listed]
         return stream_anthropic(messages, **options)
-    raise ValueError(f"unknown provider {provider!r}: use demo, openai, responses or anthropic")
+    raise ValueError(f"unknown api {api!r}: use demo, openai, responses or anthropic")
 
 
 async def _model_step(
     ctx: InteractionContext,
-    provider: str,
+    api: str,
     messages: list[Message],
     tools: Mapping[str, Tool],
     params: dict[str, Any],
@@ -117,7 +117,7 @@ async def _model_step(
     alias = ctx.this_agent.alias
 
     async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
-        stream = _model_stream(provider, messages, tools, params, ctx.attempt)
+        stream = _model_stream(api, messages, tools, params, ctx.attempt)
         try:
             async with stream:
                 async for token in stream:
@@ -216,7 +216,7 @@ async def tool_loop_agent(
     ctx: InteractionContext,
     *,
     tools: Mapping[str, Tool] | Sequence[Tool] = (),
-    provider: str = "demo",
+    api: str = "demo",
     max_steps: int = DEFAULT_MAX_STEPS,
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
     on_tool_error: str = "continue",
@@ -226,7 +226,8 @@ async def tool_loop_agent(
     """Answer with tools: model step, calls, results, model step ... (see the module doc).
 
     Build it with `agent_with_tools` rather than directly. `params` go to the provider
-    (``model``, ``system``, ``base_url``, ``api_key_env``, ``temperature`` ...).
+    (``model``, ``system``, ``base_url``, ``api_key_env``, ``provider`` (the name shown in
+    errors), ``temperature`` ...).
     ``on_tool_error="stop"`` ends the run after a failed call (its error result recorded);
     ``"continue"`` lets the model read the error and go on. `tool_fingerprint` only makes
     the cache key change with the tools.
@@ -260,7 +261,7 @@ async def tool_loop_agent(
             )
             return
         steps += 1
-        message = await _model_step(ctx, provider, history, named, dict(params))
+        message = await _model_step(ctx, api, history, named, dict(params))
         if message is None:
             return
         tip.follow(message)
@@ -272,16 +273,16 @@ async def tool_loop_agent(
 def agent_with_tools(
     tools: Mapping[str, Tool] | Sequence[Tool],
     *,
-    provider: Provider = "demo",
+    api: Api = "demo",
     alias: str = "tools",
     max_steps: int = DEFAULT_MAX_STEPS,
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
     on_tool_error: OnToolError = "continue",
     **params: Any,
 ) -> Agent:
-    """An agent that answers with `tools` through `provider` (see `tool_loop_agent`).
+    """An agent that answers with `tools` through `api` (see `tool_loop_agent`).
 
-        agent = agent_with_tools([add], provider="openai", model="gpt-4o-mini")
+        agent = agent_with_tools([add], api="openai", model="gpt-4o-mini")
         await session.inquire(agent)
 
     The tools themselves are live objects (not part of the agent's hash); their names,
@@ -291,7 +292,7 @@ def agent_with_tools(
     return tool_loop_agent.fork(
         alias=alias,
         non_freezable_kwargs={"tools": named},
-        provider=provider,
+        api=api,
         max_steps=max_steps,
         tool_timeout=tool_timeout,
         on_tool_error=on_tool_error,
@@ -301,4 +302,4 @@ def agent_with_tools(
 
 
 #: The offline demo model with the calculator and the clock: "what is 12*7" works with no key.
-demo_tool_agent = agent_with_tools(DEMO_TOOLS, provider="demo", alias="demo-tools")
+demo_tool_agent = agent_with_tools(DEMO_TOOLS, api="demo", alias="demo-tools")
