@@ -39,6 +39,7 @@ from .loop import (
     unanswered_calls,
 )
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
+from .reexecute import ConfirmationRequired, NotAToolResult, reexecute
 from .tool import Tool, ToolAnnotations, ToolArgumentsError, tool, tools_by_name
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "DEMO_TOOLS",
     "TOOL_ROLE",
     "Api",
+    "ConfirmationRequired",
+    "NotAToolResult",
     "Tool",
     "ToolAnnotations",
     "ToolArgumentsError",
@@ -57,6 +60,7 @@ __all__ = [
     "calculator",
     "clock",
     "demo_tool_agent",
+    "reexecute",
     "result_text",
     "run_call",
     "run_calls",

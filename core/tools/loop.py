@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
 from ..agents import Agent, InteractionContext, agent
-from ..errors import NotFound
 from ..llm.anthropic_provider import stream_anthropic
 from ..llm.demo import DEMO_MODEL
 from ..llm.openai_provider import stream_openai
@@ -26,10 +25,10 @@ from ..llm.roles import tool_calls_of
 from ..llm.stream import TokenStream
 from ..messages import ErrorMessage, Message
 from ..promising import MessagePromise
-from ..tree import Node
 from .demo import DEMO_TOOLS, stream_demo_with_tools
 from .execute import DEFAULT_TOOL_TIMEOUT, run_calls
-from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
+from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage
+from .recorded import ReplyTip, recorded_results
 from .tool import Tool, tools_by_name
 
 __all__ = [
@@ -167,44 +166,8 @@ async def _model_step(
     return None if isinstance(message, ErrorMessage) else message
 
 
-class _Tip:
-    """The node the agent's next reply will land under, followed reply by reply (a node's
-    hash is its message, parent and sender), so results recorded there can be found."""
-
-    def __init__(self, ctx: InteractionContext) -> None:
-        self._session = ctx.session
-        self._sender = ctx.this_agent.alias
-        self.hash: str | None = ctx.run.input_node if ctx.run is not None else None
-
-    def follow(self, message: Message) -> None:
-        if self.hash is not None:
-            node = Node(message=message.hash_key, parent=self.hash, sender=self._sender)
-            self.hash = node.hash_key
-
-    async def recorded_results(self, calls: list[ToolCall]) -> list[ToolResultMessage]:
-        """Results already recorded for the first of `calls`, in order, under this tip."""
-        found: list[ToolResultMessage] = []
-        at = self.hash
-        if self._session is None or at is None:
-            return found
-        for call in calls:
-            try:
-                children = await self._session.children(at)
-            except NotFound:
-                return found
-            match = None
-            for child in children:
-                if child.sender != self._sender:
-                    continue
-                message = await self._session.message(child)
-                if isinstance(message, ToolResultMessage) and message.call_id == call.id:
-                    match = (child, message)
-                    break
-            if match is None:
-                return found
-            at = match[0].hash_key
-            found.append(match[1])
-        return found
+def _last_asking(history: Sequence[Message]) -> Message:
+    return next(message for message in reversed(history) if tool_calls_of(message))
 
 
 def _stop(kind: str, text: str) -> ErrorMessage:
@@ -235,19 +198,27 @@ async def tool_loop_agent(
     del tool_fingerprint
     named = tools_by_name(tools if isinstance(tools, Mapping) else tuple(tools))
     history = list(await ctx.message_promises)
-    tip = _Tip(ctx)
+    tip = ReplyTip(ctx.run.input_node if ctx.run is not None else None, ctx.this_agent.alias)
     steps = 0
     while True:
         pending = unanswered_calls(history)
         if pending:
-            reused = await tip.recorded_results(pending)
-            fresh = await run_calls(named, pending[len(reused) :], time_limit=tool_timeout)
-            results = reused + fresh
-            for result in results:
+            asked = _last_asking(history)
+            reused = await recorded_results(ctx.session, tip.hash, asked, pending)
+            to_run = [call for call in pending if call.id not in reused]
+            ran = dict(
+                zip(
+                    [call.id for call in to_run],
+                    await run_calls(named, to_run, time_limit=tool_timeout),
+                    strict=True,
+                )
+            )
+            for call in pending:
+                result = reused.get(call.id) or ran[call.id]
                 ctx.reply(result)
                 tip.follow(result)
                 history.append(result)
-            failed = [result for result in fresh if result.is_error]
+            failed = [result for result in ran.values() if result.is_error]
             if failed and on_tool_error == "stop":
                 first = failed[0]
                 ctx.reply(_stop("ToolFailed", f"{first.name}: {first.text} (the run stopped)"))
