@@ -132,7 +132,7 @@ async def test_a_run_that_asks_the_same_calls_again_reuses_their_results(
 
 async def test_reexecute_makes_a_sibling_result(session: Session) -> None:
     counter = Counter()
-    agent, path = await _first_run(session, counter)
+    _, path = await _first_run(session, counter)
     result_node = path[2][0]
     node = await reexecute(session, result_node, [counter.tool()])
     assert counter.calls == ["12*7", "12*7"]
