@@ -4,10 +4,12 @@ error result the model reads (never an exception out of the agent)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .messages import ToolCall, ToolResultMessage
@@ -56,9 +58,37 @@ def _error(call: ToolCall, text: str, started: float | None = None) -> ToolResul
 async def _invoke(tool: Tool, arguments: dict[str, Any]) -> Any:
     if inspect.iscoroutinefunction(tool.function):
         return await tool.function(**arguments)
-    # A blocking function runs in a thread so it cannot stall the other calls or the UI;
-    # one that hangs past its timeout is left behind there (a thread cannot be killed).
-    return await asyncio.to_thread(tool.function, **arguments)
+    return await _in_daemon_thread(tool.function, arguments)
+
+
+async def _in_daemon_thread(function: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    """Run a blocking function in a thread of its own, so it stalls neither the other calls
+    nor the UI. A daemon thread, not the loop's executor: one that hangs past its timeout is
+    left behind (a thread cannot be killed), and the executor would make the process wait
+    for it at exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def work() -> None:
+        try:
+            value = function(**arguments)
+        except BaseException as error:  # handed to the awaiting task, whatever it is
+            outcome: tuple[Any, BaseException | None] = (None, error)
+        else:
+            outcome = (value, None)
+        with contextlib.suppress(RuntimeError):  # the loop closed while the tool ran
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=work, name=f"ramify-tool-{function.__name__}", daemon=True).start()
+    return await future
 
 
 async def run_call(
