@@ -58,14 +58,19 @@ class Tool:
     name: str
     description: str
     function: Callable[..., Any]
-    arguments_model: type[BaseModel]
+    #: Checks a call's arguments; a tool described by a JSON schema alone (an MCP server's)
+    #: has `input_schema` instead.
+    arguments_model: type[BaseModel] | None = None
     annotations: ToolAnnotations = field(default_factory=ToolAnnotations)
     #: Seconds a call may run; None: the agent's ``tool_timeout``.
     timeout: float | None = None
+    input_schema: Mapping[str, Any] | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
         """The JSON schema of the arguments (an object)."""
+        if self.arguments_model is None:
+            return dict(self.input_schema or {"type": "object", "properties": {}})
         schema = self.arguments_model.model_json_schema()
         schema.pop("title", None)
         return schema
@@ -76,6 +81,8 @@ class Tool:
         Raises `ToolArgumentsError` naming what does not match; the function is not called.
         """
         text = arguments.strip() or "{}"
+        if self.arguments_model is None:
+            return self._parse_by_schema(text)
         try:
             validated = self.arguments_model.model_validate_json(text)
         except ValidationError as error:
@@ -87,6 +94,30 @@ class Tool:
                 f"arguments do not match the schema of {self.name}: {problems}"
             ) from None
         return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+    def _parse_by_schema(self, text: str) -> dict[str, Any]:
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise ToolArgumentsError(
+                f"arguments of {self.name} are not JSON: {error.args[0] if error.args else error}"
+            ) from None
+        if not isinstance(value, dict):
+            raise ToolArgumentsError(f"arguments of {self.name} must be a JSON object")
+        # jsonschema comes with the `mcp` extra, the only source of schema-only tools.
+        import jsonschema  # type: ignore[import-untyped]
+
+        problems = sorted(
+            jsonschema.Draft202012Validator(self.parameters).iter_errors(value),
+            key=lambda issue: list(issue.path),
+        )
+        if problems:
+            text = "; ".join(
+                f"{'.'.join(str(part) for part in issue.path) or 'arguments'}: {issue.message}"
+                for issue in problems
+            )
+            raise ToolArgumentsError(f"arguments do not match the schema of {self.name}: {text}")
+        return value
 
     def openai_spec(self) -> dict[str, Any]:
         """The entry for Chat Completions ``tools``."""
