@@ -1,0 +1,86 @@
+"""Tool calls in the transcript: collapsed to name, short arguments and status; a click shows
+the full arguments and result; model output stays literal."""
+
+from __future__ import annotations
+
+from ramify.core import MemoryStore, Ramify, Session, UserMessage
+from ramify.core.tools import demo_tool_agent
+from ramify.tui.controller import SessionController
+from ramify.tui.view_models import MessageView, ToolCallView
+from ramify.tui.widgets.message_view import MessageWidget
+from tests.tui.hosts import HostApp, rendered_text
+
+
+def test_a_call_is_shown_short_and_whole() -> None:
+    call = ToolCallView("search", '{"query": "[bold]x[/bold]", "limit": 5}')
+    assert call.short() == "search(query=[bold]x[/bold], limit=5)"
+    assert call.full() == '{\n  "query": "[bold]x[/bold]",\n  "limit": 5\n}'
+    long = ToolCallView("write", '{"text": "' + "y" * 200 + '"}')
+    assert long.short().endswith("…)")
+    assert len(long.short()) == len("write()") + 60
+    assert ToolCallView("bad", "{not json").short() == "bad({not json)"
+
+
+async def test_the_controller_describes_calls_and_results() -> None:
+    async with Ramify():
+        session = await Session.create(MemoryStore())
+        await session.append(UserMessage("what is 12*7"))
+        await session.inquire(demo_tool_agent, tokens_per_second=0).recorded()
+        controller = SessionController(session, demo_tool_agent)
+        await controller.load()
+        views = await controller.views(0, 4)
+    assert views[1].tool_calls == (ToolCallView("calculator", '{"expression":"12*7"}'),)
+    assert views[1].tool_name is None
+    assert (views[2].role, views[2].tool_name, views[2].tool_failed) == (
+        "tool",
+        "calculator",
+        False,
+    )
+    assert views[3].tool_calls == ()
+    assert not views[3].has_tool_details
+
+
+async def test_a_result_shows_collapsed_and_expands_on_click() -> None:
+    result = "[red]84[/red] " + "z" * 120 + " END"
+    view = MessageView("e" * 64, "tools", "tool", result, tool_name="calc[i]")
+    app = HostApp(lambda: MessageWidget(view))
+    async with app.run_host(size=(120, 20)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(MessageWidget)
+        collapsed = rendered_text(widget)
+        assert "▸ calc[i] → [red]84[/red]" in collapsed
+        assert "done" in collapsed
+        assert "END" not in collapsed
+        await pilot.click(MessageWidget)
+        await pilot.pause()
+        assert widget.expanded
+        expanded = rendered_text(widget)
+        assert "▾ calc[i] →" in expanded
+        assert "END" in expanded
+        await pilot.click(MessageWidget)
+        await pilot.pause()
+        assert "END" not in rendered_text(widget)
+
+
+async def test_a_failed_result_and_an_assistant_messages_calls_are_shown() -> None:
+    failed = MessageView(
+        "f" * 64, "tools", "tool", "Error: boom", tool_name="calc", tool_failed=True
+    )
+    asking = MessageView(
+        "a" * 64,
+        "tools",
+        "assistant",
+        "Let me see.",
+        tool_calls=(ToolCallView("calc", '{"expression": "1+1"}'),),
+    )
+    app = HostApp(lambda: [MessageWidget(failed), MessageWidget(asking)])
+    async with app.run_host(size=(120, 30)) as pilot:
+        await pilot.pause()
+        first, second = app.query(MessageWidget)
+        assert "failed" in rendered_text(first)
+        shown = rendered_text(second)
+        assert "Let me see." in shown
+        assert "▸ calc(expression=1+1)" in shown
+        second.expanded = True
+        await pilot.pause()
+        assert '"expression": "1+1"' in rendered_text(second)
