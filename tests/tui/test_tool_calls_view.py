@@ -3,12 +3,16 @@ the full arguments and result; model output stays literal."""
 
 from __future__ import annotations
 
-from ramify.core import MemoryStore, Ramify, Session, UserMessage
+from pathlib import Path
+
+from ramify.core import MemoryStore, Ramify, Session, SQLiteStore, UserMessage
 from ramify.core.tools import demo_tool_agent
 from ramify.tui.controller import SessionController
 from ramify.tui.view_models import MessageView, ToolCallView
+from ramify.tui.widgets import Transcript
 from ramify.tui.widgets.message_view import MessageWidget
 from tests.tui.hosts import HostApp, rendered_text
+from tests.tui.ide import ide, send, until
 
 
 def test_a_call_is_shown_short_and_whole() -> None:
@@ -84,3 +88,18 @@ async def test_a_failed_result_and_an_assistant_messages_calls_are_shown() -> No
         second.expanded = True
         await pilot.pause()
         assert '"expression": "1+1"' in rendered_text(second)
+
+
+async def test_the_ide_runs_the_tool_loop_and_settles_every_step(tmp_path: Path) -> None:
+    async with (
+        SQLiteStore(tmp_path / "ide.db") as store,
+        ide(store, target=demo_tool_agent.fork(tokens_per_second=0)) as (app, pilot),
+    ):
+        await send(app, pilot, "what is 12*7")
+        await until(pilot, lambda: len(app.query_one(Transcript).views) == 4)
+        widgets = list(app.query(MessageWidget))
+        texts = [rendered_text(widget) for widget in widgets]
+        assert "▸ calculator(expression=12*7)" in texts[1]
+        assert "▸ calculator → 84" in texts[2]
+        assert "done" in texts[2]
+        assert "**84**" in app.query_one(Transcript).views[3].text
