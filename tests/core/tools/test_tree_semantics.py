@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from ramify.core import Agent, MemoryStore, Message, Node, Ramify, Session, UserMessage
+from ramify.core.sessionfile import SessionFileError
 from ramify.core.tools import (
     ConfirmationRequired,
     Tool,
@@ -165,6 +166,9 @@ async def test_export_import_and_replay_round_trip_calls_and_results(session: Se
     counter = Counter()
     agent, path = await _first_run(session, counter, "what is 1+1 and 2+2")
     text = await session.export_markdown(scope="tree")
+    # A reader of the file sees the calls and which tool each result came from.
+    assert '- **tool call** `calculator({"expression":"1+1"})`' in text
+    assert " · tool · calculator · " in text
     other = MemoryStore()
     imported = await Session.import_markdown(other, text)
     again = await imported.path_messages(imported.active_branch)
@@ -182,3 +186,15 @@ async def test_export_import_and_replay_round_trip_calls_and_results(session: Se
     await imported.inquire(agent, "replay", **FAST).recorded()
     assert counter.calls == ["1+1", "2+2"]
     assert [n for n, _ in await imported.path_messages("replay")] == [n for n, _ in again]
+
+
+async def test_a_hand_edited_tool_call_in_an_export_is_refused(session: Session) -> None:
+    counter = Counter()
+    await _first_run(session, counter)
+    text = await session.export_markdown()
+    edited = text.replace(
+        '`calculator({"expression":"12*7"})`', '`calculator({"expression":"0*0"})`', 1
+    )
+    assert edited != text
+    with pytest.raises(SessionFileError, match="edited"):
+        await Session.import_markdown(MemoryStore(), edited)
