@@ -26,8 +26,8 @@ from ..llm.stream import TokenStream
 from ..messages import ErrorMessage, Message
 from ..promising import MessagePromise
 from .demo import DEMO_TOOLS, stream_demo_with_tools
-from .execute import DEFAULT_TOOL_TIMEOUT, run_calls
-from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage
+from .execute import DEFAULT_TOOL_TIMEOUT, run_call
+from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
 from .recorded import ReplyTip, recorded_results
 from .tool import Tool, tools_by_name
 
@@ -166,6 +166,56 @@ async def _model_step(
     return None if isinstance(message, ErrorMessage) else message
 
 
+async def _run_live(
+    ctx: InteractionContext,
+    tools: Mapping[str, Tool],
+    calls: Sequence[ToolCall],
+    reused: Mapping[str, ToolResultMessage],
+    time_limit: float,
+) -> dict[str, ToolResultMessage]:
+    """Run the calls not in `reused` concurrently; reply every result in call order.
+
+    A running call is replied at once as a promise that resolves when the call ends, so the
+    IDE shows it running in the agent's pane while it runs, not only once all have ended.
+    """
+    running = {
+        call.id: asyncio.ensure_future(run_call(tools, call, time_limit=time_limit))
+        for call in calls
+        if call.id not in reused
+    }
+    try:
+        for call in calls:
+            if call.id in reused:
+                ctx.reply(reused[call.id])
+            else:
+                ctx.reply(_result_promise(ctx, call, running[call.id]))
+        await asyncio.gather(*running.values())
+    finally:
+        for task in running.values():
+            task.cancel()
+    return {call_id: task.result() for call_id, task in running.items()}
+
+
+def _result_promise(
+    ctx: InteractionContext, call: ToolCall, task: asyncio.Future[ToolResultMessage]
+) -> MessagePromise:
+    async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
+        result = await asyncio.shield(task)
+        # `name` is also MessagePromise's own parameter (the promise's name), so the tool's
+        # name reaches the message through the fields.
+        fields.update(name=call.name, is_error=result.is_error, duration_ms=result.duration_ms)
+        yield result.text
+
+    return MessagePromise(
+        tokens,
+        message_class=ToolResultMessage,
+        errors_as_messages=ctx.errors_as_messages,
+        name=f"tool {call.name}",
+        role=TOOL_ROLE,
+        call_id=call.id,
+    )
+
+
 def _last_asking(history: Sequence[Message]) -> Message:
     return next(message for message in reversed(history) if tool_calls_of(message))
 
@@ -205,17 +255,9 @@ async def tool_loop_agent(
         if pending:
             asked = _last_asking(history)
             reused = await recorded_results(ctx.session, tip.hash, asked, pending)
-            to_run = [call for call in pending if call.id not in reused]
-            ran = dict(
-                zip(
-                    [call.id for call in to_run],
-                    await run_calls(named, to_run, time_limit=tool_timeout),
-                    strict=True,
-                )
-            )
+            ran = await _run_live(ctx, named, pending, reused, tool_timeout)
             for call in pending:
                 result = reused.get(call.id) or ran[call.id]
-                ctx.reply(result)
                 tip.follow(result)
                 history.append(result)
             failed = [result for result in ran.values() if result.is_error]

@@ -126,3 +126,29 @@ async def test_calculator_refuses_anything_but_arithmetic() -> None:
         calculator.function("__import__('os')")
     with pytest.raises(ValueError, match="too large"):
         calculator.function("9**9**9")
+
+
+async def test_a_running_call_is_replied_before_it_ends() -> None:
+    release = asyncio.Event()
+
+    @tool(name="calculator")
+    async def slow(expression: str) -> str:
+        await asyncio.wait_for(release.wait(), 30)
+        return "done"
+
+    agent = agent_with_tools([slow], alias="slow")
+    async with Ramify():
+        promises = aiter(agent.inquire("what is 1+1", **FAST))
+        asked = await (await anext(promises))
+        assert isinstance(asked, ToolCallsMessage)
+        running = await anext(promises)
+        # The pane for the call opens now, while the tool still runs.
+        assert running.message_class is ToolResultMessage
+        assert running.known_beforehand["call_id"] == asked.tool_calls[0].id
+        assert not release.is_set()
+        release.set()
+        result = await running
+        assert isinstance(result, ToolResultMessage)
+        assert (result.name, result.text, result.is_error) == ("calculator", "done", False)
+        answer = await (await anext(promises))
+        assert "**done**" in answer.text
