@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ramify.core import MemoryStore, Ramify, Session, SQLiteStore, UserMessage
-from ramify.core.tools import demo_tool_agent
+from ramify.core.tools import agent_with_tools, demo_tool_agent, tool
+from ramify.tui.app import RamifyApp
 from ramify.tui.controller import SessionController
 from ramify.tui.view_models import MessageView, ToolCallView
 from ramify.tui.widgets import Transcript
@@ -103,3 +104,37 @@ async def test_the_ide_runs_the_tool_loop_and_settles_every_step(tmp_path: Path)
         assert "▸ calculator → 84" in texts[2]
         assert "done" in texts[2]
         assert "**84**" in app.query_one(Transcript).views[3].text
+
+
+async def test_replaying_a_tool_session_in_the_ide_calls_no_tool() -> None:
+    calls: list[str] = []
+
+    @tool(name="calculator")
+    def counting(expression: str) -> str:
+        calls.append(expression)
+        return f"{expression} (call {len(calls)})"
+
+    agent = agent_with_tools([counting], alias="counting")
+    async with Ramify():
+        recorded = await Session.create(MemoryStore(), title="tools")
+        await recorded.append(UserMessage("what is 12*7"))
+        await recorded.inquire(agent, tokens_per_second=0).recorded()
+        text = await recorded.export_markdown()
+    assert calls == ["12*7"]
+
+    store = MemoryStore()
+    session = await Session.import_markdown(store, text)
+
+    async def opener(opened: object) -> SessionController:
+        controller = SessionController(session, agent)
+        await controller.load()
+        return controller
+
+    app = RamifyApp(store, opener, replay_pace=50.0)
+    async with Ramify(errors_as_messages=True), app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.controller is not None)
+        await until(pilot, lambda: app._replay_path is None and app._replayed)
+        await until(pilot, lambda: len(app.query_one(Transcript).views) == 4)
+        shown = [view.text for view in app.query_one(Transcript).views]
+    assert shown[2] == "12*7 (call 1)"
+    assert calls == ["12*7"]
