@@ -301,6 +301,10 @@ def agent_with_tools(
     The tools themselves are live objects (not part of the agent's hash); their names,
     schemas and annotations are, so changing a tool changes the cache key.
     """
+    if api not in ("demo", "openai", "responses", "anthropic"):
+        raise ValueError(f"unknown api {api!r}: use demo, openai, responses or anthropic")
+    if api != "demo" and not isinstance(params.get("model"), str):
+        raise TypeError(f"agent_with_tools(api={api!r}) needs a model: model='...'")
     named = tools_by_name(tools if isinstance(tools, Mapping) else tuple(tools))
     return tool_loop_agent.fork(
         alias=alias,

@@ -152,3 +152,10 @@ async def test_a_running_call_is_replied_before_it_ends() -> None:
         assert (result.name, result.text, result.is_error) == ("calculator", "done", False)
         answer = await (await anext(promises))
         assert "**done**" in answer.text
+
+
+def test_an_agent_for_a_provider_needs_a_model_and_a_known_api() -> None:
+    with pytest.raises(TypeError, match="needs a model"):
+        agent_with_tools([calculator], api="openai")
+    with pytest.raises(ValueError, match="unknown api 'gemini'"):
+        agent_with_tools([calculator], api="gemini")  # type: ignore[arg-type]
