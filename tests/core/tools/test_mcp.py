@@ -156,9 +156,13 @@ def test_servers_are_read_from_the_config(monkeypatch: pytest.MonkeyPatch) -> No
     assert server.environment() == {"LOG_LEVEL": "debug", "RAMIFY_TEST_SECRET": "s3cret"}
 
 
-def test_importing_the_tools_package_does_not_import_mcp() -> None:
-    code = "import sys, ramify.core.tools, ramify.core.tools.mcp; print('mcp' in sys.modules)"
+def test_importing_the_tools_package_imports_no_sdk_and_no_textual() -> None:
+    code = (
+        "import sys, ramify.core.tools, ramify.core.tools.mcp; "
+        "print(sorted(m for m in ('mcp', 'openai', 'anthropic', 'textual', 'jsonschema') "
+        "if m in sys.modules))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "[]"
