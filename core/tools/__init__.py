@@ -37,6 +37,7 @@ from .loop import (
     demo_tool_agent,
     tool_loop_agent,
     unanswered_calls,
+    with_tools,
 )
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
 from .reexecute import ConfirmationRequired, NotAToolResult, reexecute
@@ -68,4 +69,5 @@ __all__ = [
     "tool_loop_agent",
     "tools_by_name",
     "unanswered_calls",
+    "with_tools",
 ]

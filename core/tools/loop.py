@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
 from ..agents import Agent, InteractionContext, agent
+from ..frozen import FrozenMapping
+from ..llm.agents import anthropic_agent, demo_agent, openai_agent
 from ..llm.anthropic_provider import stream_anthropic
 from ..llm.demo import DEMO_MODEL
 from ..llm.openai_provider import stream_openai
@@ -38,6 +40,7 @@ __all__ = [
     "demo_tool_agent",
     "tool_loop_agent",
     "unanswered_calls",
+    "with_tools",
 ]
 
 #: Model calls one run may make before it stops without a final answer.
@@ -216,6 +219,19 @@ def _result_promise(
     )
 
 
+def _plain(value: Any) -> Any:
+    """`value` with frozen containers turned back into lists and dicts, for the SDKs."""
+    if isinstance(value, FrozenMapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _plain_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in params.items()}
+
+
 def _last_asking(history: Sequence[Message]) -> Message:
     return next(message for message in reversed(history) if tool_calls_of(message))
 
@@ -274,7 +290,7 @@ async def tool_loop_agent(
             )
             return
         steps += 1
-        message = await _model_step(ctx, api, history, named, dict(params))
+        message = await _model_step(ctx, api, history, named, _plain_kwargs(params))
         if message is None:
             return
         tip.follow(message)
@@ -316,6 +332,31 @@ def agent_with_tools(
         tool_fingerprint=tuple(item.fingerprint() for item in named.values()),
         **params,
     )
+
+
+def with_tools(
+    base: Agent,
+    tools: Mapping[str, Tool] | Sequence[Tool],
+    *,
+    alias: str | None = None,
+    **options: Any,
+) -> Agent:
+    """The tool loop on the model `base` talks to: an agent from `agent_for_model`, or a fork
+    of `openai_agent`, `anthropic_agent` or `demo_agent`; its kwargs (model, ``base_url``, key
+    variable ...) carry over. `options` are `agent_with_tools`'s (``max_steps`` ...)."""
+    apis: dict[str, Api] = {
+        openai_agent.function: "openai",
+        anthropic_agent.function: "anthropic",
+        demo_agent.function: "demo",
+    }
+    api = apis.get(base.function)
+    if api is None:
+        raise TypeError(
+            f"with_tools needs a model agent (agent_for_model, openai_agent, anthropic_agent or "
+            f"demo_agent), not {base.alias}"
+        )
+    params = {**_plain_kwargs(base.params), **options}
+    return agent_with_tools(tools, api=api, alias=alias or base.alias, **params)
 
 
 #: The offline demo model with the calculator and the clock: "what is 12*7" works with no key.

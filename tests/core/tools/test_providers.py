@@ -145,3 +145,43 @@ async def test_anthropic_messages_tool_calls(fake: FakeProvider) -> None:
             {"type": "tool_result", "tool_use_id": "call_two", "content": "30"},
         ],
     }
+
+
+async def test_with_tools_turns_a_configured_model_into_a_tool_agent(fake: FakeProvider) -> None:
+    from ramify.core.llm import agent_for_model, parse_config
+    from ramify.core.tools import with_tools
+
+    config = parse_config(
+        f"""
+        [providers.local]
+        kind = "openai-compatible"
+        base_url = "{fake.openai_base_url}"
+
+        [models.local-llama]
+        provider = "local"
+        name = "llama3.2"
+        """
+    )
+    agent = with_tools(agent_for_model("local-llama", config), [add])
+    assert agent.alias == "local-llama"
+    fake.enqueue(*SCRIPT)
+    async with Ramify():
+        session = await Session.create(MemoryStore())
+        await session.append(UserMessage("add"))
+        await session.inquire(agent).recorded()
+        texts = [message.text for _, message in await session.path_messages("main")]
+    assert texts[2:] == ["5", "30", "The sums are 5 and 30."]
+    assert fake.requests[0].json["model"] == "llama3.2"
+    assert fake.requests[0].json["tools"][0]["function"]["name"] == "add"
+
+
+def test_with_tools_refuses_an_agent_that_is_not_a_model() -> None:
+    from ramify.core import agent
+    from ramify.core.tools import with_tools
+
+    @agent
+    async def plain(ctx: object) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="needs a model agent"):
+        with_tools(plain, [add])
