@@ -28,6 +28,7 @@ result the model reads; ``on_tool_error`` decides whether the run goes on.
 `demo_tool_agent` (the demo model with a calculator and a clock) shows all of it with no key.
 """
 
+from .configured import configured_tools
 from .demo import DEMO_TOOLS, calculator, clock
 from .execute import DEFAULT_TOOL_TIMEOUT, result_text, run_call, run_calls
 from .loop import (
@@ -60,6 +61,7 @@ __all__ = [
     "agent_with_tools",
     "calculator",
     "clock",
+    "configured_tools",
     "demo_tool_agent",
     "reexecute",
     "result_text",

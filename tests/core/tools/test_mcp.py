@@ -166,3 +166,34 @@ def test_importing_the_tools_package_imports_no_sdk_and_no_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+async def test_tools_from_the_config_and_a_server_that_cannot_start(tmp_path: Path) -> None:
+    from ramify.core.tools import configured_tools
+
+    config = parse_config(
+        f"""
+        [mcp_servers.counting]
+        command = "{sys.executable}"
+        args = ["{SERVER}"]
+        env = {{ COUNT_FILE = "{tmp_path / "count"}", PID_FILE = "{tmp_path / "pids"}" }}
+
+        [mcp_servers.gone]
+        command = "/nonexistent/ramify-mcp-server"
+        """
+    )
+    tools, problems = await configured_tools(config)
+    assert [item.name for item in tools] == [
+        "calculator",
+        "clock",
+        "counting__calculator",
+        "crash",
+        "refuse",
+    ]
+    assert problems == [
+        "MCP server 'gone' could not start: command not found: /nonexistent/ramify-mcp-server; "
+        "its tools are left out"
+    ]
+    renamed = next(item for item in tools if item.name == "counting__calculator")
+    assert await renamed.function(expression="2+2") == "2+2 (call 1)"
+    assert _all_reaped(tmp_path)
