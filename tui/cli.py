@@ -60,6 +60,9 @@ def _ide_options(parser: argparse.ArgumentParser, *, store: bool = True) -> None
         _store_option(parser)
     parser.add_argument("--demo", action="store_true", help="use the offline demo model")
     parser.add_argument(
+        "--tools", action="store_true", help="give the model the demo tools and the MCP servers"
+    )
+    parser.add_argument(
         "--config", metavar="FILE", help="read this config file instead of the default one"
     )
 
@@ -170,6 +173,7 @@ def _main(args_list: list[str]) -> int:
     return run(
         LaunchOptions(
             demo=args.demo,
+            tools=args.tools,
             agent_spec=getattr(args, "agent", None),
             open_file=args.file if command == "open" else None,
             replay_file=args.file if command == "replay" else None,

@@ -26,6 +26,7 @@ from ramify.core import (
     UserMessage,
 )
 from ramify.core.agents.history import render_markdown_history
+from ramify.core.llm.roles import tool_calls_of
 from ramify.core.recording import RecordedReplies
 from ramify.tui.view_models import (
     BranchRun,
@@ -33,6 +34,7 @@ from ramify.tui.view_models import (
     ChainIndex,
     MessageStatus,
     MessageView,
+    ToolCallView,
     Usage,
     group_runs,
     label_text,
@@ -337,6 +339,11 @@ class SessionController:
             ),
             forwarded=node.forwarded_from is not None,
             receiver=getattr(message, "receiver", None) or None,
+            tool_calls=tuple(
+                ToolCallView(str(call.name), str(call.arguments)) for call in tool_calls_of(message)
+            ),
+            tool_name=str(getattr(message, "name", "tool")) if message.role == "tool" else None,
+            tool_failed=bool(getattr(message, "is_error", False)),
         )
 
     async def tree_runs(self) -> tuple[BranchRun, ...]:

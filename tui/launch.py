@@ -32,6 +32,7 @@ class LaunchOptions:
     pace: float = 1.0
     new_session: bool = False
     store: str | None = None
+    tools: bool = False
 
 
 def _warn(text: str) -> None:
@@ -135,6 +136,11 @@ async def _run(options: LaunchOptions) -> int:
     target, target_notices = pick_target(options, config)
     if target is None:
         return 2
+    if options.tools:
+        from ramify.tui.tools_target import equip_with_tools
+
+        target, tool_notices = await equip_with_tools(target, config)
+        target_notices = [*target_notices, *tool_notices]
     store_or_error = await _open_store(options, config)
     if isinstance(store_or_error, str):
         _warn(store_or_error)

@@ -6,6 +6,7 @@ import nothing from Textual, so they can be built and tested without an app.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -71,6 +72,44 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCallView:
+    """One tool call a model asked for, as the transcript shows it.
+
+    Args:
+        name: the tool's name.
+        arguments: the arguments as the JSON text the model wrote.
+    """
+
+    name: str
+    arguments: str
+
+    def short(self, limit: int = 60) -> str:
+        """``name(args)`` on one line: ``key=value`` pairs of a JSON object, cut with ``…``."""
+        try:
+            value = json.loads(self.arguments or "{}")
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            shown = ", ".join(
+                f"{key}={item if isinstance(item, str) else json.dumps(item)}"
+                for key, item in value.items()
+            )
+        else:
+            shown = self.arguments
+        shown = " ".join(shown.split())
+        if len(shown) > limit:
+            shown = shown[: limit - 1] + "…"
+        return f"{self.name}({shown})"
+
+    def full(self) -> str:
+        """The arguments, indented JSON when they parse, else as written."""
+        try:
+            return json.dumps(json.loads(self.arguments or "{}"), indent=2, ensure_ascii=False)
+        except ValueError:
+            return self.arguments
+
+
+@dataclass(frozen=True, slots=True)
 class MessageView:
     """One message on a path, as the transcript shows it.
 
@@ -97,6 +136,16 @@ class MessageView:
     usage: Usage = field(default_factory=Usage)
     forwarded: bool = False
     receiver: str | None = None
+    #: The tool calls an assistant message asks for (shown collapsed, expandable).
+    tool_calls: tuple[ToolCallView, ...] = ()
+    #: For a tool result (role ``tool``): the tool's name and whether the call failed.
+    tool_name: str | None = None
+    tool_failed: bool = False
+
+    @property
+    def has_tool_details(self) -> bool:
+        """Whether the message has tool calls or is a tool result (it can expand)."""
+        return bool(self.tool_calls) or self.tool_name is not None
 
     @property
     def short_hash(self) -> str:

@@ -10,7 +10,7 @@ from ._clients import anthropic_client, call_kwargs
 from .errors import provider_error
 from .keys import api_key
 from .roles import DefaultRole, anthropic_conversation
-from .stream import StreamResult, TokenStream
+from .stream import StreamedToolCall, StreamResult, TokenStream
 
 __all__ = ["DEFAULT_MAX_TOKENS", "stream_anthropic"]
 
@@ -71,6 +71,7 @@ async def _tokens(
     client_options: tuple[float | None, int | None],
 ) -> AsyncGenerator[str, None]:
     key = ""
+    calls: dict[int, StreamedToolCall] = {}
     try:
         key = api_key(api_key_env, provider=result.provider)
         client = anthropic_client(base_url, key, *client_options)
@@ -81,9 +82,17 @@ async def _tokens(
                 if event.type == "message_start":
                     result.model = event.message.model or result.model
                     result.input_tokens = event.message.usage.input_tokens
+                elif event.type == "content_block_start":
+                    block = event.content_block
+                    if block.type == "tool_use":
+                        call = StreamedToolCall(id=block.id, name=block.name)
+                        calls[event.index] = call
+                        result.tool_calls.append(call)
                 elif event.type == "content_block_delta":
                     if event.delta.type == "text_delta" and event.delta.text:
                         yield event.delta.text
+                    elif event.delta.type == "input_json_delta" and event.index in calls:
+                        calls[event.index].arguments += event.delta.partial_json
                 elif event.type == "message_delta":
                     result.output_tokens = event.usage.output_tokens
                     if event.delta.stop_reason:

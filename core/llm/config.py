@@ -41,6 +41,7 @@ from .keys import DEFAULT_KEY_ENV
 
 __all__ = [
     "ConfigError",
+    "McpServerConfig",
     "ModelConfig",
     "ProviderConfig",
     "RamifyConfig",
@@ -88,6 +89,22 @@ class ModelConfig(BaseModel):
     output_price: float | None = Field(default=None, ge=0)
 
 
+class McpServerConfig(BaseModel):
+    """An MCP server started over stdio for its tools (``[mcp_servers.NAME]``).
+
+    ``env`` holds plain settings; a secret stays in the environment and is passed by name in
+    ``env_from``, so no key is ever written in the config.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    command: str
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    env_from: list[str] = Field(default_factory=list)
+    cwd: str | None = None
+
+
 BUILTIN_PROVIDERS = {
     "openai": ProviderConfig(kind="openai"),
     "anthropic": ProviderConfig(kind="anthropic"),
@@ -107,6 +124,7 @@ class RamifyConfig(BaseModel):
     store: str | None = None
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     models: dict[str, ModelConfig] = Field(default_factory=dict)
+    mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # A store URL may hold a password: the repr shows it masked, as a provider's URL.

@@ -11,7 +11,7 @@ from ._clients import call_kwargs, openai_client
 from .errors import provider_error
 from .keys import api_key
 from .roles import DefaultRole, openai_conversation
-from .stream import StreamResult, TokenStream
+from .stream import StreamedToolCall, StreamResult, TokenStream
 
 __all__ = ["stream_openai"]
 
@@ -75,6 +75,7 @@ async def _tokens(
     client_options: tuple[float | None, int | None],
 ) -> AsyncGenerator[str, None]:
     key = ""
+    calls: dict[int, StreamedToolCall] = {}
     try:
         key = api_key(api_key_env, provider=result.provider) if api_key_env else _NO_KEY
         client = openai_client(base_url, key, *client_options)
@@ -90,6 +91,8 @@ async def _tokens(
                 for choice in chunk.choices:
                     if choice.finish_reason:
                         result.finish_reason = choice.finish_reason
+                    if choice.delta.tool_calls:
+                        _add_tool_call_deltas(result, calls, choice.delta.tool_calls)
                     if choice.delta.content:
                         yield choice.delta.content
     except Exception as error:
@@ -102,3 +105,22 @@ async def _tokens(
             partial_text=result.text,
             secrets=(key,),
         ) from None
+
+
+def _add_tool_call_deltas(
+    result: StreamResult, calls: dict[int, StreamedToolCall], deltas: list[Any]
+) -> None:
+    """Grow the streamed tool calls: the first delta of a call (by ``index``) brings its id and
+    name, the later ones pieces of its arguments."""
+    for delta in deltas:
+        call = calls.get(delta.index)
+        function = delta.function
+        if call is None:
+            call = StreamedToolCall(id=delta.id or f"call_{delta.index}", name="")
+            calls[delta.index] = call
+            result.tool_calls.append(call)
+        if function is not None:
+            if function.name:
+                call.name += function.name
+            if function.arguments:
+                call.arguments += function.arguments

@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-__all__ = ["StreamResult", "TokenStream"]
+__all__ = ["StreamResult", "StreamedToolCall", "TokenStream"]
+
+
+@dataclass
+class StreamedToolCall:
+    """A tool call as it streams in: ``arguments`` grows delta by delta."""
+
+    id: str
+    name: str
+    arguments: str = ""
 
 
 @dataclass
@@ -26,6 +35,8 @@ class StreamResult:
     finish_reason: str | None = None
     done: bool = False
     cancelled: bool = False
+    #: The tool calls the model asked for, in order, each growing as its deltas arrive.
+    tool_calls: list[StreamedToolCall] = field(default_factory=list)
     _parts: list[str] = field(default_factory=list, repr=False)
 
     @property

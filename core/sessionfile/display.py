@@ -88,6 +88,11 @@ def node_heading(node: Node, message: Message, anchor: str) -> str:
         parts.append(inline_text(model))
     if message.role not in (None, "user", "assistant"):
         parts.append(inline_text(str(message.role)))
+    tool_name = _field(message, "name") if message.role == "tool" else None
+    if isinstance(tool_name, str):
+        parts.append(inline_text(tool_name))
+        if _field(message, "is_error") is True:
+            parts.append("failed")
     if node.forwarded_from is not None:
         parts.append("forwarded")
     if _field(message, "cancelled") is True:
@@ -118,7 +123,25 @@ def render_body(message: Message, format_version: int = FORMAT_VERSION) -> str:
     if format_version > 1:
         visible = make_inert(visible)
     body = _close_open_blocks(visible).strip("\n")
+    calls = _tool_calls(message)
+    if calls:
+        return f"{body}\n\n{calls}" if body.strip() else calls
     return body if body.strip() else "*(empty message)*"
+
+
+def _tool_calls(message: Message) -> str:
+    """The tool calls an assistant message carries, one list item each, so a reader of the
+    file sees what the model asked for (the data block holds them exactly)."""
+    calls = _field(message, "tool_calls")
+    if not isinstance(calls, tuple):
+        return ""
+    items = []
+    for call in calls:
+        name = getattr(call, "name", None)
+        arguments = getattr(call, "arguments", None)
+        if isinstance(name, str) and isinstance(arguments, str):
+            items.append(f"- **tool call** {inline_code(f'{name}({arguments})')}")
+    return "\n".join(items)
 
 
 def _close_open_blocks(text: str) -> str:

@@ -12,9 +12,30 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PROTOCOLS", "WireProtocol", "sse"]
+__all__ = ["PROTOCOLS", "ScriptedToolCall", "WireProtocol", "sse"]
+
+
+@dataclass(frozen=True)
+class ScriptedToolCall:
+    """A tool call the fake streams after the reply's text: its arguments (JSON text, or
+    anything, to test malformed calls) arrive in pieces of `piece` characters."""
+
+    name: str
+    arguments: str = "{}"
+    id: str | None = None
+    piece: int = 7
+
+    def pieces(self) -> list[str]:
+        """The argument deltas, in order."""
+        text = self.arguments
+        return [text[start : start + self.piece] for start in range(0, len(text), self.piece)]
+
+    def call_id(self, index: int, prefix: str) -> str:
+        """Its id, or a fixed one from its position."""
+        return self.id or f"{prefix}{index}"
 
 
 def sse(data: Any, event: str | None = None) -> bytes:
@@ -28,6 +49,8 @@ class WireProtocol:
 
     #: Finish reason used when the script gives none.
     default_finish_reason = "stop"
+    #: Finish reason used when the script gives none and the reply calls tools.
+    tool_finish_reason = "tool_calls"
 
     def __init__(
         self, body: dict[str, Any], model: str, input_tokens: int, output_tokens: int
@@ -46,8 +69,11 @@ class WireProtocol:
         """The event carrying one token."""
         raise NotImplementedError
 
-    def epilogue(self, text: str, finish_reason: str) -> list[bytes]:
-        """Events sent after the last token; `text` is the whole reply."""
+    def epilogue(
+        self, text: str, finish_reason: str, calls: Sequence[ScriptedToolCall] = ()
+    ) -> list[bytes]:
+        """Events sent after the last token (`calls` streamed first); `text` is the whole
+        reply."""
         raise NotImplementedError
 
     def complete(self, text: str, finish_reason: str) -> dict[str, Any]:
@@ -98,8 +124,29 @@ class ChatCompletions(WireProtocol):
     def token(self, text: str) -> bytes:
         return self._chunk([{"index": 0, "delta": {"content": text}, "finish_reason": None}])
 
-    def epilogue(self, text: str, finish_reason: str) -> list[bytes]:
-        events = [self._chunk([{"index": 0, "delta": {}, "finish_reason": finish_reason}])]
+    def _tool_call_chunks(self, calls: Sequence[ScriptedToolCall]) -> list[bytes]:
+        events = []
+        for index, call in enumerate(calls):
+            first = {
+                "index": index,
+                "id": call.call_id(index, "call_fake_"),
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            events.append(self._choice_delta({"tool_calls": [first]}))
+            for piece in call.pieces():
+                delta = {"index": index, "function": {"arguments": piece}}
+                events.append(self._choice_delta({"tool_calls": [delta]}))
+        return events
+
+    def _choice_delta(self, delta: dict[str, Any]) -> bytes:
+        return self._chunk([{"index": 0, "delta": delta, "finish_reason": None}])
+
+    def epilogue(
+        self, text: str, finish_reason: str, calls: Sequence[ScriptedToolCall] = ()
+    ) -> list[bytes]:
+        events = self._tool_call_chunks(calls)
+        events.append(self._chunk([{"index": 0, "delta": {}, "finish_reason": finish_reason}]))
         if (self.body.get("stream_options") or {}).get("include_usage"):
             events.append(self._chunk([], usage=self._usage()))
         events.append(sse("[DONE]"))
@@ -126,6 +173,7 @@ class AnthropicMessages(WireProtocol):
     """Anthropic ``POST /v1/messages``."""
 
     default_finish_reason = "end_turn"
+    tool_finish_reason = "tool_use"
 
     def _event(self, data: dict[str, Any]) -> bytes:
         return sse(data, event=data["type"])
@@ -161,9 +209,33 @@ class AnthropicMessages(WireProtocol):
         delta = {"type": "text_delta", "text": text}
         return self._event({"type": "content_block_delta", "index": 0, "delta": delta})
 
-    def epilogue(self, text: str, finish_reason: str) -> list[bytes]:
+    def _tool_blocks(self, calls: Sequence[ScriptedToolCall]) -> list[bytes]:
+        events = []
+        for offset, call in enumerate(calls):
+            index = offset + 1
+            block = {
+                "type": "tool_use",
+                "id": call.call_id(offset, "toolu_fake_"),
+                "name": call.name,
+                "input": {},
+            }
+            events.append(
+                self._event({"type": "content_block_start", "index": index, "content_block": block})
+            )
+            for piece in call.pieces():
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                events.append(
+                    self._event({"type": "content_block_delta", "index": index, "delta": delta})
+                )
+            events.append(self._event({"type": "content_block_stop", "index": index}))
+        return events
+
+    def epilogue(
+        self, text: str, finish_reason: str, calls: Sequence[ScriptedToolCall] = ()
+    ) -> list[bytes]:
         return [
             self._event({"type": "content_block_stop", "index": 0}),
+            *self._tool_blocks(calls),
             self._event(
                 {
                     "type": "message_delta",
@@ -194,6 +266,7 @@ class OpenAIResponses(WireProtocol):
     checks."""
 
     default_finish_reason = "completed"
+    tool_finish_reason = "completed"
 
     def __init__(
         self, body: dict[str, Any], model: str, input_tokens: int, output_tokens: int
@@ -263,14 +336,58 @@ class OpenAIResponses(WireProtocol):
     def token(self, text: str) -> bytes:
         return self._event("response.output_text.delta", **self._where(), delta=text, logprobs=[])
 
-    def epilogue(self, text: str, finish_reason: str) -> list[bytes]:
+    def _function_calls(
+        self, calls: Sequence[ScriptedToolCall]
+    ) -> tuple[list[bytes], list[dict[str, Any]]]:
+        events: list[bytes] = []
+        items: list[dict[str, Any]] = []
+        for offset, call in enumerate(calls):
+            index = offset + 1
+            item = {
+                "id": f"fc_fake_{offset}",
+                "type": "function_call",
+                "status": "in_progress",
+                "call_id": call.call_id(offset, "call_fake_"),
+                "name": call.name,
+                "arguments": "",
+            }
+            events.append(self._event("response.output_item.added", output_index=index, item=item))
+            for piece in call.pieces():
+                events.append(
+                    self._event(
+                        "response.function_call_arguments.delta",
+                        item_id=item["id"],
+                        output_index=index,
+                        delta=piece,
+                    )
+                )
+            done = {**item, "status": "completed", "arguments": call.arguments}
+            events.append(
+                self._event(
+                    "response.function_call_arguments.done",
+                    item_id=item["id"],
+                    output_index=index,
+                    name=call.name,
+                    arguments=call.arguments,
+                )
+            )
+            events.append(self._event("response.output_item.done", output_index=index, item=done))
+            items.append(done)
+        return events, items
+
+    def epilogue(
+        self, text: str, finish_reason: str, calls: Sequence[ScriptedToolCall] = ()
+    ) -> list[bytes]:
         item = self._item(text)
+        call_events, call_items = self._function_calls(calls)
         return [
             self._event("response.output_text.done", **self._where(), text=text, logprobs=[]),
             self._event("response.content_part.done", **self._where(), part=self._part(text)),
             self._event("response.output_item.done", output_index=0, item=item),
+            *call_events,
             self._event(
-                f"response.{finish_reason}", response=self._response(finish_reason, [item])
+                f"response.{finish_reason}",
+                response=self._response(finish_reason, [item, *call_items]),
             ),
         ]
 

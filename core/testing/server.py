@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._http import Connection, HTTPRequest
-from ._wire import PROTOCOLS, WireProtocol, count_words
+from ._wire import PROTOCOLS, ScriptedToolCall, WireProtocol, count_words
 
-__all__ = ["FakeProvider", "RecordedRequest", "Reply", "ReplySource", "fake_provider"]
+__all__ = [
+    "FakeProvider",
+    "RecordedRequest",
+    "Reply",
+    "ReplySource",
+    "ScriptedToolCall",
+    "fake_provider",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class Reply:
         cut_after: drop the connection after this many tokens, mid-stream.
         stall_after: after this many tokens, send nothing more until the client hangs up.
         hang: send nothing at all until the client hangs up (for timeout tests).
+        tool_calls: tool calls streamed after the text, in the protocol's own shape (the
+            finish reason then defaults to the protocol's tool-use value).
     """
 
     text: str = "Hello from the fake provider."
@@ -62,6 +71,7 @@ class Reply:
     cut_after: int | None = None
     stall_after: int | None = None
     hang: bool = False
+    tool_calls: Sequence[ScriptedToolCall] = ()
 
     def split(self) -> list[str]:
         """The tokens this reply streams."""
@@ -248,7 +258,10 @@ class FakeProvider:
             document = protocol.error(reply.status, reply.error_message)
             await connection.send_json(reply.status, document, headers)
             return True
-        finish = reply.finish_reason or protocol.default_finish_reason
+        default_finish = (
+            protocol.tool_finish_reason if reply.tool_calls else protocol.default_finish_reason
+        )
+        finish = reply.finish_reason or default_finish
         if not body.get("stream"):
             await connection.send_json(200, protocol.complete(reply.text, finish), headers)
             return True
@@ -269,7 +282,7 @@ class FakeProvider:
             return False
         if reply.stall_after is not None and reply.stall_after >= len(tokens):
             await asyncio.Event().wait()
-        for event in protocol.epilogue("".join(tokens), finish):
+        for event in protocol.epilogue("".join(tokens), finish, reply.tool_calls):
             await connection.send_chunk(event)
         await connection.end_stream()
         return True

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ramify.tui.sanitize import literal, sanitize
+from ramify.tui.sanitize import literal, sanitize, snippet
 from ramify.tui.view_models import MessageStatus, MessageView
 
 PREVIEW_CHARS = 64_000
@@ -95,18 +95,56 @@ def more_notice(view: MessageView, shown: int) -> Text:
     )
 
 
-def message_renderable(view: MessageView) -> RenderableType:
+TOOL_SNIPPET_CHARS = 80
+"""Characters of a tool result shown while it is collapsed."""
+
+
+def tool_lines(view: MessageView, *, expanded: bool) -> list[RenderableType]:
+    """The tool part of a message: one line per call of an assistant message (``▸ name(args)``),
+    or a result's ``▸ name → result · done|failed``; expanded, the full arguments and the
+    whole result, literal."""
+    marker = "▾ " if expanded else "▸ "
+    parts: list[RenderableType] = []
+    for call in view.tool_calls:
+        line = Text(no_wrap=not expanded, overflow="ellipsis")
+        line.append(marker, style="bold")
+        line.append(sanitize(call.short()), style="bold cyan")
+        line.append("  tool call", style="dim")
+        parts.append(line)
+        if expanded:
+            parts.append(literal(call.full()))
+    if view.tool_name is not None:
+        line = Text(no_wrap=not expanded, overflow="ellipsis")
+        line.append(marker, style="bold")
+        line.append(sanitize(view.tool_name), style="bold cyan")
+        line.append(" → ")
+        if not expanded:
+            line.append(snippet(view.text, TOOL_SNIPPET_CHARS))
+        line.append("  ")
+        status, style = ("failed", "bold red") if view.tool_failed else ("done", "bold green")
+        line.append(status, style=style)
+        parts.append(line)
+        if expanded:
+            parts.append(literal(preview(view.text)))
+    return parts
+
+
+def message_renderable(view: MessageView, *, expanded: bool = False) -> RenderableType:
     """Header plus the body: literal text for the user's and error messages, Rich Markdown
     (which never interprets `[...]` as markup) for the rest; a long body is cut to its
-    beginning and a notice."""
+    beginning and a notice. Tool calls and results show collapsed (`tool_lines`) unless
+    `expanded`."""
+    if view.tool_name is not None:
+        return Group(message_header(view), *tool_lines(view, expanded=expanded))
     shown = preview(view.text)
     if view.role in LITERAL_ROLES:
         body: RenderableType = literal(shown)
     else:
         body = RichMarkdown(sanitize(shown), code_theme="monokai")
+    tools = tool_lines(view, expanded=expanded)
     if len(shown) == len(view.text):
-        return Group(message_header(view), body)
-    return Group(message_header(view), body, more_notice(view, len(shown)))
+        return Group(message_header(view), body, *tools)
+    return Group(message_header(view), body, more_notice(view, len(shown)), *tools)
 
 
 class MessageWidget(Widget):
@@ -130,10 +168,13 @@ class MessageWidget(Widget):
     MessageWidget.-role-user { border-left: thick $primary; }
     MessageWidget.-role-assistant { border-left: thick $secondary; }
     MessageWidget.-role-error { border-left: thick $error; }
+    MessageWidget.-role-tool { border-left: thick $panel; }
     MessageWidget.-selected { background: $boost; border-left: thick $accent; }
     """
 
     selected: reactive[bool] = reactive(False)
+    #: A tool call or result shows its full arguments and result (a click toggles it).
+    expanded: reactive[bool] = reactive(False, init=False)
 
     class ShowAll(Message):
         """The reader asked for the whole of a message cut to its beginning."""
@@ -166,6 +207,13 @@ class MessageWidget(Widget):
     def on_click(self, event: Click) -> None:
         if self.cut:
             self.post_message(self.ShowAll(self.view))
+        elif self.view.has_tool_details:
+            self.expanded = not self.expanded
+
+    def watch_expanded(self, expanded: bool) -> None:
+        self._renderable = message_renderable(self.view, expanded=expanded)
+        self._lines_width = -1
+        self.refresh(layout=True)
 
     def lines(self, width: int) -> list[Strip]:
         """The message rendered at `width` cells, without the widget's own style."""
