@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "export": "Write a session as markdown.",
     "import": "Import a markdown session file into the session database.",
     "sessions": "List the saved sessions, newest first.",
+    "worker": "Serve agents to remote callers over NATS (pip install 'ramify[nats]').",
+    "workers": "List the live workers on a NATS server and the agents they serve.",
 }
 
 
@@ -110,6 +112,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     command("import").add_argument("file", type=Path, metavar="FILE.md")
     command("sessions")
+    worker = command("worker")
+    worker.add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
+    worker.add_argument("agents", nargs="+", metavar="FILE.py:NAME", help="agents to serve")
+    command("workers").add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
     return parser
 
 
@@ -141,6 +147,12 @@ def _main(args_list: list[str]) -> int:
         os.environ["RAMIFY_CONFIG"] = args.config
     if command in ("export", "import", "sessions"):
         return _session_command(command, args)
+    if command in ("worker", "workers"):
+        from ramify.tui import worker_command as remote
+
+        if command == "worker":
+            return remote.worker_command(args.nats, args.agents)
+        return remote.workers_command(args.nats)
     from ramify.tui.launch import LaunchOptions, run
 
     return run(

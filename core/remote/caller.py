@@ -1,0 +1,482 @@
+"""`remote_agent`: an agent whose calls run on a worker, used exactly like a local one.
+
+The returned `Agent` is an ordinary one (``inquire``, sessions, `call`, forks): its function
+sends the call's input to a worker and turns the worker's stream back into local message
+promises, one per reply, that stream tokens as they arrive and resolve to the very message
+the worker finished (same hash). Failures become the call's failure, so with
+errors-as-messages they are error nodes at the position they happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..agents import Agent, InteractionContext, agent
+from ..frozen import Frozen, FrozenMapping
+from ..messages import ErrorMessage, Message
+from ..promising import MessagePromise
+from ..redact import redact_url
+from .bus_cache import shared_bus
+from .protocol import (
+    BEAT_INTERVAL,
+    PROTOCOL,
+    RemoteError,
+    RemoteRunError,
+    RemoteUnavailableError,
+    RemoteVersionError,
+    UnknownRemoteAgentError,
+    WorkerLostError,
+    agent_subject,
+    decode,
+    encode,
+    ramify_version,
+    run_subject,
+)
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from .connection import BusConnection
+
+__all__ = ["RemoteTarget", "remote_agent"]
+
+logger = logging.getLogger("ramify.remote")
+
+#: Token subscriptions may hold this many messages before NATS drops (and we report) some.
+TOKEN_PENDING_LIMIT = 1_000_000
+#: How long the connection may stay down during a run before the run fails.
+DISCONNECT_LIMIT = 60.0
+
+
+class RemoteTarget:
+    """Where and how an agent's calls run remotely (a live dependency, not in the fingerprint).
+
+    Args:
+        url: the NATS server.
+        retries: how many times a call whose worker died is started again on another worker.
+        heartbeat_timeout: seconds without a heartbeat after which the worker counts as lost.
+        accept_timeout: seconds to wait for a worker to accept the call.
+        token_pending_limit: messages the token subscription may queue (a slow consumer past
+            it loses tokens, which is reported; the finished text still arrives).
+        version: the Ramify version sent with requests (a worker refuses another one).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        retries: int = 0,
+        heartbeat_timeout: float = 3.0,
+        accept_timeout: float = 5.0,
+        token_pending_limit: int = TOKEN_PENDING_LIMIT,
+        version: str | None = None,
+    ) -> None:
+        self.url = url
+        self.retries = retries
+        self.heartbeat_timeout = heartbeat_timeout
+        self.accept_timeout = accept_timeout
+        self.token_pending_limit = token_pending_limit
+        self.version = version or ramify_version()
+
+    def __repr__(self) -> str:
+        return f"RemoteTarget({redact_url(self.url)})"
+
+
+def remote_agent(
+    name: str | Agent,
+    *,
+    nats: str,
+    description: str | None = None,
+    retries: int = 0,
+    heartbeat_timeout: float = 3.0,
+    accept_timeout: float = 5.0,
+    token_pending_limit: int = TOKEN_PENDING_LIMIT,
+    version: str | None = None,
+    **kwargs: Any,
+) -> Agent:
+    """An agent named `name` whose calls run on workers at the NATS server `nats`.
+
+    `name` is the alias the workers serve, or a local agent to run remotely under its alias
+    (its frozen kwargs are sent with every call; the worker's copy of the agent runs).
+    `kwargs` are frozen defaults sent with every call, like ``@agent``'s.
+    """
+    params: dict[str, Any] = {}
+    if isinstance(name, Agent):
+        params.update(name.params)
+        description = description if description is not None else name.description
+        name = name.alias
+    params.update(kwargs)
+    target = RemoteTarget(
+        nats,
+        retries=retries,
+        heartbeat_timeout=heartbeat_timeout,
+        accept_timeout=accept_timeout,
+        token_pending_limit=token_pending_limit,
+        version=version,
+    )
+    return agent(
+        alias=name,
+        description=description or f"{name}, run on a remote worker",
+        non_freezable_kwargs={"remote": target},
+        **params,
+    )(_remote_call)
+
+
+async def _remote_call(ctx: InteractionContext, *, remote: RemoteTarget, **kwargs: Any) -> None:
+    """Run this call on a worker; its replies stream back into this call's replies."""
+    messages = list(await ctx.message_promises)
+    base = ctx.run.id if ctx.run is not None else uuid.uuid4().hex
+    sent_kwargs = _plain(kwargs)
+    attempt = 0
+    while True:
+        run_id = base if attempt == 0 else f"{base}-retry{attempt}"
+        try:
+            await _RemoteRun(ctx, remote, run_id, messages, sent_kwargs).run()
+            return
+        except WorkerLostError as error:
+            if attempt >= remote.retries:
+                raise
+            attempt += 1
+            logger.warning("%s; retrying on another worker (%d/%d)", error, attempt, remote.retries)
+
+
+class RemoteMessagePromise(MessagePromise):
+    """A reply streamed from a worker; it resolves to the worker's message itself."""
+
+    worker: str | None = None
+
+    def settle(self, message: Message) -> None:
+        """Resolve to `message` when the tokens end (the worker's, hash for hash)."""
+        self._message = message
+
+
+class _Incoming:
+    """One reply message arriving: its tokens and, at the end, its finished form."""
+
+    __slots__ = ("promise", "queue")
+
+    _END: ClassVar[object] = object()
+
+    def __init__(self, fields: dict[str, Any], worker: str, errors_as_messages: bool) -> None:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        known = {key: value for key, value in fields.items() if not key.startswith("$")}
+        self.promise = RemoteMessagePromise(
+            self._tokens, errors_as_messages=errors_as_messages, **known
+        )
+        self.promise.worker = worker
+
+    async def _tokens(self, _fields: dict[str, Any]) -> Any:
+        streamed = 0
+        so_far: list[str] = []
+        while True:
+            item = await self.queue.get()
+            if isinstance(item, str):
+                streamed += len(item)
+                so_far.append(item)
+                yield item
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            message: Message = item
+            if isinstance(message, ErrorMessage) and not self.promise._errors_as_messages:
+                raise RemoteRunError(f"the remote agent failed: {message.text}")
+            text = message.text
+            # Tokens travel on core NATS and may be dropped; the finished message is whole.
+            if len(text) > streamed and text.startswith("".join(so_far)):
+                yield text[streamed:]
+            self.promise.settle(message)
+            return
+
+    def token(self, text: str) -> None:
+        self.queue.put_nowait(text)
+
+    def finish(self, message: Message | BaseException) -> None:
+        self.queue.put_nowait(message)
+
+
+class _RemoteRun:
+    """One attempt of a remote call: subscribe, request, relay, until the end record."""
+
+    def __init__(
+        self,
+        ctx: InteractionContext,
+        remote: RemoteTarget,
+        run_id: str,
+        messages: list[Message],
+        kwargs: dict[str, Any],
+    ) -> None:
+        self.ctx = ctx
+        self.remote = remote
+        self.run_id = run_id
+        self.messages = messages
+        self.kwargs = kwargs
+        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.incoming: dict[int, _Incoming] = {}
+        self.finished: set[int] = set()
+        self.worker = "?"
+        self.deadline = 0.0
+        self.seen_seq = 0
+
+    async def run(self) -> None:
+        remote = self.remote
+        bus = await shared_bus(remote.url)
+        client = bus.client
+        loop = asyncio.get_running_loop()
+        subs = [
+            await client.subscribe(
+                run_subject(self.run_id, "tokens"),
+                cb=self._on_token,
+                pending_msgs_limit=remote.token_pending_limit,
+                pending_bytes_limit=remote.token_pending_limit * 1024,
+            ),
+            await client.subscribe(run_subject(self.run_id, "beat"), cb=self._on_beat),
+        ]
+        results = await self._follow_results(bus)
+        slow_hook = self._slow_consumer
+        bus.on_slow_consumer.append(slow_hook)
+        bus.on_reconnect.append(self._reconnected)
+        watchdog: asyncio.Task[None] | None = None
+        done = False
+        try:
+            await client.flush()
+            await self._request(bus)
+            self.deadline = loop.time() + remote.heartbeat_timeout
+            watchdog = asyncio.create_task(self._watch(bus))
+            await self._relay()
+            done = True
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            bus.on_slow_consumer.remove(slow_hook)
+            bus.on_reconnect.remove(self._reconnected)
+            if not done:
+                await self._abandon(bus)
+            for sub in [*subs, results[0]]:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+
+    async def _follow_results(self, bus: BusConnection) -> list[Any]:
+        from nats.js.api import DeliverPolicy
+
+        # An ordered consumer: in order, recreated on gaps; from where this attempt last read,
+        # so after a reconnect nothing is read twice (and a duplicate would be ignored).
+        start = self.seen_seq + 1
+        if self.seen_seq:
+            from nats.js.api import ConsumerConfig
+
+            sub = await bus.js.subscribe(
+                run_subject(self.run_id, "out"),
+                cb=self._on_result,
+                ordered_consumer=True,
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start
+                ),
+            )
+        else:
+            sub = await bus.js.subscribe(
+                run_subject(self.run_id, "out"),
+                cb=self._on_result,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.ALL,
+            )
+        self._results = [sub]
+        return self._results
+
+    async def _reconnected(self) -> None:
+        # nats-py resubscribes core subscriptions itself, not JetStream consumers (#504).
+        self.deadline = asyncio.get_running_loop().time() + self.remote.heartbeat_timeout
+        old = self._results[0]
+        with contextlib.suppress(Exception):
+            await old.unsubscribe()
+        bus = await shared_bus(self.remote.url)
+        await self._follow_results(bus)
+
+    async def _request(self, bus: BusConnection) -> None:
+        from nats.errors import NoRespondersError
+        from nats.errors import TimeoutError as NatsTimeout
+
+        alias = self.ctx.this_agent.alias
+        request = {
+            "protocol": PROTOCOL,
+            "version": self.remote.version,
+            "run_id": self.run_id,
+            "agent": alias,
+            "messages": [message.to_data() for message in self.messages],
+            "kwargs": self.kwargs,
+        }
+        where = redact_url(self.remote.url)
+        try:
+            reply = await bus.client.request(
+                agent_subject(alias), encode(request), timeout=self.remote.accept_timeout
+            )
+        except NoRespondersError:
+            raise UnknownRemoteAgentError(
+                f"no worker serves agent {alias!r} at {where}; start one: "
+                f"ramify worker --nats {where} FILE.py:{alias}"
+            ) from None
+        except (NatsTimeout, TimeoutError):
+            raise RemoteRunError(
+                f"no worker accepted {alias!r} at {where} within "
+                f"{self.remote.accept_timeout:g} s; see `ramify workers --nats {where}`"
+            ) from None
+        answer = decode(reply.data, "the worker's answer")
+        if not answer.get("accepted"):
+            reason = str(answer.get("reason") or "refused")
+            if answer.get("kind") == "version":
+                raise RemoteVersionError(reason)
+            raise RemoteRunError(reason)
+        self.worker = str(answer.get("worker") or "?")
+
+    async def _relay(self) -> None:
+        ctx = self.ctx
+        while True:
+            kind, value = await self.events.get()
+            if kind == "open":
+                self._open(value["index"], value.get("fields") or {})
+            elif kind == "token":
+                index, text = value
+                if index not in self.finished:
+                    self._open(index, {}).token(text)
+            elif kind == "message":
+                index, message = value
+                if index not in self.finished:
+                    self.finished.add(index)
+                    self._open(index, {}).finish(message)
+            elif kind == "lost":
+                error = WorkerLostError(
+                    f"worker {self.worker} stopped answering (no heartbeat for "
+                    f"{self.remote.heartbeat_timeout:g} s); the run failed, rerun it to retry "
+                    "on another worker"
+                )
+                self._fail_open(error)
+                raise error
+            elif kind == "unavailable":
+                error_u = RemoteUnavailableError(str(value))
+                self._fail_open(error_u)
+                raise error_u
+            elif kind == "end":
+                self._fail_open(RemoteRunError(f"worker {self.worker} ended the run early"))
+                for item in self.incoming.values():
+                    with contextlib.suppress(BaseException):
+                        await item.promise
+                if value.get("status") == "error":
+                    raise RemoteRunError(f"worker {self.worker}: {value.get('error')}")
+                if value.get("status") == "cancelled" and not ctx.errors_as_messages:
+                    raise asyncio.CancelledError
+                return
+
+    def _open(self, index: int, fields: dict[str, Any]) -> _Incoming:
+        item = self.incoming.get(index)
+        if item is None:
+            item = _Incoming(fields, self.worker, self.ctx.errors_as_messages)
+            self.incoming[index] = item
+            self.ctx.mark_first_token()
+            self.ctx.reply(item.promise)
+        return item
+
+    def _fail_open(self, error: BaseException) -> None:
+        for index, item in self.incoming.items():
+            if index not in self.finished:
+                self.finished.add(index)
+                item.finish(error)
+
+    async def _abandon(self, bus: BusConnection) -> None:
+        # Cancelled (Esc) or failed: tell the worker to stop, and cancel the local replies
+        # still streaming so each keeps its partial text (``cancelled=True``).
+        with contextlib.suppress(Exception):
+            await bus.client.publish(run_subject(self.run_id, "cancel"), b"")
+            await asyncio.wait_for(bus.client.flush(), 1.0)
+        for index, item in self.incoming.items():
+            if index not in self.finished:
+                item.promise.cancel()
+
+    async def _on_token(self, msg: Msg) -> None:
+        self._alive()
+        data = msg.data
+        if data[:1] == b"o":
+            with contextlib.suppress(RemoteError):
+                self.events.put_nowait(("open", decode(data[1:], "an open event")))
+            return
+        head, _, token = data.partition(b":")
+        with contextlib.suppress(ValueError):
+            self.events.put_nowait(("token", (int(head[1:]), token.decode(errors="replace"))))
+
+    async def _on_beat(self, msg: Msg) -> None:
+        self._alive()
+
+    async def _on_result(self, msg: Msg) -> None:
+        self._alive()
+        with contextlib.suppress(Exception):
+            self.seen_seq = max(self.seen_seq, msg.metadata.sequence.stream)
+        data = msg.data
+        try:
+            if data[:1] == b"e":
+                self.events.put_nowait(("end", decode(data[1:], "the end record")))
+                return
+            document = decode(data[1:], "a finished message")
+            if document.get("kind") != "message":
+                return
+            message = _valid_message(document.get("message"))
+            self.events.put_nowait(("message", (int(document["index"]), message)))
+        except Exception as error:
+            self.events.put_nowait(("unavailable", f"a result from the worker is invalid: {error}"))
+
+    def _alive(self) -> None:
+        self.deadline = asyncio.get_running_loop().time() + self.remote.heartbeat_timeout
+
+    def _slow_consumer(self, subject: str) -> None:
+        if subject == run_subject(self.run_id, "tokens"):
+            logger.warning(
+                "run %s: this caller read tokens too slowly and NATS dropped some; the "
+                "finished replies are complete",
+                self.run_id,
+            )
+
+    async def _watch(self, bus: BusConnection) -> None:
+        loop = asyncio.get_running_loop()
+        down_since: float | None = None
+        while True:
+            now = loop.time()
+            if not bus.connected:
+                down_since = now if down_since is None else down_since
+                if now - down_since > DISCONNECT_LIMIT:
+                    self.events.put_nowait(
+                        ("unavailable", f"lost the NATS server at {redact_url(bus.url)}")
+                    )
+                    return
+                self.deadline = now + self.remote.heartbeat_timeout
+            else:
+                down_since = None
+                if now >= self.deadline:
+                    self.events.put_nowait(("lost", None))
+                    return
+            await asyncio.sleep(min(BEAT_INTERVAL, max(self.deadline - now, 0.05)))
+
+
+def _valid_message(data: Any) -> Message:
+    if not isinstance(data, dict):
+        raise RemoteRunError("a finished message is not an object")
+    try:
+        return Message.from_data(data)
+    except Exception as error:
+        text = str(error).strip().splitlines()
+        raise RemoteRunError(
+            f"a finished message failed validation: {text[0] if text else error!r}"
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    """Frozen kwargs as JSON-ready data; `RemoteRunError` for what JSON cannot carry."""
+    if isinstance(value, Frozen):
+        return value.to_data()
+    if isinstance(value, FrozenMapping | dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise RemoteRunError(f"a {type(value).__name__} kwarg cannot be sent to a remote agent")
