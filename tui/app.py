@@ -367,7 +367,10 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 model = promise.get("model") or self._model_of(alias)
                 feed = StreamFeed()
                 _, price = configured_prices(alias, (model,) if model else ())
-                self.post_message(StreamOpened(key, run_key, alias, model, feed, price))
+                # A remote agent's reply names the worker streaming it (`RemoteMessagePromise`).
+                worker = getattr(promise, "worker", None)
+                label = f"{model or alias} @ {worker}" if worker else model
+                self.post_message(StreamOpened(key, run_key, alias, label, feed, price))
                 pumps.append(asyncio.create_task(self._pump(key, promise, feed)))
         except asyncio.CancelledError:
             pass

@@ -119,6 +119,10 @@ async def _run(options: LaunchOptions) -> int:
     target, target_notices = pick_target(options, config)
     if target is None:
         return 2
+    if config.agents:
+        from ramify.core.remote import with_remote_settings
+
+        target = with_remote_settings(target, config)
     store_or_error = await _open_store(options)
     if isinstance(store_or_error, str):
         _warn(store_or_error)
@@ -134,6 +138,10 @@ async def _run(options: LaunchOptions) -> int:
         await store.close()
         _warn(_describe(error))
         return 1
+    if config.agents:
+        from ramify.tui.remote_resync import resync_on_open
+
+        target_notices = [*target_notices, *await resync_on_open(await opener(store), config)]
 
     def save_theme(name: str) -> None:
         set_setting("theme", name)

@@ -39,6 +39,7 @@ from ..redact import redact_url
 from .keys import DEFAULT_KEY_ENV
 
 __all__ = [
+    "AgentSettings",
     "ConfigError",
     "ModelConfig",
     "ProviderConfig",
@@ -87,6 +88,18 @@ class ModelConfig(BaseModel):
     output_price: float | None = Field(default=None, ge=0)
 
 
+class AgentSettings(BaseModel):
+    """Per-agent settings (``[agents.NAME]``): ``remote`` runs it on NATS workers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    remote: str | None = Field(default=None, pattern=r"^(nats|tls)://\S+$")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "remote" and value else value
+
+
 BUILTIN_PROVIDERS = {
     "openai": ProviderConfig(kind="openai"),
     "anthropic": ProviderConfig(kind="anthropic"),
@@ -104,6 +117,7 @@ class RamifyConfig(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     models: dict[str, ModelConfig] = Field(default_factory=dict)
+    agents: dict[str, AgentSettings] = Field(default_factory=dict)
 
     def model_name(self, alias: str) -> str:
         """The API name of the model configured as `alias`."""

@@ -27,7 +27,9 @@ from .protocol import (
     UnknownRemoteAgentError,
     WorkerLostError,
 )
+from .recovery import resync_remote_run, resync_remote_runs
 from .resync import RemoteRunRecord, read_remote_run
+from .settings import remote_url_for, with_remote_settings
 from .worker import RemoteWorker
 
 __all__ = [
@@ -45,5 +47,9 @@ __all__ = [
     "list_workers",
     "read_remote_run",
     "remote_agent",
+    "remote_url_for",
+    "resync_remote_run",
+    "resync_remote_runs",
     "shared_bus",
+    "with_remote_settings",
 ]
