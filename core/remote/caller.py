@@ -222,6 +222,8 @@ class _RemoteRun:
         self.seen_seq = 0
 
     async def run(self) -> None:
+        from nats.errors import Error as NatsError
+
         remote = self.remote
         bus = await shared_bus(remote.url)
         client = bus.client
@@ -235,7 +237,16 @@ class _RemoteRun:
             ),
             await client.subscribe(run_subject(self.run_id, "beat"), cb=self._on_beat),
         ]
-        results = await self._follow_results(bus)
+        try:
+            results = await self._follow_results(bus)
+        except (NatsError, TimeoutError) as error:
+            for sub in subs:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+            raise RemoteUnavailableError(
+                f"the NATS server at {redact_url(remote.url)} did not set up the run's results "
+                f"({type(error).__name__}); is it overloaded, or is JetStream off?"
+            ) from None
         slow_hook = self._slow_consumer
         bus.on_slow_consumer.append(slow_hook)
         bus.on_reconnect.append(self._reconnected)
