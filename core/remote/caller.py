@@ -220,6 +220,7 @@ class _RemoteRun:
         self.worker = "?"
         self.deadline = 0.0
         self.seen_seq = 0
+        self._subs: list[Any] = []
 
     async def run(self) -> None:
         from nats.errors import Error as NatsError
@@ -237,6 +238,7 @@ class _RemoteRun:
             ),
             await client.subscribe(run_subject(self.run_id, "beat"), cb=self._on_beat),
         ]
+        self._subs = subs
         try:
             results = await self._follow_results(bus)
         except (NatsError, TimeoutError) as error:
@@ -381,6 +383,11 @@ class _RemoteRun:
                 return
 
     def _open(self, index: int, fields: dict[str, Any]) -> _Incoming:
+        # Replies are numbered from 0; one whose open event NATS dropped is opened (without
+        # its fields) before any later one, so the replies keep the worker's order.
+        for earlier in range(len(self.incoming), index):
+            if earlier not in self.incoming:
+                self._open(earlier, {})
         item = self.incoming.get(index)
         if item is None:
             item = _Incoming(fields, self.worker, self.ctx.errors_as_messages)
@@ -436,6 +443,9 @@ class _RemoteRun:
         except Exception as error:
             self.events.put_nowait(("unavailable", f"a result from the worker is invalid: {error}"))
 
+    def _queued(self) -> bool:
+        return any(sub.pending_msgs for sub in self._subs)
+
     def _alive(self) -> None:
         self.deadline = asyncio.get_running_loop().time() + self.remote.heartbeat_timeout
 
@@ -462,7 +472,11 @@ class _RemoteRun:
                 self.deadline = now + self.remote.heartbeat_timeout
             else:
                 down_since = None
-                if now >= self.deadline:
+                if now >= self.deadline and self._queued():
+                    # Beats already received but not handed to callbacks yet (this event
+                    # loop was busy): the worker is alive.
+                    self._alive()
+                elif now >= self.deadline:
                     self.events.put_nowait(("lost", None))
                     return
             await asyncio.sleep(min(BEAT_INTERVAL, max(self.deadline - now, 0.05)))

@@ -159,17 +159,28 @@ async def connect_bus(url: str, *, name: str = "ramify") -> BusConnection:
 
 async def ensure_stream(bus: BusConnection) -> None:
     """Create the ``RAMIFY_RUNS`` stream if missing (JetStream must be enabled: ``-js``)."""
+    from nats.errors import Error as NatsError
     from nats.js.api import StreamConfig
-    from nats.js.errors import BadRequestError, NoStreamResponseError, NotFoundError
+    from nats.js.errors import (
+        BadRequestError,
+        NoStreamResponseError,
+        NotFoundError,
+        ServiceUnavailableError,
+    )
 
     try:
         await bus.js.stream_info(STREAM)
         return
     except NotFoundError:
         pass
-    except NoStreamResponseError:
+    except (NoStreamResponseError, ServiceUnavailableError):
         raise RemoteUnavailableError(
             f"the NATS server at {redact_url(bus.url)} has no JetStream; start it with -js"
+        ) from None
+    except (NatsError, TimeoutError) as error:
+        raise RemoteUnavailableError(
+            f"the NATS server at {redact_url(bus.url)} did not answer a JetStream request "
+            f"({type(error).__name__}); is it overloaded?"
         ) from None
     config = StreamConfig(
         name=STREAM,

@@ -138,6 +138,8 @@ class RemoteWorker:
             await self.bus.client.publish(msg.reply, encode(document))
 
     async def _on_request(self, msg: Msg) -> None:
+        if not msg.reply:
+            return  # not a request: nobody to accept it to
         try:
             request = decode(msg.data, "the run request")
         except RemoteError as error:

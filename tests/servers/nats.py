@@ -34,10 +34,12 @@ def _free_port() -> int:
 
 
 class NatsServer:
-    """One nats-server process; `restart()` brings it back on the same port and store."""
+    """One nats-server process (JetStream on unless told); `restart()` brings it back on the
+    same port and store."""
 
-    def __init__(self, store: Path, port: int | None = None) -> None:
+    def __init__(self, store: Path, port: int | None = None, *, jetstream: bool = True) -> None:
         self.store = store
+        self.jetstream = jetstream
         self.port = port or _free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -48,8 +50,9 @@ class NatsServer:
             _unavailable("nats-server is not installed (Debian: apt-get install nats-server)")
         assert binary is not None
         log = (self.store / "server.log").open("ab")
+        js = ["-js", "-sd", str(self.store)] if self.jetstream else []
         self.process = subprocess.Popen(
-            [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            [binary, "-a", "127.0.0.1", "-p", str(self.port), *js],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

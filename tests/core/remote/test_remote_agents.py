@@ -22,7 +22,7 @@ from ramify.core.remote.protocol import encode, message_id, run_subject
 from ramify.core.runs import RunStatus
 from ramify.core.session import Session
 from ramify.core.store import MemoryStore
-from tests.servers.nats import nats_server
+from tests.servers.nats import NatsServer, nats_server
 
 from .workers import WorkerProcess, start_worker, workers
 
@@ -295,3 +295,16 @@ async def test_input_that_fails_validation_is_refused_in_one_line(
     # The worker is still serving.
     (message,) = await remote_agent("ECHO", nats=nats_server.url).inquire("ok", n=1)
     assert message.text == "ok-0.0 "
+
+
+async def test_a_server_without_jetstream_is_one_clear_line(tmp_path, runtime: Ramify) -> None:
+    plain = NatsServer(tmp_path, jetstream=False)
+    plain.start()
+    try:
+        replies = remote_agent("ECHO", nats=plain.url).inquire("x", errors_as_messages=True)
+        (message,) = await replies
+    finally:
+        await close_shared_buses()
+        plain.stop()
+    assert isinstance(message, ErrorMessage)
+    assert "has no JetStream; start it with -js" in message.text
