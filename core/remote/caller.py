@@ -50,6 +50,9 @@ logger = logging.getLogger("ramify.remote")
 TOKEN_PENDING_LIMIT = 1_000_000
 #: How long the connection may stay down during a run before the run fails.
 DISCONNECT_LIMIT = 60.0
+#: After a reconnect, how often and how far apart the results consumer is set up again.
+RESUBSCRIBE_ATTEMPTS = 40
+RESUBSCRIBE_WAIT = 0.25
 
 
 class RemoteTarget:
@@ -306,7 +309,18 @@ class _RemoteRun:
         with contextlib.suppress(Exception):
             await old.unsubscribe()
         bus = await shared_bus(self.remote.url)
-        await self._follow_results(bus)
+        # A restarted server answers JetStream requests only once it has recovered its
+        # streams: try again for a while rather than wait for results that never come.
+        for _ in range(RESUBSCRIBE_ATTEMPTS):
+            try:
+                await self._follow_results(bus)
+                return
+            except Exception as error:
+                logger.info("run %s: results consumer not back yet: %r", self.run_id, error)
+                await asyncio.sleep(RESUBSCRIBE_WAIT)
+        self.events.put_nowait(
+            ("unavailable", f"the NATS server at {redact_url(bus.url)} lost the run's results")
+        )
 
     async def _request(self, bus: BusConnection) -> None:
         from nats.errors import NoRespondersError
@@ -345,7 +359,6 @@ class _RemoteRun:
         self.worker = str(answer.get("worker") or "?")
 
     async def _relay(self) -> None:
-        ctx = self.ctx
         while True:
             kind, value = await self.events.get()
             if kind == "open":
@@ -372,14 +385,24 @@ class _RemoteRun:
                 self._fail_open(error_u)
                 raise error_u
             elif kind == "end":
-                self._fail_open(RemoteRunError(f"worker {self.worker} ended the run early"))
+                early = f"worker {self.worker} ended the run before this reply finished"
+                self._fail_open(
+                    WorkerLostError(early)
+                    if value.get("status") == "cancelled"
+                    else RemoteRunError(early)
+                )
                 for item in self.incoming.values():
                     with contextlib.suppress(BaseException):
                         await item.promise
                 if value.get("status") == "error":
                     raise RemoteRunError(f"worker {self.worker}: {value.get('error')}")
-                if value.get("status") == "cancelled" and not ctx.errors_as_messages:
-                    raise asyncio.CancelledError
+                if value.get("status") == "cancelled":
+                    # This caller did not cancel (it would not be reading): the worker was
+                    # stopped, which the retry policy treats like a worker that died.
+                    raise WorkerLostError(
+                        f"worker {self.worker} was stopped during the run; rerun it to retry "
+                        "on another worker"
+                    )
                 return
 
     def _open(self, index: int, fields: dict[str, Any]) -> _Incoming:

@@ -170,6 +170,24 @@ async def test_a_killed_worker_is_noticed_by_heartbeat_and_the_run_fails(
     assert any("stopped answering" in str(message) for message in rest)
 
 
+async def test_a_worker_stopped_mid_run_fails_the_run_at_once_keeping_the_partial(
+    nats_server, workers: list[WorkerProcess], runtime: Ramify
+) -> None:
+    workers.append(start_worker(nats_server.url, "hang"))
+    # A long heartbeat timeout: the failure must come from the worker's end record.
+    hang = remote_agent("HANG", nats=nats_server.url, heartbeat_timeout=60)
+    replies = hang.inquire("x", errors_as_messages=True)
+    async for promise in replies:
+        async for _ in promise:
+            workers[0].stop()
+            break
+        message = await promise
+        assert isinstance(message, ErrorMessage)
+        assert message.error_type == "WorkerLostError"
+        assert message.partial_text == "first "
+        break
+
+
 async def test_retry_policy_moves_a_run_to_another_worker(
     nats_server, workers: list[WorkerProcess], runtime: Ramify
 ) -> None:
@@ -225,6 +243,8 @@ async def test_a_server_restart_mid_run_is_survived(
             break
         message = await promise
         assert message.text == "".join(f"t{i} " for i in range(40))
+    bus = await shared_bus(nats_server.url)
+    assert bus.client.stats["reconnects"] >= 1
 
 
 async def test_a_slow_consumer_is_reported_and_the_text_still_arrives(

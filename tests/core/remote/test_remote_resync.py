@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from ramify.core import Ramify
+from ramify.core.llm.config import parse_config
 from ramify.core.remote import close_shared_buses, resync_remote_runs
 from ramify.core.runs import RunStatus
-from ramify.core.session import Session
 from ramify.core.store import SQLiteStore
+from ramify.tui.controller import SessionController
+from ramify.tui.remote_resync import resync_on_open
 from tests.servers.nats import nats_server
+from tests.tui.ide import echo
 
 from .test_remote_agents import _end_record
 from .workers import WorkerProcess, start_worker, workers
@@ -66,20 +69,23 @@ async def test_a_killed_caller_resyncs_finished_messages_without_duplicates(
     session_id, run_id = line.split()
     # The worker finishes on its own; its end record says so.
     assert (await _end_record(nats_server.url, run_id))["status"] == "done"
-    url_for = {"PACED": nats_server.url}.get
+    config = parse_config(f'[agents.PACED]\nremote = "{nats_server.url}"\n', "config.toml")
     async with SQLiteStore(path) as store, Ramify(store=store):
-        session = await Session.open(store, session_id)
-        assert (await session.get_run(run_id)).status is RunStatus.INTERRUPTED
-        added = await resync_remote_runs(session, url_for)
-        again = await resync_remote_runs(session, url_for)
+        # What the IDE does when it opens the session again.
+        controller = await SessionController.open(store, session_id, echo)
+        session = controller.session
+        notices = await resync_on_open(controller, config)
+        again = await resync_remote_runs(session, {"PACED": nats_server.url}.get)
         path_messages = await session.path_messages("main")
         run = await session.get_run(run_id)
+        shown = [view.text for view in await controller.views(0, 10)]
         await close_shared_buses()
-    assert len(added) == 1
+    assert notices == ["Resynced 1 finished remote message(s) from JetStream."]
     assert again == []
     assert [str(message) for _, message in path_messages] == [
         "go",
         "".join(f"t{i} " for i in range(30)),
     ]
     assert run.status is RunStatus.DONE
-    assert run.output_nodes == [added[0].hash_key]
+    assert run.output_nodes == [path_messages[-1][0].hash_key]
+    assert shown == [message.text for _, message in path_messages]  # the IDE shows it
