@@ -380,10 +380,14 @@ class _RemoteRun:
                 )
                 self._fail_open(error)
                 raise error
-            elif kind == "unavailable":
-                error_u = RemoteUnavailableError(str(value))
-                self._fail_open(error_u)
-                raise error_u
+            elif kind in ("unavailable", "invalid"):
+                failure: RemoteError = (
+                    RemoteUnavailableError(str(value))
+                    if kind == "unavailable"
+                    else RemoteRunError(str(value))
+                )
+                self._fail_open(failure)
+                raise failure
             elif kind == "end":
                 early = f"worker {self.worker} ended the run before this reply finished"
                 self._fail_open(
@@ -464,7 +468,9 @@ class _RemoteRun:
             message = _valid_message(document.get("message"))
             self.events.put_nowait(("message", (int(document["index"]), message)))
         except Exception as error:
-            self.events.put_nowait(("unavailable", f"a result from the worker is invalid: {error}"))
+            self.events.put_nowait(
+                ("invalid", f"worker {self.worker} sent an invalid result: {error}")
+            )
 
     def _queued(self) -> bool:
         return any(sub.pending_msgs for sub in self._subs)

@@ -328,3 +328,40 @@ async def test_a_server_without_jetstream_is_one_clear_line(tmp_path, runtime: R
         plain.stop()
     assert isinstance(message, ErrorMessage)
     assert "has no JetStream; start it with -js" in message.text
+
+
+async def test_a_result_that_fails_validation_is_an_error_node_and_earlier_replies_stay(
+    nats_server, runtime: Ramify
+) -> None:
+    """A (broken) worker written against the wire: one good reply, then an invalid one."""
+    from ramify.core import Message
+    from ramify.core.remote.protocol import agent_subject, decode
+
+    bus = await shared_bus(nats_server.url)
+    good = Message(text="good")
+
+    async def serve(msg: object) -> None:
+        request = decode(msg.data, "request")  # type: ignore[attr-defined]
+        run_id = request["run_id"]
+        accept = {"accepted": True, "worker": "broken-worker"}
+        await bus.client.publish(msg.reply, encode(accept))  # type: ignore[attr-defined]
+        out = run_subject(run_id, "out")
+        first = {"index": 0, "kind": "message", "message": good.to_data()}
+        await bus.js.publish(out, b"m" + encode(first))
+        bad = {"index": 1, "kind": "message", "message": {"$type": "Message", "text": 5}}
+        await bus.js.publish(out, b"m" + encode(bad))
+
+    sub = await bus.client.subscribe(agent_subject("BROKEN"), cb=serve)
+    try:
+        replies = await remote_agent("BROKEN", nats=nats_server.url).inquire(
+            "x", errors_as_messages=True
+        )
+    finally:
+        await sub.unsubscribe()
+    first, second = replies
+    assert first == good
+    assert isinstance(second, ErrorMessage)
+    assert second.error_type == "RemoteRunError"
+    assert "broken-worker sent an invalid result: a finished message failed validation" in str(
+        second
+    )

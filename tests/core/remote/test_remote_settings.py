@@ -10,6 +10,11 @@ import pytest
 from ramify.core import agent
 from ramify.core.llm.config import ConfigError, parse_config
 from ramify.core.remote import RemoteTarget, remote_url_for, with_remote_settings
+from tests.servers.nats import nats_server
+
+from .workers import start_worker, workers
+
+__all__ = ["nats_server", "workers"]
 
 
 @agent(alias="WRITER", style="short")
@@ -59,3 +64,18 @@ def test_worker_with_an_agent_that_does_not_load_is_one_line_and_exit_1(tmp_path
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_ramify_workers_lists_a_live_worker(nats_server, workers) -> None:
+    workers.append(start_worker(nats_server.url, "echo", "fails"))
+    result = _ramify("workers", "--nats", nats_server.url)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"{workers[0].worker_id}  ramify ")
+    assert line.endswith("running 0  serves ECHO, FAILS")
+
+
+def test_ramify_workers_with_none_says_so(nats_server) -> None:
+    result = _ramify("workers", "--nats", nats_server.url)
+    assert result.returncode == 0
+    assert result.stdout == f"no workers at {nats_server.url}\n"
