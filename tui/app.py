@@ -404,7 +404,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         except Exception:
             status = MessageStatus.CANCELLED if self._cancelled(key) else MessageStatus.ERROR
         finally:
-            self.post_message(StreamClosed(key, status))
+            # A remote reply says when NATS dropped some of its tokens (a slow consumer).
+            self.post_message(StreamClosed(key, status, getattr(promise, "notice", None)))
 
     def _cancelled(self, key: str) -> bool:
         return key.split("/", 1)[0] in self._cancel_requested
@@ -441,6 +442,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
     async def on_stream_closed(self, event: StreamClosed) -> None:
         if self._winding_down:
             return
+        if event.notice:
+            self.notify(event.notice, severity="warning")
         panes = self.query_one(AgentPanes)
         if event.key in panes.keys:
             await panes.finish(event.key, event.status)

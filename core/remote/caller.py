@@ -148,9 +148,15 @@ async def _remote_call(ctx: InteractionContext, *, remote: RemoteTarget, **kwarg
 
 
 class RemoteMessagePromise(MessagePromise):
-    """A reply streamed from a worker; it resolves to the worker's message itself."""
+    """A reply streamed from a worker; it resolves to the worker's message itself.
+
+    Attributes:
+        worker: the worker streaming it (the IDE shows it in the pane header).
+        notice: a warning for the person watching (NATS dropped some of its tokens), or None.
+    """
 
     worker: str | None = None
+    notice: str | None = None
 
     def settle(self, message: Message) -> None:
         """Resolve to `message` when the tokens end (the worker's, hash for hash)."""
@@ -224,6 +230,7 @@ class _RemoteRun:
         self.deadline = 0.0
         self.seen_seq = 0
         self._subs: list[Any] = []
+        self.notice: str | None = None
 
     async def run(self) -> None:
         from nats.errors import Error as NatsError
@@ -418,6 +425,7 @@ class _RemoteRun:
         item = self.incoming.get(index)
         if item is None:
             item = _Incoming(fields, self.worker, self.ctx.errors_as_messages)
+            item.promise.notice = self.notice
             self.incoming[index] = item
             self.ctx.mark_first_token()
             self.ctx.reply(item.promise)
@@ -485,6 +493,12 @@ class _RemoteRun:
                 "finished replies are complete",
                 self.run_id,
             )
+            self.notice = (
+                f"Slow consumer: NATS dropped tokens streamed by worker {self.worker}; "
+                "the finished reply is complete."
+            )
+            for item in self.incoming.values():
+                item.promise.notice = self.notice
 
     async def _watch(self, bus: BusConnection) -> None:
         loop = asyncio.get_running_loop()

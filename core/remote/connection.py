@@ -67,8 +67,8 @@ class BusConnection:
 
     Attributes:
         url: the server URL (credentials masked wherever it is shown).
-        slow_consumers: how many times the client dropped messages for a slow subscriber;
-            each is also logged as a warning (nats-py otherwise only calls `error_cb`).
+        slow_consumers: how many messages the client dropped for slow subscribers; the first
+            on each subject is logged as a warning (nats-py otherwise only calls `error_cb`).
     """
 
     def __init__(self, url: str, client: Client) -> None:
@@ -77,6 +77,7 @@ class BusConnection:
         self.loop = asyncio.get_running_loop()
         self.js = client.jetstream()
         self.slow_consumers = 0
+        self._slow_subjects: set[str] = set()
         self.on_reconnect: list[Callable[[], Awaitable[None]]] = []
         self.on_slow_consumer: list[Callable[[str], None]] = []
 
@@ -105,7 +106,11 @@ class BusConnection:
         from nats.errors import SlowConsumerError
 
         if isinstance(error, SlowConsumerError):
+            # nats-py reports every dropped message; warn once per subject, count them all.
             self.slow_consumers += 1
+            if error.subject in self._slow_subjects:
+                return
+            self._slow_subjects.add(error.subject)
             logger.warning(
                 "slow consumer on %s: NATS dropped messages (the finished text is still read "
                 "from JetStream)",

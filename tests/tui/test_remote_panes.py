@@ -14,7 +14,7 @@ from ramify.tui.widgets import AgentPanes, Composer
 from tests.core.remote.test_remote_agents import _end_record
 from tests.core.remote.workers import WorkerProcess, start_worker, workers
 from tests.servers.nats import nats_server
-from tests.tui.ide import ide, until
+from tests.tui.ide import ide, send, until
 
 __all__ = ["nats_server", "workers"]
 
@@ -52,3 +52,17 @@ async def test_remote_reply_streams_into_a_pane_naming_the_worker_and_esc_cancel
         end = await _end_record(nats_server.url, run_key)
         await close_shared_buses()
     assert end["status"] == "cancelled"
+
+
+async def test_a_slow_consumer_in_the_ide_is_a_warning_and_the_reply_is_whole(
+    nats_server, workers: list[WorkerProcess], store: Store
+) -> None:
+    workers.append(start_worker(nats_server.url, "echo"))
+    echo = remote_agent("ECHO", nats=nats_server.url, token_pending_limit=2, n=3000)
+    async with ide(store, echo, notifications=True) as (app, pilot):
+        await send(app, pilot, "z")
+        toasts = [str(notification.message) for notification in app._notifications]
+        texts = [message.text for _, message in await app.controller.session.path_messages("main")]
+        await close_shared_buses()
+    assert any(toast.startswith("Slow consumer: NATS dropped tokens") for toast in toasts)
+    assert texts == ["z", "".join(f"z-0.{i} " for i in range(3000))]
