@@ -16,12 +16,18 @@ async def resync_on_open(controller: SessionController, config: RamifyConfig) ->
     from ramify.core.remote import RemoteError, remote_url_for, resync_remote_runs
 
     try:
-        added = await resync_remote_runs(
+        report = await resync_remote_runs(
             controller.session, lambda alias: remote_url_for(alias, config)
         )
     except RemoteError as error:
         return [f"Remote runs were not resynced: {error}"]
-    if not added:
-        return []
-    await controller.refresh()
-    return [f"Resynced {len(added)} finished remote message(s) from JetStream."]
+    notices = []
+    if report.added:
+        await controller.refresh()
+        notices.append(f"Resynced {len(report.added)} finished remote message(s) from JetStream.")
+    if report.running:
+        notices.append(
+            f"{len(report.running)} remote run(s) of this session are still running on their "
+            "workers; open the session again later to take in the rest."
+        )
+    return notices

@@ -27,7 +27,7 @@ from .protocol import (
     UnknownRemoteAgentError,
     WorkerLostError,
 )
-from .recovery import resync_remote_run, resync_remote_runs
+from .recovery import ResyncReport, resync_remote_run, resync_remote_runs
 from .resync import RemoteRunRecord, read_remote_run
 from .settings import remote_url_for, with_remote_settings
 from .worker import RemoteWorker
@@ -41,6 +41,7 @@ __all__ = [
     "RemoteUnavailableError",
     "RemoteVersionError",
     "RemoteWorker",
+    "ResyncReport",
     "UnknownRemoteAgentError",
     "WorkerLostError",
     "close_shared_buses",

@@ -10,6 +10,7 @@ end record. Nodes are content-addressed, so resyncing twice adds nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..runs import Run, RunStatus
@@ -19,7 +20,7 @@ from .resync import read_remote_run
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["resync_remote_run", "resync_remote_runs"]
+__all__ = ["ResyncReport", "resync_remote_run", "resync_remote_runs"]
 
 _STATUS = {"done": RunStatus.DONE, "error": RunStatus.ERROR, "cancelled": RunStatus.CANCELLED}
 
@@ -54,16 +55,34 @@ async def resync_remote_run(session: Session, run: Run, url: str) -> list[Node]:
     return added
 
 
-async def resync_remote_runs(session: Session, url_for: Callable[[str], str | None]) -> list[Node]:
+@dataclass
+class ResyncReport:
+    """What `resync_remote_runs` did.
+
+    Attributes:
+        added: the nodes written, in order.
+        running: the remote runs whose worker has not ended them yet (resynced up to now;
+            resync again later for the rest).
+    """
+
+    added: list[Node] = field(default_factory=list)
+    running: list[Run] = field(default_factory=list)
+
+
+async def resync_remote_runs(
+    session: Session, url_for: Callable[[str], str | None]
+) -> ResyncReport:
     """Resync every interrupted run of this session whose agent `url_for(alias)` says is remote."""
-    added: list[Node] = []
+    report = ResyncReport()
     for run in await session.runs():
         if run.status is not RunStatus.INTERRUPTED:
             continue
         url = url_for(run.agent)
         if url is not None:
-            added.extend(await resync_remote_run(session, run, url))
-    return added
+            report.added.extend(await resync_remote_run(session, run, url))
+            if run.status is RunStatus.INTERRUPTED:
+                report.running.append(run)
+    return report
 
 
 async def _branch_ending_at(session: Session, head: str | None) -> str | None:
