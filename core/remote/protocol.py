@@ -37,6 +37,7 @@ __all__ = [
     "agent_subject",
     "decode",
     "encode",
+    "json_ready",
     "message_id",
     "ramify_version",
     "run_subject",
@@ -126,3 +127,21 @@ def decode(data: bytes, what: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise RemoteRunError(f"{what} is not a JSON object")
     return document
+
+
+def json_ready(value: Any, what: str) -> Any:
+    """Frozen values (tuples, `FrozenMapping`, `Frozen`) as JSON data for the wire.
+
+    Raises `RemoteRunError` naming `what` for anything JSON cannot carry.
+    """
+    from ..frozen import Frozen, FrozenMapping
+
+    if isinstance(value, Frozen):
+        return value.to_data()
+    if isinstance(value, FrozenMapping | dict):
+        return {str(key): json_ready(item, what) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [json_ready(item, what) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise RemoteRunError(f"{what} of type {type(value).__name__} cannot be sent over NATS")

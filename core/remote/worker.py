@@ -34,6 +34,7 @@ from .protocol import (
     agent_subject,
     decode,
     encode,
+    json_ready,
     message_id,
     ramify_version,
     run_subject,
@@ -202,7 +203,10 @@ class RemoteWorker:
         try:
             async for promise in replies:
                 current = promise
-                opening = {"index": index, "fields": _plain(dict(promise.known_beforehand))}
+                opening = {
+                    "index": index,
+                    "fields": json_ready(dict(promise.known_beforehand), "a reply field"),
+                }
                 await client.publish(tokens_subject, b"o" + encode(opening))
                 prefix = f"t{index}:".encode()
                 async for token in promise:
@@ -261,16 +265,3 @@ class RemoteWorker:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _plain(value: Any) -> Any:
-    """Frozen values (tuples, FrozenMapping, Frozen) as JSON-ready data."""
-    from ..frozen import Frozen, FrozenMapping
-
-    if isinstance(value, Frozen):
-        return value.to_data()
-    if isinstance(value, FrozenMapping | dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    return value
