@@ -340,8 +340,13 @@ class RemoteRun:
     async def _watch(self, bus: BusConnection) -> None:
         loop = asyncio.get_running_loop()
         down_since: float | None = None
+        wake = loop.time()
         while True:
             now = loop.time()
+            if now - wake > BEAT_INTERVAL:
+                # This event loop was blocked (a busy UI, a paused process): the beats that
+                # came meanwhile are still unread in the socket, so silence proves nothing.
+                self._alive()
             if not bus.connected:
                 down_since = now if down_since is None else down_since
                 if now - down_since > DISCONNECT_LIMIT:
@@ -359,7 +364,9 @@ class RemoteRun:
                 elif now >= self.deadline:
                     self.events.put_nowait(("lost", None))
                     return
-            await asyncio.sleep(min(BEAT_INTERVAL, max(self.deadline - now, 0.05)))
+            pause = min(BEAT_INTERVAL, max(self.deadline - now, 0.05))
+            wake = now + pause
+            await asyncio.sleep(pause)
 
 
 def _valid_message(data: Any) -> Message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -365,3 +366,17 @@ async def test_a_result_that_fails_validation_is_an_error_node_and_earlier_repli
     assert "broken-worker sent an invalid result: a finished message failed validation" in str(
         second
     )
+
+
+async def test_a_blocked_caller_loop_does_not_count_as_a_lost_worker(
+    nats_server, workers: list[WorkerProcess], runtime: Ramify
+) -> None:
+    workers.append(start_worker(nats_server.url, "paced"))
+    paced = remote_agent("PACED", nats=nats_server.url, heartbeat_timeout=1.0)
+    async for promise in paced.inquire("go", n=30, gap=0.05):
+        async for _ in promise:
+            # This loop stalls (a UI freezing) for longer than the heartbeat timeout.
+            time.sleep(2.0)  # noqa: ASYNC251
+            break
+        message = await promise
+        assert message.text == "".join(f"t{i} " for i in range(30))
