@@ -77,6 +77,7 @@ class RemoteWorker:
         self.version = version or ramify_version()
         self.bus: BusConnection | None = None
         self._runs: dict[str, asyncio.Task[None]] = {}
+        self._cancel_subs: dict[str, Any] = {}
         self._context = contextvars.copy_context()
         self._stopped = asyncio.Event()
 
@@ -174,13 +175,25 @@ class RemoteWorker:
             await self._refuse(msg, f"run {run_id} is already running on {self.worker_id}")
             return
         assert self.bus is not None
-        accepted = {"accepted": True, "worker": self.worker_id, "version": self.version}
-        await self.bus.client.publish(msg.reply, encode(accepted))
+        client = self.bus.client
+        started: list[asyncio.Task[None]] = []
+
+        async def cancel(_: Msg) -> None:
+            for task in started:
+                task.cancel()
+
+        # Subscribed before the run starts (its end unsubscribes) and before the accept is
+        # sent (one connection keeps the order), so a caller cancelling the moment it is
+        # accepted still reaches the run.
+        self._cancel_subs[run_id] = await client.subscribe(run_subject(run_id, "cancel"), cb=cancel)
         task = asyncio.get_running_loop().create_task(
             self._run(run_id, agent, messages, kwargs), context=self._context.copy()
         )
+        started.append(task)
         self._runs[run_id] = task
         task.add_done_callback(lambda _: self._runs.pop(run_id, None))
+        accepted = {"accepted": True, "worker": self.worker_id, "version": self.version}
+        await client.publish(msg.reply, encode(accepted))
 
     async def _run(
         self, run_id: str, agent: Agent, messages: list[Message], kwargs: dict[str, Any]
@@ -189,13 +202,6 @@ class RemoteWorker:
         assert bus is not None
         client = bus.client
         tokens_subject = run_subject(run_id, "tokens")
-        task = asyncio.current_task()
-        assert task is not None
-
-        async def cancel(_: Msg) -> None:
-            task.cancel()
-
-        cancel_sub = await client.subscribe(run_subject(run_id, "cancel"), cb=cancel)
         beats = asyncio.create_task(self._beat(run_id))
         status, error_text, index = "done", None, 0
         current: MessagePromise | None = None
@@ -224,8 +230,10 @@ class RemoteWorker:
             status, error_text = "error", f"{type(error).__name__}: {_first_line(error)}"
         finally:
             beats.cancel()
-            with contextlib.suppress(Exception):
-                await cancel_sub.unsubscribe()
+            cancel_sub = self._cancel_subs.pop(run_id, None)
+            if cancel_sub is not None:
+                with contextlib.suppress(Exception):
+                    await cancel_sub.unsubscribe()
         end = {"status": status, "error": error_text, "messages": index, "worker": self.worker_id}
         await self._publish_record(run_id, f"{run_id}:end", b"e" + encode(end))
 

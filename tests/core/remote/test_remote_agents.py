@@ -380,3 +380,23 @@ async def test_a_blocked_caller_loop_does_not_count_as_a_lost_worker(
             break
         message = await promise
         assert message.text == "".join(f"t{i} " for i in range(30))
+
+
+async def test_a_worker_keeps_no_per_run_subscriptions_after_runs_end(
+    nats_server, runtime: Ramify
+) -> None:
+    from ramify.core.remote import RemoteWorker
+
+    from .remote_agents import echo
+
+    worker = RemoteWorker([echo])
+    await worker.start(nats_server.url)
+    try:
+        assert worker.bus is not None
+        before = len(worker.bus.client._subs)
+        for attempt in range(5):
+            await remote_agent("ECHO", nats=nats_server.url).inquire(f"call {attempt}", n=2)
+        # Each run's cancel subscription ends before its end record is published.
+        assert len(worker.bus.client._subs) == before
+    finally:
+        await worker.stop()
