@@ -2,7 +2,8 @@
 
 Argument parsing stays on the standard library and imports nothing heavy at module level, so
 `ramify --version` and `ramify --help` return fast. Subcommands (`open`, `replay`, `export`,
-`import`, `sessions`) are told apart from an agent spec (`agents.py:team`) by their first word.
+`import`, `sessions`, `worker`, `workers`) are told apart from an agent spec (`agents.py:team`)
+by their first word.
 """
 
 from __future__ import annotations

@@ -75,9 +75,14 @@ def remote_agent(
 ) -> Agent:
     """An agent named `name` whose calls run on workers at the NATS server `nats`.
 
-    `name` is the alias the workers serve, or a local agent to run remotely under its alias
-    (its frozen kwargs are sent with every call; the worker's copy of the agent runs).
-    `kwargs` are frozen defaults sent with every call, like ``@agent``'s.
+    Args:
+        name: the alias the workers serve, or a local agent to run remotely under its alias
+            (its frozen kwargs are sent with every call; the worker's copy of the agent runs).
+        nats: the server URL, ``nats://host:4222``.
+        retries: calls whose worker died (or was stopped) start again on another worker
+            this many times; the dead attempt's partial reply stays as an error.
+        heartbeat_timeout, accept_timeout, token_pending_limit, version: see `RemoteTarget`.
+        kwargs: frozen defaults sent with every call, like ``@agent``'s.
     """
     params: dict[str, Any] = {}
     if isinstance(name, Agent):
