@@ -119,10 +119,7 @@ async def _run(options: LaunchOptions) -> int:
     target, target_notices = pick_target(options, config)
     if target is None:
         return 2
-    if config.agents:
-        from ramify.core.remote import with_remote_settings
-
-        target = with_remote_settings(target, config)
+    target = _configured(target, config)
     store_or_error = await _open_store(options)
     if isinstance(store_or_error, str):
         _warn(store_or_error)
@@ -151,7 +148,7 @@ async def _run(options: LaunchOptions) -> int:
         store,
         opener,
         agent_names=("demo", *config.models),
-        make_agent=lambda name: agent_for_model(name, config),
+        make_agent=lambda name: _configured(agent_for_model(name, config), config),
         keymap=config.keymap,
         theme=config.theme,
         save_theme=save_theme,
@@ -173,6 +170,15 @@ async def _run(options: LaunchOptions) -> int:
         return 1
     # Textual sets 1 when the app died of an error: that must not exit 0.
     return app.return_code or 0
+
+
+def _configured(agent: Agent, config: RamifyConfig) -> Agent:
+    """`agent`, or its remote form when the config says ``[agents.NAME] remote = ...``."""
+    if not config.agents:
+        return agent
+    from ramify.core.remote import with_remote_settings
+
+    return with_remote_settings(agent, config)
 
 
 def _app_class(report: Callable[[StoreError], None]) -> type[RamifyApp]:
