@@ -79,6 +79,7 @@ class BusConnection:
         self.slow_consumers = 0
         self._slow_subjects: set[str] = set()
         self.on_reconnect: list[Callable[[], Awaitable[None]]] = []
+        self._hook_tasks: set[asyncio.Task[None]] = set()
         self.on_slow_consumer: list[Callable[[str], None]] = []
 
     @property
@@ -96,11 +97,12 @@ class BusConnection:
 
     async def _reconnected(self) -> None:
         logger.info("reconnected to %s", redact_url(self.url))
+        # Run apart: nats-py awaits this callback inside its reconnect task, and a hook may
+        # retry JetStream requests for seconds while the server recovers its streams.
         for hook in list(self.on_reconnect):
-            try:
-                await hook()
-            except Exception:
-                logger.exception("a reconnect hook failed")
+            task = asyncio.create_task(_run_hook(hook))
+            self._hook_tasks.add(task)
+            task.add_done_callback(self._hook_tasks.discard)
 
     async def _error(self, error: Exception) -> None:
         from nats.errors import SlowConsumerError
@@ -120,6 +122,13 @@ class BusConnection:
                 hook(error.subject)
             return
         logger.debug("NATS client error: %r", error)
+
+
+async def _run_hook(hook: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await hook()
+    except Exception:
+        logger.exception("a reconnect hook failed")
 
 
 async def connect_bus(url: str, *, name: str = "ramify") -> BusConnection:

@@ -67,6 +67,8 @@ class RemoteRun:
         self.deadline = 0.0
         self.seen_seq = 0
         self._subs: list[Any] = []
+        self._results: Any = None
+        self._closed = False
         self.notice: str | None = None
 
     async def run(self) -> None:
@@ -87,7 +89,7 @@ class RemoteRun:
         ]
         self._subs = subs
         try:
-            results = await self._follow_results(bus)
+            await self._follow_results(bus)
         except (NatsError, TimeoutError) as error:
             for sub in subs:
                 with contextlib.suppress(Exception):
@@ -115,11 +117,13 @@ class RemoteRun:
             bus.on_reconnect.remove(self._reconnected)
             if not done:
                 await self._abandon(bus)
-            for sub in [*subs, results[0]]:
+            # After a reconnect the results consumer is a new one: end the current.
+            self._closed = True
+            for sub in [*subs, self._results]:
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
 
-    async def _follow_results(self, bus: BusConnection) -> list[Any]:
+    async def _follow_results(self, bus: BusConnection) -> None:
         from nats.js.api import DeliverPolicy
 
         # An ordered consumer: in order, recreated on gaps; from where this attempt last read,
@@ -143,21 +147,24 @@ class RemoteRun:
                 ordered_consumer=True,
                 deliver_policy=DeliverPolicy.ALL,
             )
-        self._results = [sub]
-        return self._results
+        self._results = sub
 
     async def _reconnected(self) -> None:
         # nats-py resubscribes core subscriptions itself, not JetStream consumers (#504).
         self.deadline = asyncio.get_running_loop().time() + self.remote.heartbeat_timeout
-        old = self._results[0]
+        if self._closed:
+            return
         with contextlib.suppress(Exception):
-            await old.unsubscribe()
+            await self._results.unsubscribe()
         bus = await shared_bus(self.remote.url)
         # A restarted server answers JetStream requests only once it has recovered its
         # streams: try again for a while rather than wait for results that never come.
         for _ in range(RESUBSCRIBE_ATTEMPTS):
             try:
                 await self._follow_results(bus)
+                if self._closed:  # the run ended while this consumer was being set up
+                    with contextlib.suppress(Exception):
+                        await self._results.unsubscribe()
                 return
             except Exception as error:
                 logger.info("run %s: results consumer not back yet: %r", self.run_id, error)
