@@ -79,3 +79,12 @@ def test_ramify_workers_with_none_says_so(nats_server) -> None:
     result = _ramify("workers", "--nats", nats_server.url)
     assert result.returncode == 0
     assert result.stdout == f"no workers at {nats_server.url}\n"
+
+
+def test_worker_on_an_unreachable_server_is_one_line_and_exit_1() -> None:
+    from .workers import AGENTS
+
+    result = _ramify("worker", "--nats", "nats://127.0.0.1:9", f"{AGENTS}:echo")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "cannot reach the NATS server at nats://127.0.0.1:9" in result.stderr
