@@ -36,8 +36,8 @@ DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SKIPPED_MINIAGENTS = "MiniAgents anchor: skipped (install .[bench])"
 REPRODUCE = (
     "Reproduce: `pip install -e '.[bench]'`, then `python -m benchmarks` (about 2-3 minutes "
-    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net` for one section, "
-    "`--only huge` for the huge-reply rows alone)."
+    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net|remote` for one "
+    "section, `--only huge` for the huge-reply rows alone; the remote section needs .[nats])."
 )
 
 Section = Callable[[bool], list[Row]]
@@ -170,6 +170,11 @@ def net_rows(quick: bool) -> list[Row]:
     from . import net_bench
 
     return net_bench.run(quick=quick)
+def remote_rows(quick: bool) -> list[Row]:
+    """Remote agents over NATS vs in process vs a bare nats-py relay (`remote_bench`)."""
+    from . import remote_bench
+
+    return remote_bench.run(quick=quick)
 
 
 SECTIONS: dict[str, Section] = {
@@ -178,6 +183,7 @@ SECTIONS: dict[str, Section] = {
     "coldstart": coldstart_rows,
     "tui": tui_rows,
     "net": net_rows,
+    "remote": remote_rows,
 }
 PARTS: dict[str, Section] = {"huge": huge_rows}
 """Parts of a section that `--only` can run alone; a full run gets them from their section."""

@@ -367,7 +367,10 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 model = promise.get("model") or self._model_of(alias)
                 feed = StreamFeed()
                 _, price = configured_prices(alias, (model,) if model else ())
-                self.post_message(StreamOpened(key, run_key, alias, model, feed, price))
+                # A remote agent's reply names the worker streaming it (`RemoteMessagePromise`).
+                worker = getattr(promise, "worker", None)
+                label = f"{model or alias} @ {worker}" if worker else model
+                self.post_message(StreamOpened(key, run_key, alias, label, feed, price))
                 pumps.append(asyncio.create_task(self._pump(key, promise, feed)))
         except asyncio.CancelledError:
             pass
@@ -401,7 +404,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         except Exception:
             status = MessageStatus.CANCELLED if self._cancelled(key) else MessageStatus.ERROR
         finally:
-            self.post_message(StreamClosed(key, status))
+            # A remote reply says when NATS dropped some of its tokens (a slow consumer).
+            self.post_message(StreamClosed(key, status, getattr(promise, "notice", None)))
 
     def _cancelled(self, key: str) -> bool:
         return key.split("/", 1)[0] in self._cancel_requested
@@ -438,6 +442,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
     async def on_stream_closed(self, event: StreamClosed) -> None:
         if self._winding_down:
             return
+        if event.notice:
+            self.notify(event.notice, severity="warning")
         panes = self.query_one(AgentPanes)
         if event.key in panes.keys:
             await panes.finish(event.key, event.status)

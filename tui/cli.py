@@ -2,8 +2,8 @@
 
 Argument parsing stays on the standard library and imports nothing heavy at module level, so
 `ramify --version` and `ramify --help` return fast. Subcommands (`open`, `replay`, `export`,
-`import`, `sessions`, `store`) are told apart from an agent spec (`agents.py:team`) by their
-first word.
+`import`, `sessions`, `store`, `worker`, `workers`) are told apart from an agent spec
+(`agents.py:team`) by their first word.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ SUBCOMMANDS = {
     "import": "Import a markdown session file into the session database.",
     "sessions": "List the saved sessions, newest first.",
     "store": "Copy sessions between stores: ramify store copy SRC DST.",
+    "worker": "Serve agents to remote callers over NATS (pip install 'ramify[nats]').",
+    "workers": "List the live workers on a NATS server and the agents they serve.",
 }
 
 
@@ -133,6 +135,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     from ramify.tui.store_cli import add_store_commands
 
     add_store_commands(command("store"))
+    worker = command("worker")
+    worker.add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
+    worker.add_argument("agents", nargs="+", metavar="FILE.py:NAME", help="agents to serve")
+    command("workers").add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
     return parser
 
 
@@ -168,6 +174,12 @@ def _main(args_list: list[str]) -> int:
         from ramify.tui.store_cli import run_store_command
 
         return run_store_command(args)
+    if command in ("worker", "workers"):
+        from ramify.tui import worker_command as remote
+
+        if command == "worker":
+            return remote.worker_command(args.nats, args.agents)
+        return remote.workers_command(args.nats)
     from ramify.tui.launch import LaunchOptions, run
 
     return run(

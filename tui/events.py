@@ -48,12 +48,13 @@ class StreamOpened(Message):
 
 
 class StreamClosed(Message):
-    """Stream `key` ended with `status`."""
+    """Stream `key` ended with `status`; `notice` is a warning to show about it, if any."""
 
-    def __init__(self, key: str, status: MessageStatus) -> None:
+    def __init__(self, key: str, status: MessageStatus, notice: str | None = None) -> None:
         super().__init__()
         self.key = key
         self.status = status
+        self.notice = notice
 
 
 class InquiryDone(Message):

@@ -136,6 +136,7 @@ async def _run(options: LaunchOptions) -> int:
     target, target_notices = pick_target(options, config)
     if target is None:
         return 2
+    target = _configured(target, config)
     if options.tools:
         from ramify.tui.tools_target import equip_with_tools
 
@@ -156,6 +157,10 @@ async def _run(options: LaunchOptions) -> int:
         await store.close()
         _warn(_describe(error))
         return 1
+    if config.agents:
+        from ramify.tui.remote_resync import resync_on_open
+
+        target_notices = [*target_notices, *await resync_on_open(await opener(store), config)]
 
     def save_theme(name: str) -> None:
         set_setting("theme", name)
@@ -165,7 +170,7 @@ async def _run(options: LaunchOptions) -> int:
         store,
         opener,
         agent_names=("demo", *config.models),
-        make_agent=lambda name: agent_for_model(name, config),
+        make_agent=lambda name: _configured(agent_for_model(name, config), config),
         keymap=config.keymap,
         theme=config.theme,
         save_theme=save_theme,
@@ -188,6 +193,15 @@ async def _run(options: LaunchOptions) -> int:
         return 1
     # Textual sets 1 when the app died of an error: that must not exit 0.
     return app.return_code or 0
+
+
+def _configured(agent: Agent, config: RamifyConfig) -> Agent:
+    """`agent`, or its remote form when the config says ``[agents.NAME] remote = ...``."""
+    if not config.agents:
+        return agent
+    from ramify.core.remote import with_remote_settings
+
+    return with_remote_settings(agent, config)
 
 
 def _app_class(report: Callable[[StoreError], None]) -> type[RamifyApp]:

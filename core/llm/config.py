@@ -40,6 +40,7 @@ from ..redact import redact_url
 from .keys import DEFAULT_KEY_ENV
 
 __all__ = [
+    "AgentSettings",
     "ConfigError",
     "McpServerConfig",
     "ModelConfig",
@@ -105,6 +106,18 @@ class McpServerConfig(BaseModel):
     cwd: str | None = None
 
 
+class AgentSettings(BaseModel):
+    """Per-agent settings (``[agents.NAME]``): ``remote`` runs it on NATS workers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    remote: str | None = Field(default=None, pattern=r"^(nats|tls)://\S+$")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "remote" and value else value
+
+
 BUILTIN_PROVIDERS = {
     "openai": ProviderConfig(kind="openai"),
     "anthropic": ProviderConfig(kind="anthropic"),
@@ -125,6 +138,7 @@ class RamifyConfig(BaseModel):
     providers: dict[str, ProviderConfig] = Field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)
+    agents: dict[str, AgentSettings] = Field(default_factory=dict)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # A store URL may hold a password: the repr shows it masked, as a provider's URL.
