@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "export": "Write a session as markdown.",
     "import": "Import a markdown session file into the session database.",
     "sessions": "List the saved sessions, newest first.",
+    "serve": "Serve the IDE to a web browser (one app process per tab).",
 }
 
 
@@ -110,6 +111,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     command("import").add_argument("file", type=Path, metavar="FILE.md")
     command("sessions")
+    from ramify.tui.serve_cli import add_serve_options
+
+    add_serve_options(command("serve"), _ide_options)
     return parser
 
 
@@ -141,6 +145,10 @@ def _main(args_list: list[str]) -> int:
         os.environ["RAMIFY_CONFIG"] = args.config
     if command in ("export", "import", "sessions"):
         return _session_command(command, args)
+    if command == "serve":
+        from ramify.tui.serve_cli import serve_command
+
+        return serve_command(args)
     from ramify.tui.launch import LaunchOptions, run
 
     return run(
