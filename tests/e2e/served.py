@@ -141,13 +141,18 @@ class Tab:
 
         websocket.on("framereceived", received)
 
-    def drawn(self) -> str:
-        return "".join(self._frames)
+    def drawn(self, since: int = 0) -> str:
+        """What the app sent from frame number `since` on."""
+        return "".join(self._frames[since:])
 
-    def wait_for_drawn(self, text: str, limit: float = 30.0) -> None:
-        """Wait until the app has drawn `text` in this tab."""
+    def mark(self) -> int:
+        """The number of frames so far, to wait for what is drawn after now."""
+        return len(self._frames)
+
+    def wait_for_drawn(self, text: str, limit: float = 30.0, since: int = 0) -> None:
+        """Wait until the app has drawn `text` in this tab (from frame `since` on)."""
         deadline = time.monotonic() + limit
-        while text not in self.drawn():
+        while text not in self.drawn(since):
             if time.monotonic() > deadline:
                 raise AssertionError(f"the tab never drew {text!r}")
             self.page.wait_for_timeout(50)  # lets Playwright deliver the frames
@@ -157,7 +162,10 @@ class Tab:
         self.page.click(".xterm-helper-textarea", force=True)
 
     def send(self, prompt: str) -> None:
+        """Type `prompt`, wait until the message box shows it, and press Enter."""
+        start = self.mark()
         self.page.keyboard.type(prompt)
+        self.wait_for_drawn(prompt, since=start)
         self.page.keyboard.press("Enter")
 
 

@@ -6,6 +6,7 @@ tabs on it, and checks what the apps did in the session database.
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -240,4 +242,40 @@ def test_public_serving_warns_that_there_is_no_authentication(home: Path) -> Non
         assert server.stop() == 0
         assert "without authentication" in server.stderr()
     finally:
+        server.kill()
+
+
+def _get(url: str, path: str, headers: dict[str, str]) -> int:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_on_loopback_only_loopback_names_and_same_site_websockets_are_served(
+    home: Path,
+) -> None:
+    server = Server(["--demo"], {"RAMIFY_HOME": str(home)})
+    try:
+        own = urlsplit(server.url).netloc
+        assert _get(server.url, "/", {"Host": own}) == 200
+        assert _get(server.url, "/", {"Host": f"localhost:{urlsplit(server.url).port}"}) == 200
+        # A site whose name was rebound to 127.0.0.1 reaches the port under its own name.
+        assert _get(server.url, "/", {"Host": "attacker.example:80"}) == 403
+        # A page of another site opening the websocket (browsers send its Origin).
+        upgrade = {
+            "Host": own,
+            "Origin": "http://attacker.example",
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
+        assert _get(server.url, "/ws", upgrade) == 403
+        assert server.tab_processes() == []  # no app was started for it
+    finally:
+        server.stop()
         server.kill()
