@@ -148,6 +148,22 @@ def test_two_tabs_on_one_session_see_each_others_messages(
     assert store.refs() == ["main"]
 
 
+@pytest.mark.timeout(180)
+def test_tabs_opened_at_once_each_get_their_own_working_app(
+    browser: object, demo_server: Server, home: Path
+) -> None:
+    tabs = [Tab(browser, demo_server.url) for _ in range(3)]
+    for tab in tabs:
+        tab.wait_for_drawn(READY)
+    assert len(demo_server.tab_processes()) == 3
+    for number, tab in enumerate(tabs):
+        tab.focus()
+        tab.send(f"tab number {number}")
+    store = Store(home)
+    for number in range(3):
+        assert f"tab number {number}" in _reply_to(store, f"tab number {number}")
+
+
 @pytest.mark.timeout(120)
 def test_a_closed_tab_cancels_its_run_and_records_it(
     browser: object, home: Path, tmp_path: Path

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from ramify.tui import launch
-from ramify.tui.serve import DRIVER_IMPORT, ServeOptions, is_loopback, request_refusal, tab_command
+from ramify.tui.serve import (
+    DRIVER_IMPORT,
+    ServeOptions,
+    is_loopback,
+    request_refusal,
+    serve,
+    tab_command,
+)
 
 
 def test_each_tab_runs_this_python_with_the_session_arguments(
@@ -90,3 +97,22 @@ def test_a_named_driver_needs_no_terminal(monkeypatch: pytest.MonkeyPatch) -> No
     assert launch._has_terminal() is False
     monkeypatch.setenv("TEXTUAL_DRIVER", DRIVER_IMPORT)
     assert launch._has_terminal() is True
+
+
+def test_without_the_web_extra_serve_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)  # import fails
+    assert serve(ServeOptions(port=0)) == 1
+    assert capsys.readouterr().err == (
+        "ramify: serving to a browser needs the web extra: pip install 'ramify[web]'\n"
+    )
+
+
+def test_an_agent_file_that_cannot_load_stops_serve_before_it_listens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert serve(ServeOptions(port=0, agent_spec=f"{tmp_path / 'missing.py'}:team")) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ramify: file not found:")
+    assert len(error.splitlines()) == 1
