@@ -37,6 +37,15 @@ class RamifyServer(Server):
         self.public = public
         self.tabs: set[AppService] = set()
 
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        # The page tells the browser where the websocket is. The host it used to reach this
+        # page is the one that works from where it is (a server on 0.0.0.0 would otherwise
+        # send every browser to ws://0.0.0.0). The page is built without a pause, so no
+        # other request sees this value.
+        self.public_url = f"http://{request.host}"
+        response: web.StreamResponse = await super().handle_index(request)
+        return response
+
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         # textual-serve's own handler, which also keeps each tab's service in `tabs`,
         # so a stopping server can let every tab's app quit before it closes.

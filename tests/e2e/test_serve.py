@@ -262,11 +262,16 @@ def test_public_serving_warns_that_there_is_no_authentication(home: Path) -> Non
 
 
 def _get(url: str, path: str, headers: dict[str, str]) -> int:
+    return _fetch(url, path, headers)[0]
+
+
+def _fetch(url: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
         connection.request("GET", path, headers=headers)
-        return connection.getresponse().status
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
     finally:
         connection.close()
 
@@ -278,7 +283,11 @@ def test_on_loopback_only_loopback_names_and_same_site_websockets_are_served(
     try:
         own = urlsplit(server.url).netloc
         assert _get(server.url, "/", {"Host": own}) == 200
-        assert _get(server.url, "/", {"Host": f"localhost:{urlsplit(server.url).port}"}) == 200
+        # The page sends the browser's websocket to the host the browser used.
+        port = urlsplit(server.url).port
+        status, page = _fetch(server.url, "/", {"Host": f"localhost:{port}"})
+        assert status == 200
+        assert f'data-session-websocket-url="ws://localhost:{port}/ws"' in page
         # A site whose name was rebound to 127.0.0.1 reaches the port under its own name.
         assert _get(server.url, "/", {"Host": "attacker.example:80"}) == 403
         # A page of another site opening the websocket (browsers send its Origin).
