@@ -28,10 +28,16 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DRIVER_IMPORT = "ramify.tui.served_driver:ServedDriver"
 """The ``TEXTUAL_DRIVER`` each tab's process runs with (`served_driver.py`)."""
 
+PUBLIC_TOKEN_WARNING = (
+    "warning: the IDE is served to the network over plain HTTP; RAMIFY_SERVE_TOKEN guards it, "
+    "but anyone who can watch the traffic can read the token. On a network you do not trust, "
+    "put a TLS proxy in front."
+)
+
 PUBLIC_WARNING = (
     "warning: the IDE is served to the network without authentication: anyone who can reach "
-    "{url} can read every session and run agents with your keys. Use it only on a network you "
-    "trust, or put an authenticating proxy in front."
+    "{url} can read every session and run agents with your keys. Set RAMIFY_SERVE_TOKEN to "
+    "require a token, and use it only on a network you trust."
 )
 
 
@@ -103,6 +109,13 @@ def serve(options: ServeOptions) -> int:
         except AgentSpecError as error:
             _warn(str(error))
             return 2
+    from ramify.tui.serve_token import TokenError, take_token
+
+    try:
+        token = take_token()
+    except TokenError as error:
+        _warn(str(error))
+        return 2
     try:
         listener = _listen(options.host, options.port)
     except OSError as error:
@@ -110,9 +123,11 @@ def serve(options: ServeOptions) -> int:
         return 1
     from ramify.tui.serve_server import RamifyServer
 
-    server = RamifyServer(tab_command(options), listener, public=options.public)
-    if options.public:
+    server = RamifyServer(tab_command(options), listener, public=options.public, token=token)
+    if options.public and token is None:
         _warn(PUBLIC_WARNING.format(url=server.public_url))
+    elif options.public:
+        _warn(PUBLIC_TOKEN_WARNING)
     server.serve()
     return 0
 

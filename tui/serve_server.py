@@ -17,11 +17,16 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from ramify.tui.serve import request_refusal, url_host
+from ramify.tui.serve_token import TOKEN_VARIABLE, cookie_name, token_verdict
 
 TAB_QUIT_TIMEOUT = 20.0
 """Seconds a stopping server gives its tabs' apps to record their runs before killing them."""
 
 log = logging.getLogger("textual-serve")
+
+TOKEN_REFUSAL = (
+    f"this Ramify server needs its token ({TOKEN_VARIABLE}): open /?token=THE-TOKEN once\n"
+)
 
 
 class RamifyServer(Server):
@@ -29,12 +34,15 @@ class RamifyServer(Server):
     tracebacks print local variables, and those can hold the environment and its keys), the
     request checks of `request_refusal`, and tabs that quit cleanly when the server stops."""
 
-    def __init__(self, command: str, listener: socket.socket, *, public: bool) -> None:
+    def __init__(
+        self, command: str, listener: socket.socket, *, public: bool, token: str | None = None
+    ) -> None:
         host, port = listener.getsockname()[:2]
         url = f"http://{url_host(host)}:{port}"
         super().__init__(command, host=host, port=port, title="Ramify", public_url=url)
         self.listener = listener
         self.public = public
+        self.token = token
         self.tabs: set[AppService] = set()
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
@@ -98,13 +106,21 @@ class RamifyServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
-        public = self.public
+        public, token, cookie = self.public, self.token, cookie_name(self.port)
 
         @web.middleware
         async def check_request(request: web.Request, handler: Handler) -> web.StreamResponse:
             refusal = request_refusal(request.host, request.path, request.headers, public)
             if refusal is not None:
                 raise web.HTTPForbidden(text=refusal + "\n")
+            if token is not None:
+                verdict = token_verdict(token, cookie, request.query, request.cookies)
+                if verdict == "refuse":
+                    raise web.HTTPForbidden(text=TOKEN_REFUSAL)
+                if verdict == "set":
+                    found = web.HTTPFound("/")
+                    found.set_cookie(cookie, token, httponly=True, samesite="Strict", path="/")
+                    raise found
             return await handler(request)
 
         app.middlewares.append(check_request)

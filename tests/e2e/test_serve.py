@@ -257,6 +257,7 @@ def test_public_serving_warns_that_there_is_no_authentication(home: Path) -> Non
     try:
         assert server.stop() == 0
         assert "without authentication" in server.stderr()
+        assert "Set RAMIFY_SERVE_TOKEN to require a token" in server.stderr()
     finally:
         server.kill()
 
@@ -301,6 +302,34 @@ def test_on_loopback_only_loopback_names_and_same_site_websockets_are_served(
         }
         assert _get(server.url, "/ws", upgrade) == 403
         assert server.tab_processes() == []  # no app was started for it
+    finally:
+        server.stop()
+        server.kill()
+
+
+@pytest.mark.timeout(120)
+def test_with_a_token_nothing_is_served_until_the_browser_shows_it(
+    browser: object, home: Path
+) -> None:
+    token = "a-long-enough-test-token-0123"
+    server = Server(["--demo"], {"RAMIFY_HOME": str(home), "RAMIFY_SERVE_TOKEN": token})
+    try:
+        own = urlsplit(server.url).netloc
+        assert _get(server.url, "/", {"Host": own}) == 403
+        assert _get(server.url, "/?token=not-the-right-one-0123", {"Host": own}) == 403
+        assert _get(server.url, "/static/js/textual.js", {"Host": own}) == 403
+        websocket = {"Host": own, "Connection": "Upgrade", "Upgrade": "websocket"}
+        assert _get(server.url, "/ws", websocket) == 403
+        # The browser opens the URL with the token once; the cookie carries it from then on.
+        tab = Tab(browser, f"{server.url}/?token={token}")
+        tab.wait_for_drawn(READY)
+        assert urlsplit(tab.page.url).query == ""  # the token left the address bar
+        assert len(server.tab_processes()) == 1
+        # The tab's app does not see the token.
+        [app] = server.tab_processes()
+        environment = Path(f"/proc/{app}/environ").read_bytes().split(b"\0")
+        assert not any(item.startswith(b"RAMIFY_SERVE_TOKEN=") for item in environment)
+        assert token not in "".join(server.output) + server.stderr()
     finally:
         server.stop()
         server.kill()

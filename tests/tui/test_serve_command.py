@@ -21,6 +21,13 @@ from ramify.tui.serve import (
     serve,
     tab_command,
 )
+from ramify.tui.serve_token import (
+    TOKEN_VARIABLE,
+    TokenError,
+    cookie_name,
+    take_token,
+    token_verdict,
+)
 
 
 def test_each_tab_runs_this_python_with_the_session_arguments(
@@ -116,3 +123,26 @@ def test_an_agent_file_that_cannot_load_stops_serve_before_it_listens(
     error = capsys.readouterr().err
     assert error.startswith("ramify: file not found:")
     assert len(error.splitlines()) == 1
+
+
+def test_the_token_is_taken_out_of_the_environment_before_tabs_start() -> None:
+    environ = {TOKEN_VARIABLE: "x" * 24, "OTHER": "kept"}
+    assert take_token(environ) == "x" * 24
+    assert environ == {"OTHER": "kept"}
+    assert take_token({}) is None
+
+
+@pytest.mark.parametrize("token", ["short", "has a space in it here", "tab\tin\tthe\ttoken\txx"])
+def test_a_weak_or_garbled_token_is_refused(token: str) -> None:
+    with pytest.raises(TokenError, match="at least 16 printable characters"):
+        take_token({TOKEN_VARIABLE: token})
+
+
+def test_the_token_is_asked_once_then_carried_by_the_cookie() -> None:
+    token, cookie = "s3cret-token-1234567", cookie_name(8000)
+    assert token_verdict(token, cookie, {}, {}) == "refuse"
+    assert token_verdict(token, cookie, {"token": "wrong-token-12345678"}, {}) == "refuse"
+    assert token_verdict(token, cookie, {"token": token}, {}) == "set"
+    assert token_verdict(token, cookie, {}, {cookie: token}) == "ok"
+    # Another port's server on the same host has its own cookie.
+    assert token_verdict(token, cookie, {}, {cookie_name(9000): token}) == "refuse"
