@@ -7,8 +7,9 @@ closed tab quits as Ctrl+Q does.
 
 textual-serve has no authentication. The server binds to loopback unless `--public` is given,
 and then it warns. On loopback it also refuses a request whose Host is not a loopback name (a
-web page cannot rebind its own domain to 127.0.0.1 and read the IDE) and a websocket whose
-Origin is another site (a page the user visits cannot drive the IDE).
+web page cannot rebind its own domain to 127.0.0.1 and read the IDE), and everywhere a
+websocket whose Origin is another site (a page the user visits cannot drive the IDE).
+`RAMIFY_SERVE_TOKEN` adds a token (`serve_token.py`).
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def _listen_problem(host: str, port: int, error: OSError) -> str:
 
 
 def url_host(host: str) -> str:
+    """`host` as written in a URL (an IPv6 address in brackets)."""
     return f"[{host}]" if ":" in host else host
 
 
