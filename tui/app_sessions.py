@@ -8,6 +8,7 @@ branches; and noticing another window writing to the same store.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Callable
@@ -286,6 +287,9 @@ class SessionActions(_AppBase):
         controller = self._need()
         if controller is None:
             return
+        if self.is_web:
+            await self._download_session(controller)
+            return
         default = self.export_directory / f"{_file_stem(controller.title)}.md"
         self.push_screen(
             PromptScreen("Save the whole session as markdown to", default=str(default)),
@@ -306,6 +310,20 @@ class SessionActions(_AppBase):
         self.notify(
             f"Saved to {written}." + (" Changes are saved there too." if self.autosave else "")
         )
+
+    async def _download_session(self, controller: SessionController) -> None:
+        """In a browser tab (`ramify serve`) the server's disk is not the user's: the markdown
+        goes to the browser as a download instead."""
+        name = f"{_file_stem(controller.title)}.md"
+        try:
+            text = await controller.session.export_markdown(scope="tree")
+        except Exception as error:
+            self.notify(f"Not saved: {one_line(error)}", severity="error", timeout=8)
+            return
+        self.deliver_text(
+            io.StringIO(text), save_filename=name, mime_type="text/markdown", encoding="utf-8"
+        )
+        self.notify(f"Downloading {name}.")
 
     def _autosave_soon(self) -> None:
         if self.autosave and self.session_file is not None and self.controller is not None:

@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "store": "Copy sessions between stores: ramify store copy SRC DST.",
     "worker": "Serve agents to remote callers over NATS (pip install 'ramify[nats]').",
     "workers": "List the live workers on a NATS server and the agents they serve.",
+    "serve": "Serve the IDE to a web browser (one app process per tab).",
 }
 
 
@@ -139,6 +140,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     worker.add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
     worker.add_argument("agents", nargs="+", metavar="FILE.py:NAME", help="agents to serve")
     command("workers").add_argument("--nats", required=True, metavar="URL", help="nats://host:4222")
+    from ramify.tui.serve_cli import add_serve_options
+
+    add_serve_options(command("serve"), _ide_options)
     return parser
 
 
@@ -180,6 +184,10 @@ def _main(args_list: list[str]) -> int:
         if command == "worker":
             return remote.worker_command(args.nats, args.agents)
         return remote.workers_command(args.nats)
+    if command == "serve":
+        from ramify.tui.serve_cli import serve_command
+
+        return serve_command(args)
     from ramify.tui.launch import LaunchOptions, run
 
     return run(

@@ -8,6 +8,7 @@ failure while the IDE runs (exit 1).
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -268,6 +269,9 @@ async def _read_session_file(file: Path) -> bytes:
 
 
 def _has_terminal() -> bool:
+    if os.environ.get("TEXTUAL_DRIVER"):
+        # A driver chosen by name (a browser tab's, `ramify serve`) brings its own screen.
+        return True
     # Textual reads keys from stdin and draws on stderr.
     streams = (sys.stdin, sys.__stderr__)
     return all(stream is not None and stream.isatty() for stream in streams)
