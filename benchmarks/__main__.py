@@ -170,6 +170,8 @@ def net_rows(quick: bool) -> list[Row]:
     from . import net_bench
 
     return net_bench.run(quick=quick)
+
+
 def remote_rows(quick: bool) -> list[Row]:
     """Remote agents over NATS vs in process vs a bare nats-py relay (`remote_bench`)."""
     from . import remote_bench

@@ -6,6 +6,10 @@ import socket
 
 import pytest
 
+# The private PostgreSQL server and a fresh database per test (tests/servers/postgres.py), for
+# every test that runs over all the stores; the server starts only when a test asks for one.
+pytest_plugins = ["tests.servers.postgres"]
+
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 

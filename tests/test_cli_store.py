@@ -105,6 +105,32 @@ def test_store_copy_of_one_session(tmp_path: Path) -> None:
     assert [line.split()[0] for line in listing.stdout.splitlines()[1:]] == [rich_id[:12]]
 
 
+def test_store_copy_into_postgresql_and_back_keeps_everything(
+    tmp_path: Path, postgres_dsn: str
+) -> None:
+    """SQLite -> a real PostgreSQL -> SQLite, through the command line: the same picture
+    (hashes, branches, reflog, runs, records, digests) at every step, and the server's
+    password (in the URL here) never printed."""
+    from urllib.parse import urlsplit
+
+    password = urlsplit(postgres_dsn).password
+    assert password, "the private server's DSN carries a password"
+    source, back = tmp_path / "source.sqlite3", tmp_path / "back.sqlite3"
+    ids = _populated(source)
+    there = _ramify(tmp_path, "store", "copy", str(source), postgres_dsn)
+    assert there.returncode == 0, there.stderr
+    listing = _ramify(tmp_path, "sessions", "--store", postgres_dsn)
+    assert listing.returncode == 0, listing.stderr
+    assert sorted(line.split()[0] for line in listing.stdout.splitlines()[1:]) == sorted(
+        i[:12] for i in ids
+    )
+    home = _ramify(tmp_path, "store", "copy", postgres_dsn, str(back))
+    assert home.returncode == 0, home.stderr
+    assert _picture(back) == _picture(source)
+    for result in (there, listing, home):
+        assert password not in result.stdout + result.stderr
+
+
 def test_the_flag_beats_the_variable_which_beats_the_config(tmp_path: Path) -> None:
     stores = {name: tmp_path / f"{name}.sqlite3" for name in ("flag", "env", "config")}
     for name, path in stores.items():
@@ -149,7 +175,7 @@ def test_a_password_in_the_url_is_warned_about_and_never_shown(
         ("{tmp}", "is a folder"),
         ("{tmp}/notes.txt", "not an sqlite database"),
         # No PostgreSQL listens on port 1: either the extra is missing or the server is.
-        (f"postgresql://me:{SECRET}@127.0.0.1:1/ramify", "postgres"),
+        (f"postgresql://me:{SECRET}@127.0.0.1:1/ramify", "cannot reach the PostgreSQL server"),
     ],
 )
 def test_a_bad_store_is_one_line_and_exit_1(tmp_path: Path, location: str, says: str) -> None:

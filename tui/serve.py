@@ -52,6 +52,8 @@ class ServeOptions:
     demo: bool = False
     config: Path | None = None
     agent_spec: str | None = None
+    store: str | None = None
+    tools: bool = False
 
 
 def _warn(text: str) -> None:
@@ -72,14 +74,28 @@ def tab_command(options: ServeOptions) -> str:
     """The shell command textual-serve runs for each tab: this Python's `ramify` with the
     session arguments, on the browser driver that quits as Ctrl+Q does."""
     argv = [sys.executable, "-m", "ramify.tui.cli"]
+    env = [f"TEXTUAL_DRIVER={DRIVER_IMPORT}"]
+    if options.store:
+        # In the environment, not the arguments: a store URL may hold a password, and a
+        # process's environment is private to its user while its arguments are not.
+        env.append(f"RAMIFY_STORE={_absolute_store(options.store)}")
     if options.demo:
         argv.append("--demo")
+    if options.tools:
+        argv.append("--tools")
     if options.config is not None:
         argv += ["--config", str(options.config.expanduser().resolve())]
     if options.agent_spec:
         argv.append(_absolute_spec(options.agent_spec))
     # `exec`: the app is the shell's own process, so signals and the exit reach it directly.
-    return "exec env " + shlex.join([f"TEXTUAL_DRIVER={DRIVER_IMPORT}", *argv])
+    return "exec env " + shlex.join([*env, *argv])
+
+
+def _absolute_store(location: str) -> str:
+    """A store path made absolute (a tab may start elsewhere); a URL as given."""
+    if "://" in location:
+        return location
+    return str(Path(location).expanduser().resolve())
 
 
 def _absolute_spec(spec: str) -> str:

@@ -52,5 +52,7 @@ def serve_command(args: argparse.Namespace) -> int:
             demo=args.demo,
             config=Path(args.config) if args.config else None,
             agent_spec=args.agent,
+            store=args.store,
+            tools=args.tools,
         )
     )

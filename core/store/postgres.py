@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AmbiguousPrefix, MessageNotFound, MissingParent, NodeNotFound
 from ..messages import Message
 from ..runs import Run
-from ..tree import Node
+from ..tree import Node, ReflogEntry
 from .base import SessionRecord, check_prefix, full_hash_or_none, search_terms
 from .damage import report_damage
 from .node_rows import NodeRows
+from .postgres_history import history_writer
 from .postgres_records import Body, PostgresRecords, ref_mover, run_writer, session_writer
 from .record_rows import verified_message
 
@@ -256,6 +257,21 @@ class PostgresStore(PostgresRecords):
     async def imported_session(self, digest: str) -> str | None:
         rows = await self._read(_IMPORTED_SESSION, (digest,))
         return str(rows[0][0]) if rows else None
+
+    async def import_digests(self, session_id: str) -> list[str]:
+        rows = await self._read("SELECT digest FROM imports WHERE session_id = $1", (session_id,))
+        return sorted(str(row[0]) for row in rows)
+
+    async def put_branch_history(
+        self,
+        session_id: str,
+        heads: Mapping[str, str | None],
+        *,
+        expected: Mapping[str, str | None],
+        reflog: Sequence[ReflogEntry] = (),
+        digests: Sequence[str] = (),
+    ) -> None:
+        await self._write(history_writer(session_id, heads, expected, reflog, digests))
 
     # --- reads ---
 

@@ -33,7 +33,7 @@ _SESSION_COLUMNS = "id, title, created_at, updated_at, active_branch, remembered
 
 # The nodes on the path to the node hashed $2 that no other branch of session $1 reaches
 # (run after that branch's ref row is gone).
-_ONLY_ON_PATH = (
+ONLY_ON_PATH = (
     "WITH RECURSIVE "
     "gone(id, parent) AS ("
     "SELECT id, parent FROM nodes WHERE hash = $2 "
@@ -118,7 +118,7 @@ class PostgresRecords(PostgresConnection):
             )
             await _log(db, session_id, name, current, current, REASON_DELETE)
             await db.execute(
-                f"DELETE FROM session_nodes WHERE session_id = $1 AND node_id IN ({_ONLY_ON_PATH})",
+                f"DELETE FROM session_nodes WHERE session_id = $1 AND node_id IN ({ONLY_ON_PATH})",
                 session_id,
                 current,
             )

@@ -82,14 +82,22 @@ async def test_messages_with_miniagents_value_types_survive_a_round_trip(tmp_pat
         (_, stored) = (await session.path_messages("main"))[-1]
     assert type(stored) is Message
     assert stored.hash_key == sent.hash_key
-    assert stored.as_kwargs() == sent.as_kwargs()
-    assert stored.colour is Colour.RED
+    # An undeclared field has no annotation to read an enum back by: Ramify's core stores an
+    # enum as its value (docs/architecture.md, typed values), and so does the compat layer.
+    assert stored.colour == Colour.RED.value
+    assert {k: v for k, v in stored.as_kwargs().items() if k != "colour"} == {
+        k: v for k, v in sent.as_kwargs().items() if k != "colour"
+    }
+    assert stored.at == dt.datetime(2024, 5, 6, 7, 8, 9, 10)
+    assert stored.tags == frozenset({"a", "b"})
     assert stored.nested.when == dt.date(2020, 1, 1)
 
 
-async def test_an_enum_whose_module_is_not_loaded_reads_as_damage_and_is_kept(
+async def test_an_enum_reads_back_whether_or_not_its_module_is_loaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Stored data never names code to import: an enum is stored as its value, so reading it
+    # back needs no module, and the hash is the same either way.
     module = types.ModuleType("compat_test_enums")
     module.Shade = Enum("Shade", {"DARK": "dark"})  # type: ignore[attr-defined]
     module.Shade.__module__ = module.__name__  # type: ignore[attr-defined]
@@ -111,9 +119,9 @@ async def test_an_enum_whose_module_is_not_loaded_reads_as_damage_and_is_kept(
             return (await opened.path_messages("main"))[-1][1]
 
     monkeypatch.delitem(sys.modules, module.__name__)
-    unreadable = await last_message()
-    assert isinstance(unreadable, ErrorMessage)
-    assert "import its module first" in unreadable.text
+    without = await last_message()
+    assert not isinstance(without, ErrorMessage)
+    assert (without.shade, without.hash_key) == ("dark", sent.hash_key)
 
     monkeypatch.setitem(sys.modules, module.__name__, module)
     assert (await last_message()).hash_key == sent.hash_key

@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import os
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +28,7 @@ __all__ = [
     "PostgresTarget",
     "empty_postgres_dsn",
     "other_postgres_dsn",
+    "postgres_databases",
     "postgres_dsn",
     "postgres_server",
 ]
@@ -132,6 +133,22 @@ def _fresh(target: PostgresTarget, template: str) -> Iterator[str]:
         yield target.dsn(name)
     finally:
         _run(_admin(target, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def postgres_databases(postgres_server: PostgresTarget) -> Iterator[Callable[[], str]]:
+    """Makes as many fresh databases (with Ramify's schema) as a test asks for; all are
+    dropped when it ends."""
+    made: list[Iterator[str]] = []
+
+    def make() -> str:
+        database = _fresh(postgres_server, _TEMPLATE)
+        made.append(database)
+        return next(database)
+
+    yield make
+    for database in made:
+        database.close()  # runs the generator's `finally`: the database is dropped
 
 
 @pytest.fixture

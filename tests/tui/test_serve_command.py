@@ -50,6 +50,19 @@ def test_each_tab_runs_this_python_with_the_session_arguments(
     ]
 
 
+def test_the_store_reaches_each_tab_in_its_environment_not_its_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(tab_command(ServeOptions(store="team.sqlite3", tools=True)))
+    assert argv[2:4] == [f"TEXTUAL_DRIVER={DRIVER_IMPORT}", f"RAMIFY_STORE={tmp_path}/team.sqlite3"]
+    assert argv[-1] == "--tools"
+    url = "postgresql://me:secret@127.0.0.1:5432/ramify"
+    argv = shlex.split(tab_command(ServeOptions(store=url)))
+    assert f"RAMIFY_STORE={url}" in argv
+    assert url not in argv[argv.index(sys.executable) :]
+
+
 def test_a_module_agent_spec_is_passed_as_it_is() -> None:
     assert shlex.split(tab_command(ServeOptions(agent_spec="mypkg.agents:team")))[-1] == (
         "mypkg.agents:team"

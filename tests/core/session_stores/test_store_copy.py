@@ -23,7 +23,14 @@ from ramify.core.store.copy import copy_store
 from .conftest import opened_store
 from .helpers import picture, populate, whole_picture
 
-PAIRS = [("memory", "sqlite"), ("sqlite", "memory"), ("sqlite", "sqlite")]
+PAIRS = [
+    ("memory", "sqlite"),
+    ("sqlite", "memory"),
+    ("sqlite", "sqlite"),
+    ("sqlite", "postgres"),
+    ("postgres", "sqlite"),
+    ("postgres", "postgres"),
+]
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS)

@@ -1,29 +1,21 @@
-"""MiniAgents' `Frozen`, as a Ramify `Frozen` with MiniAgents' value types and JSON views.
+"""MiniAgents' `Frozen`, as a Ramify `Frozen` with MiniAgents' JSON views.
 
-What is MiniAgents' here: the accepted value types (Ramify's core also refuses `datetime`,
-`UUID`, `Decimal`, `Path`, `Enum`, `bytes` and `frozenset`), dicts becoming `Frozen` rather
-than `FrozenMapping`, ``str()`` being the JSON, and `serialize()` / `serialized` /
-`full_json` with the ``class_`` key.
+What is MiniAgents' here: dicts becoming `Frozen` rather than `FrozenMapping`, ``str()``
+being the JSON, and `serialize()` / `serialized` / `full_json` with the ``class_`` key.
 
-What stays Ramify's: `hash_key` is the full 64-hex sha256 of Ramify's canonical JSON, not
-MiniAgents' 40-hex digest, so a compat value hashes, compares and stores like any other
-Ramify value. The extra leaf types are hashed as marked JSON objects (see `_canonical`), so
-``datetime(2024, 1, 1)`` never hashes like the string ``"2024-01-01T00:00:00"``.
+What stays Ramify's: the value types (`datetime`, `UUID`, `Decimal`, `Path`, `Enum`, `bytes`,
+`frozenset`... are Ramify's own typed values, `ramify.core.typed_values`), their one canonical
+encoding, and `hash_key`, the full 64-hex sha256 of Ramify's canonical JSON, not MiniAgents'
+40-hex digest. So a compat value hashes, compares and stores exactly like the same value built
+with Ramify's core, and a store reads it back the same way.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import enum
-import sys
-import uuid
-from collections.abc import Callable, Mapping
-from decimal import Decimal
-from pathlib import Path, PurePath
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from ramify.core.frozen import Frozen as CoreFrozen
@@ -33,29 +25,13 @@ __all__ = ["FROZEN_CLASS_FIELD", "Frozen", "FrozenType", "StrictFrozen"]
 
 FROZEN_CLASS_FIELD = "class_"
 
-# Leaves MiniAgents accepts on top of Ramify's None/bool/int/float/str.
-_EXTRA_LEAVES: tuple[type[Any], ...] = (
-    uuid.UUID,
-    dt.datetime,
-    dt.date,
-    dt.time,
-    dt.timedelta,
-    Decimal,
-    PurePath,
-    enum.Enum,
-    bytes,
-)
-
 FrozenType = Any
 """Any value a `Frozen` accepts (MiniAgents exports this name for type hints)."""
 
 
 def freeze_value(value: Any, where: str) -> Any:
-    """Make `value` immutable the MiniAgents way: lists become tuples, dicts `Frozen`."""
-    if isinstance(value, _EXTRA_LEAVES):
-        return value
-    if isinstance(value, frozenset):
-        return frozenset(freeze_value(item, f"{where}[]") for item in value)
+    """Make `value` immutable the MiniAgents way: lists become tuples, dicts `Frozen`; every
+    leaf is frozen (and normalised) as Ramify's core freezes it."""
     if isinstance(value, (list, tuple)):
         return tuple(freeze_value(item, f"{where}[{i}]") for i, item in enumerate(value))
     if isinstance(value, (Mapping, FrozenMapping)) and not isinstance(value, CoreFrozen):
@@ -81,104 +57,6 @@ def _jsonable(document: Any) -> Any:
         return to_jsonable_python(document, bytes_mode="base64")
 
 
-# Extra leaf type -> the marker key it is hashed and stored under. Checked in this order
-# (a datetime is also a date).
-_MARKERS: tuple[tuple[type[Any], str], ...] = (
-    (uuid.UUID, "$uuid"),
-    (dt.datetime, "$datetime"),
-    (dt.date, "$date"),
-    (dt.time, "$time"),
-    (dt.timedelta, "$timedelta"),
-    (Decimal, "$decimal"),
-    (PurePath, "$path"),
-)
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "$uuid": uuid.UUID,
-    "$datetime": dt.datetime.fromisoformat,
-    "$date": dt.date.fromisoformat,
-    "$time": dt.time.fromisoformat,
-    "$timedelta": TypeAdapter(dt.timedelta).validate_python,
-    "$decimal": Decimal,
-    "$path": Path,
-    "$bytes": base64.b64decode,
-}
-
-
-def _marked(value: Any, inner: Callable[[Any], Any]) -> Any:
-    """The marked JSON object of an extra leaf type (None for any other value); `inner`
-    encodes the members of a frozenset and an enum's value."""
-    if isinstance(value, frozenset):
-        items = [inner(item) for item in value]
-        return {"$frozenset": sorted(items, key=lambda item: to_json(item).decode())}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, enum.Enum):
-        kind = type(value)
-        return {"$enum": f"{kind.__module__}:{kind.__qualname__}", "value": inner(value.value)}
-    for kind, marker in _MARKERS:
-        if isinstance(value, kind):
-            return {marker: to_jsonable_python(value)}
-    return None
-
-
-def _canonical(value: Any) -> Any:
-    # Ramify's canonical form, extended with one marked object per extra leaf type. Markers
-    # start with "$", which user keys may not, so no user data can collide with them.
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if isinstance(value, CoreFrozen):
-        return {"$hash": value.hash_key}
-    if isinstance(value, tuple):
-        return [_canonical(item) for item in value]
-    if isinstance(value, FrozenMapping):
-        return {key: _canonical(item) for key, item in value.items()}
-    marked = _marked(value, _canonical)
-    return value if marked is None else marked
-
-
-def _stored(value: Any) -> Any:
-    # What `to_data` writes: nested values inlined, extra leaf types marked as in the hash.
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if isinstance(value, CoreFrozen):
-        return value.to_data()
-    if isinstance(value, tuple):
-        return [_stored(item) for item in value]
-    if isinstance(value, FrozenMapping):
-        return {key: _stored(item) for key, item in value.items()}
-    marked = _marked(value, _stored)
-    return value if marked is None else marked
-
-
-def _unmarked(value: Any) -> Any:
-    """`_stored` reversed for the marked leaves (nested `Frozen` data is rebuilt by Ramify)."""
-    if isinstance(value, list):
-        return [_unmarked(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        ((key, inner),) = value.items()
-        if key == "$frozenset":
-            return frozenset(_unmarked(item) for item in inner)
-        if key in _DECODERS:
-            return _DECODERS[key](inner)
-    if value.keys() == {"$enum", "value"}:
-        return _enum_member(value["$enum"], _unmarked(value["value"]))
-    return {key: _unmarked(item) for key, item in value.items()}
-
-
-def _enum_member(name: str, value: Any) -> enum.Enum:
-    # Looked up among modules already imported, never imported here: stored data must not
-    # decide what code runs.
-    module_name, _, qualname = name.partition(":")
-    found: Any = sys.modules.get(module_name)
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    if not (isinstance(found, type) and issubclass(found, enum.Enum)):
-        raise ValueError(f"stored enum {name} is not loaded: import its module first")
-    return found(value)
-
-
 class Frozen(CoreFrozen):
     """An immutable model with any fields; ``str()`` is its JSON (MiniAgents' `Frozen`)."""
 
@@ -187,22 +65,6 @@ class Frozen(CoreFrozen):
 
     # Fields Ramify's core declares for its own use, left out of MiniAgents' JSON views.
     _hidden_fields: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _read_marked_values(cls, data: Any) -> Any:
-        # Stored data (`to_data`) holds the extra leaf types as marked objects.
-        if isinstance(data, dict):
-            return {key: _unmarked(value) for key, value in data.items()}
-        return data
-
-    def to_data(self) -> dict[str, Any]:
-        """Ramify's stored form, with the extra leaf types marked as in the hash."""
-        data: dict[str, Any] = {"$type": self._tag()}
-        data.update(self.__dict__)
-        if self.__pydantic_extra__:
-            data.update(self.__pydantic_extra__)
-        return {key: value if key == "$type" else _stored(value) for key, value in data.items()}
 
     def _freeze_all(self) -> None:
         name = type(self).__name__
@@ -216,12 +78,6 @@ class Frozen(CoreFrozen):
                 if key.startswith("$"):
                     raise UnfreezableValueError(f"{name}: field name {key!r} is reserved")
                 extra[key] = freeze_value(value, f"{name}.{key}")
-
-    def canonical_document(self) -> dict[str, Any]:
-        """Ramify's hashed document, with the extra leaf types marked (see `_canonical`)."""
-        document = {key: _canonical(value) for key, value in self.hashed_fields().items()}
-        document["$type"] = self._tag()
-        return document
 
     def _visible_fields(self) -> dict[str, Any]:
         fields = dict(self.__dict__)
