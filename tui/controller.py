@@ -324,11 +324,17 @@ class SessionController:
         """The transcript's view of one node."""
         siblings = self.siblings(node.hash_key)
         index = siblings.index(node.hash_key) + 1 if node.hash_key in siblings else 1
+        calls = tool_calls_of(message)
+        text = message.text
+        if not text and not calls and message.role != "tool":
+            # A typed message without text (a network's `Bid`, say) shows its data rather
+            # than an empty box; tool calls and results have their own lines.
+            text = str(message)
         return MessageView(
             node_hash=node.hash_key,
             sender=node.sender,
             role=message.role or "assistant",
-            text=message.text,
+            text=text,
             model=getattr(message, "model", None),
             time=format_time(node.created_at),
             sibling_index=index,
@@ -339,9 +345,7 @@ class SessionController:
             ),
             forwarded=node.forwarded_from is not None,
             receiver=getattr(message, "receiver", None) or None,
-            tool_calls=tuple(
-                ToolCallView(str(call.name), str(call.arguments)) for call in tool_calls_of(message)
-            ),
+            tool_calls=tuple(ToolCallView(str(call.name), str(call.arguments)) for call in calls),
             tool_name=str(getattr(message, "name", "tool")) if message.role == "tool" else None,
             tool_failed=bool(getattr(message, "is_error", False)),
         )

@@ -1,5 +1,7 @@
-"""`ramify --store` in real terminals: two IDE processes on one SQLite file named by the flag
-each show what the other writes, live, and nothing goes to the default database."""
+"""`ramify --store` in real terminals: two IDE processes on one SQLite file, or one PostgreSQL
+database, named by the flag each show what the other writes, live, and nothing goes to the
+default database. The PostgreSQL password comes from PGPASSWORD, as the README says, and the
+screen never shows it."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from ramify.core import Session, SQLiteStore
+from ramify.core import Session
+from ramify.core.store import open_store
 from ramify.core.store.location import DATABASE_NAME
 from tests.e2e.terminal import TMUX, Terminal
 
@@ -33,16 +37,28 @@ def terminals() -> Iterator[list[Terminal]]:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_two_ides_on_one_store_show_each_others_messages(
-    tmp_path: Path, terminals: list[Terminal]
+    tmp_path: Path, terminals: list[Terminal], kind: str, request: pytest.FixtureRequest
 ) -> None:
-    home, store = tmp_path / "home", tmp_path / "team.sqlite3"
+    home = tmp_path / "home"
     home.mkdir()
     environment = {
         "RAMIFY_HOME": str(home),
         "RAMIFY_CONFIG": str(tmp_path / "config.toml"),
         "RAMIFY_STORE": "",
     }
+    password = None
+    if kind == "sqlite":
+        store = read_from = str(tmp_path / "team.sqlite3")
+    else:
+        read_from = request.getfixturevalue("postgres_dsn")
+        dsn = urlsplit(read_from)
+        password = dsn.password
+        assert password
+        netloc = f"{dsn.username}@{dsn.hostname}:{dsn.port}"
+        store = urlunsplit(dsn._replace(netloc=netloc))
+        environment["PGPASSWORD"] = password
 
     def start() -> Terminal:
         terminal = Terminal(tmp_path, [str(RAMIFY), "--demo", "--store", str(store)], environment)
@@ -65,11 +81,12 @@ def test_two_ides_on_one_store_show_each_others_messages(
     first.wait_for("written in the second", "the second IDE's message in the first, live")
 
     for terminal in (first, second):
+        assert password is None or password not in terminal.screen()
         terminal.press("C-q")
         assert terminal.wait_for_exit() == 0, terminal.screen()
 
     async def texts() -> list[str]:
-        async with SQLiteStore(store) as opened:
+        async with open_store(read_from) as opened:
             (record,) = await opened.list_sessions()
             session = await Session.open(opened, record.id)
             return [message.text for _, message in await session.path_messages("main")]

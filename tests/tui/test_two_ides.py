@@ -1,6 +1,7 @@
-"""Two IDEs on one SQLite session, each on its own connection, as two `ramify` processes
-would be: each shows the other's messages live, and a reply always lands under its own input
-(on a new branch, with a toast, when the other IDE moved the branch meanwhile)."""
+"""Two IDEs on one session, in SQLite and in PostgreSQL, each on its own connection, as two
+`ramify` processes would be: each shows the other's messages live, and a reply always lands
+under its own input (on a new branch, with a toast, when the other IDE moved the branch
+meanwhile)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from ramify.core import USER, Agent, Ramify, Session, SQLiteStore, Store, UserMessage
+from ramify.core import USER, Agent, Ramify, Session, Store, UserMessage
+from ramify.core.store import open_store
 from ramify.tui.app import RamifyApp
 from ramify.tui.controller import SessionController
 from ramify.tui.widgets import Composer, Transcript
@@ -23,9 +25,9 @@ pytestmark = pytest.mark.timeout(90)
 
 @asynccontextmanager
 async def _ide(
-    stack: AsyncExitStack, path: Path, session_id: str, target: Agent
+    stack: AsyncExitStack, path: str, session_id: str, target: Agent
 ) -> AsyncIterator[tuple[RamifyApp, Pilot[Any]]]:
-    store = await stack.enter_async_context(SQLiteStore(path))
+    store = await stack.enter_async_context(open_store(path))
 
     async def opener(opened: Store) -> SessionController:
         return await SessionController.open(opened, session_id, target, AGENTS)
@@ -51,15 +53,25 @@ async def _type(app: RamifyApp, pilot: Pilot[Any], text: str) -> None:
     await pilot.press("enter")
 
 
-async def _new_session(path: Path) -> str:
-    async with SQLiteStore(path) as store:
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the shared session lives: a SQLite file (the IDEs see each other through its
+    change counter), or a PostgreSQL database (through LISTEN/NOTIFY)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.sqlite3")
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    return dsn
+
+
+async def _new_session(path: str) -> str:
+    async with open_store(path) as store:
         session = await Session.create(store, title="shared")
         await session.append(UserMessage(text="opening"), sender=USER)
         return session.id
 
 
-async def test_each_ide_shows_the_others_messages_live(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite3"
+async def test_each_ide_shows_the_others_messages_live(shared: str) -> None:
+    path = shared
     session_id = await _new_session(path)
     async with AsyncExitStack() as stack, Ramify(errors_as_messages=True, shutdown_timeout=2.0):
         left, left_pilot = await stack.enter_async_context(_ide(stack, path, session_id, echo))
@@ -87,9 +99,9 @@ async def test_each_ide_shows_the_others_messages_live(tmp_path: Path) -> None:
 
 
 async def test_a_reply_lands_under_its_input_when_the_other_ide_moved_the_branch(
-    tmp_path: Path,
+    shared: str,
 ) -> None:
-    path = tmp_path / "shared.sqlite3"
+    path = shared
     session_id = await _new_session(path)
     gate = Gate(before=("slow ",))
     async with AsyncExitStack() as stack, Ramify(errors_as_messages=True, shutdown_timeout=2.0):
@@ -108,7 +120,7 @@ async def test_a_reply_lands_under_its_input_when_the_other_ide_moved_the_branch
         await settled(left_pilot)
 
         await until(left_pilot, lambda: "main-moved-1" in _toasts(left))
-        async with SQLiteStore(path) as store:
+        async with open_store(path) as store:
             session = await Session.open(store, session_id)
             main = [message.text for _, message in await session.path_messages("main")]
             moved = [
