@@ -1,0 +1,50 @@
+"""examples/workflows/: the MetaGPT-style SOP and the write -> run -> fix loop, offline."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ramify.core.workflow import TaskOutput
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "workflows"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_sop_revises_the_design_once_then_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    sop = _load("sop")
+    result = await sop.main("keep a todo list")
+    # The first design lacks tests (fallback -> design), the second passes (-> coding).
+    assert result.states == ["design", "design", "coding"]
+    assert result.outputs[("design", "architect")].revision == 2
+    assert "tests in test_app.py" in result.result["code"]
+    assert "design -> design -> coding" in capsys.readouterr().out
+    # Every task output of every state execution is a node on the run's branch path.
+    path = await result.session.path_messages(result.branch)
+    tasks = [message.task for _, message in path if isinstance(message, TaskOutput)]
+    assert tasks == ["product_manager", "architect"] * 2 + ["engineer"]
+
+
+async def test_write_run_fix_stops_when_the_checks_pass() -> None:
+    example = _load("write_run_fix")
+    result = await example.main(5)
+    assert result.states == ["attempt", "attempt", "attempt", "done"]
+    assert result.result["summary"] == "passed after 3 tries"
+
+
+async def test_write_run_fix_gives_up_after_n_tries() -> None:
+    example = _load("write_run_fix")
+    result = await example.main(2)
+    assert result.states == ["attempt", "attempt", "gave_up"]
+    assert result.result["summary"].startswith("gave up after 2 tries: AssertionError")
