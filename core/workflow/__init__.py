@@ -12,6 +12,7 @@ from .dsl import Condition, RetryPolicy, State, Task, Workflow, WorkflowRegistry
 from .engine import DEFAULT_STEP_LIMIT, WorkflowResult, run_workflow
 from .errors import (
     StepLimitExceeded,
+    TaskInputMismatch,
     TaskOutputMismatch,
     WorkflowDefinitionError,
     WorkflowError,
@@ -30,6 +31,7 @@ __all__ = [
     "StepLimitExceeded",
     "Task",
     "TaskError",
+    "TaskInputMismatch",
     "TaskOutput",
     "TaskOutputMismatch",
     "Workflow",

@@ -34,6 +34,7 @@ from .depends import DependencyScope
 from .dsl import State, Task, Workflow
 from .errors import (
     StepLimitExceeded,
+    TaskInputMismatch,
     TaskOutputMismatch,
     WorkflowError,
     WorkflowTaskFailed,
@@ -246,7 +247,7 @@ class _Execution:
             try:
                 kwargs[task.input_name] = task.input_model.model_validate(merged)
             except ValidationError as error:
-                raise TaskOutputMismatch(
+                raise TaskInputMismatch(
                     f"{task.place}: its input does not fit {task.input_model.__name__}: "
                     f"{_first_error(error)}"
                 ) from None
@@ -316,9 +317,10 @@ async def run_workflow(
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
     The run goes on `branch` (default: a free ``workflow-NAME-N``); its record is a `Run`
-    whose children are the task runs. Raises `WorkflowTaskFailed`, `TaskOutputMismatch` or
-    `StepLimitExceeded` (each with `.result`), or `CancelledError` when cancelled; either way
-    what finished stays recorded and the dependencies are torn down.
+    whose children are the task runs. Raises `WorkflowTaskFailed` (caused by the task's own
+    error, a `TaskInputMismatch` or a `TaskOutputMismatch`) or `StepLimitExceeded`, each with
+    `.result`, or `CancelledError` when cancelled; either way what finished stays recorded and
+    the dependencies are torn down.
     """
     workflow.validate()
     if step_limit < 1:

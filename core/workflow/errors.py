@@ -6,6 +6,7 @@ from typing import Any
 
 __all__ = [
     "StepLimitExceeded",
+    "TaskInputMismatch",
     "TaskOutputMismatch",
     "WorkflowDefinitionError",
     "WorkflowError",
@@ -36,6 +37,10 @@ class WorkflowError(Exception):
 
 class WorkflowDefinitionError(WorkflowError):
     """A workflow defined wrongly (a cycle, an unknown task, a non-pydantic annotation...)."""
+
+
+class TaskInputMismatch(WorkflowError):
+    """What reached a task (the state's input and its upstream outputs) does not fit its model."""
 
 
 class TaskOutputMismatch(WorkflowError):

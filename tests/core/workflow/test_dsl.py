@@ -167,3 +167,16 @@ async def test_condition_algebra_picks_transitions(expression: str, expected: st
     start >> small  # the fallback, tried after the conditional ones
     result = await run_workflow(wf, Num(n=4))
     assert result.states == ["start", expected]
+
+
+def test_fan_out_and_in_in_one_chain() -> None:
+    wf, a, b, c = _three()
+    s = wf.states["s"]
+
+    @s.task()
+    def d(x: Num) -> Num:
+        return x
+
+    assert (a >> [b, c] >> d) is d  # type: ignore[operator]
+    assert [t.name for t in s.tasks["d"].upstream] == ["b", "c"]
+    assert [t.name for t in s.tasks["b"].upstream] == ["a"]

@@ -290,3 +290,21 @@ async def test_a_condition_that_raises_names_workflow_state_and_condition() -> N
     (s & fussy) >> done
     with pytest.raises(WorkflowTaskFailed, match=r"workflow 'cond', state 's', condition 'fussy'"):
         await run_workflow(wf, Num())
+
+
+async def test_an_input_that_does_not_fit_names_the_task_and_the_field() -> None:
+    wf = Workflow("fit")
+    s = wf.state("s")
+
+    @s.task()
+    def needs_b(x: B) -> B:
+        return x
+
+    with pytest.raises(
+        WorkflowTaskFailed, match=r"task 'needs_b'.*input does not fit B: b: Field required"
+    ) as caught:
+        await run_workflow(wf, {"n": 1})
+    error_node = caught.value.result.nodes[("s", "needs_b")]
+    message = await caught.value.result.session.message(error_node)
+    assert isinstance(message, TaskError)
+    assert message.error_type == "TaskInputMismatch"
