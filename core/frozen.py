@@ -210,6 +210,46 @@ _CANONICAL_ENCODER = json.JSONEncoder(
 )
 
 
+def _c_canonical_encoder() -> Any:
+    """The C encoder `_CANONICAL_ENCODER.encode` makes afresh on every call (~1 us of a
+    short message's 2 us), made once; None where CPython's `_json` is missing or differs.
+
+    Without a circular-reference check (``markers=None``): a frozen value is built from the
+    leaves up, so it cannot contain itself. Its output is the encoder's: the golden vectors
+    in ``tests/core/test_frozen_golden.py`` hash through it."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    encoder = _CANONICAL_ENCODER
+    try:
+        built = make(
+            None,
+            encoder.default,
+            json.encoder.encode_basestring,
+            None,
+            encoder.key_separator,
+            encoder.item_separator,
+            True,
+            False,
+            False,
+        )
+        probe = {"b": [1, 2.5, "é\n"], "a": None}
+        if "".join(built(probe, 0)) != encoder.encode(probe):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return built
+
+
+_C_CANONICAL = _c_canonical_encoder()
+
+
+def _encode_canonical(document: Any) -> str:
+    if _C_CANONICAL is None:
+        return _CANONICAL_ENCODER.encode(document)
+    return "".join(_C_CANONICAL(document, 0))
+
+
 def _canonical(value: Any) -> Any:
     """The JSON-ready canonical form of an already frozen value (nested Frozen by hash)."""
     if type(value) in _PLAIN_TYPES:
@@ -256,7 +296,7 @@ def _canonical_text(value: Frozen | FrozenMapping) -> str:
         document = value.canonical_document()
     else:
         document = _canonical(value)
-    return _CANONICAL_ENCODER.encode(document)
+    return _encode_canonical(document)
 
 
 _DIGEST_SLICE = 1 << 20
@@ -265,6 +305,8 @@ _DIGEST_SLICE = 1 << 20
 def _sha256_hex(text: str) -> str:
     """The sha256 of `text` as UTF-8, encoded a slice at a time: a 20 MB reply is not copied
     whole into bytes once more (a fresh 20 MB block alone cost ~0.1 s of page faults on a VM)."""
+    if len(text) <= _DIGEST_SLICE:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
     digest = hashlib.sha256()
     for start in range(0, len(text), _DIGEST_SLICE):
         digest.update(text[start : start + _DIGEST_SLICE].encode("utf-8"))
@@ -391,6 +433,11 @@ class Frozen(BaseModel):
             cls.type_tag = cls.__qualname__
         _REGISTRY.setdefault(cls.type_tag, cls)
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _install_post_init(cls)
+
     @model_validator(mode="after")
     def _freeze_values(self) -> Self:
         # Declared `dict`/`list` fields arrive as mutable containers after validation, and
@@ -400,6 +447,16 @@ class Frozen(BaseModel):
 
     def _freeze_all(self) -> None:
         for name, value in list(self.__dict__.items()):
+            # The common leaves that are already frozen are checked inline, as `freeze`
+            # checks them: a call and the `where` text per field cost more than the check.
+            kind = type(value)
+            if kind is str:
+                if value.isascii():
+                    continue
+            elif (
+                value is None or kind is bool or (kind is int and -_INT_BOUND < value < _INT_BOUND)
+            ):
+                continue
             frozen_value = freeze(value, f"{type(self).__name__}.{name}")
             if frozen_value is not value:
                 object.__setattr__(self, name, frozen_value)
@@ -463,7 +520,10 @@ class Frozen(BaseModel):
 
     def canonical_document(self) -> dict[str, Any]:
         """The JSON object hashed by `hash_key`, before encoding."""
-        document = {name: _canonical(value) for name, value in self.hashed_fields().items()}
+        document = self.hashed_fields()  # a fresh dict: its values are replaced in place
+        for name, value in document.items():
+            if type(value) not in _PLAIN_TYPES:
+                document[name] = _canonical(value)
         document["$type"] = self._tag()
         return document
 
@@ -471,7 +531,9 @@ class Frozen(BaseModel):
     def hash_key(self) -> str:
         """Full 64-hex sha256 of `canonical_json(self)`; computed once per instance."""
         try:
-            return self._hash_key
+            # Through the slot itself: a missed attribute read would go on to pydantic's
+            # `__getattr__`, which costs more than the hash of a short message.
+            return _HASH_KEY_SLOT.__get__(self)  # type: ignore[no-any-return]
         except AttributeError:
             key = _sha256_hex(_canonical_text(self))
             object.__setattr__(self, "_hash_key", key)
@@ -533,6 +595,47 @@ class Frozen(BaseModel):
             instance = cast(Self, cls.model_construct(**fields))
         object.__setattr__(instance, "_hash_key", hash_key)
         return instance
+
+
+def _private_template(cls: type[Frozen]) -> dict[str, Any] | None:
+    """The private attributes' defaults, when every one is a plain constant, else None."""
+    private = cls.__private_attributes__
+    if not all(
+        attribute.default_factory is None and type(attribute.default) in _PLAIN_TYPES
+        for attribute in private.values()
+    ):
+        return None
+    return {name: attribute.default for name, attribute in private.items()}
+
+
+def _install_post_init(cls: type[Frozen]) -> None:
+    """Replace pydantic's `model_post_init` chain on `cls` with one cheap call.
+
+    Pydantic wraps `model_post_init` once more in every subclass of a model with private
+    attributes, and each wrapper initialises them again, asking every attribute for its
+    default (~1 us each): a NetMessage subclass paid for four rounds. When the defaults are
+    plain constants, a copy of them is set once, then the class's own `model_post_init` (the
+    innermost wrapped function, if any) runs; its ``super()`` call lands on a base's
+    replacement, which sees the attributes set and returns. Other classes keep pydantic's.
+    """
+    current = cls.__dict__.get("model_post_init")
+    template = _private_template(cls)
+    if current is None or template is None:
+        return
+    own: Any = current
+    while hasattr(own, "__wrapped__"):
+        own = own.__wrapped__
+    if getattr(own, "__module__", "").startswith("pydantic."):
+        own = None  # pydantic's `init_private_attributes`: nothing of the class's own
+
+    def post_init(self: BaseModel, context: Any, /) -> None:
+        if getattr(self, "__pydantic_private__", None) is None:
+            object.__setattr__(self, "__pydantic_private__", dict(template))
+        if own is not None:
+            own(self, context)
+
+    post_init.__wrapped__ = own  # type: ignore[attr-defined]
+    cls.model_post_init = post_init  # type: ignore[method-assign]
 
 
 def _to_data(value: Any) -> Any:
@@ -625,6 +728,9 @@ def _foreign_instance(
     fitting = {name: value for name, value in fields.items() if name not in names}
     return default.model_validate(fitting), misfits
 
+
+_install_post_init(Frozen)
+_HASH_KEY_SLOT: Any = Frozen.__dict__["_hash_key"]
 
 # Keys of `Frozen.to_data` output that describe the instance rather than hold a field.
 _DATA_MARKERS = frozenset({"$type", "$excluded"})

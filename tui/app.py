@@ -356,7 +356,9 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         run_key = replies.run.id
         self.inquiries[run_key] = replies
         self.post_message(InquiryDone(run_key, replies.branch, None, started=True))
-        pumps: list[asyncio.Task[None]] = []
+        pumps: list[asyncio.Task[Any]] = []
+        # A network's actors each keep one pane for the run: alias -> its lasting pane.
+        actor_panes: dict[str, _ActorPane] = {}
         error: str | None = None
         try:
             count = 0
@@ -364,6 +366,13 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 count += 1
                 key = f"{run_key}/{count}"
                 alias = promise.agent_alias or replies.run.agent
+                lasting = actor_panes.get(alias)
+                if lasting is not None and promise.placed_in_tree:
+                    lasting.last = asyncio.create_task(
+                        self._pump_next(lasting, promise, lasting.last)
+                    )
+                    pumps.append(lasting.last)
+                    continue
                 model = promise.get("model") or self._model_of(alias)
                 feed = StreamFeed()
                 _, price = configured_prices(alias, (model,) if model else ())
@@ -371,6 +380,15 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 worker = getattr(promise, "worker", None)
                 label = f"{model or alias} @ {worker}" if worker else model
                 self.post_message(StreamOpened(key, run_key, alias, label, feed, price))
+                if promise.placed_in_tree:
+                    # A network's message (its actor wrote it to the tree): the actor's pane
+                    # lasts the run, its later messages streaming in below this one.
+                    lasting = actor_panes[alias] = _ActorPane(key, feed)
+                    lasting.last = asyncio.create_task(
+                        self._pump_next(lasting, promise, lasting.last)
+                    )
+                    pumps.append(lasting.last)
+                    continue
                 pumps.append(asyncio.create_task(self._pump(key, promise, feed)))
         except asyncio.CancelledError:
             pass
@@ -379,6 +397,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         finally:
             if pumps:
                 await asyncio.gather(*pumps, return_exceptions=True)
+            for lasting in actor_panes.values():
+                self.post_message(StreamClosed(lasting.key, lasting.status))
             try:
                 run = await asyncio.wait_for(replies.recorded(), timeout=10)
                 error = error or run.error
@@ -387,7 +407,23 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
             self.inquiries.pop(run_key, None)
             self.post_message(InquiryDone(run_key, replies.branch, error, replies=replies))
 
-    async def _pump(self, key: str, promise: Any, feed: StreamFeed) -> None:
+    async def _pump_next(
+        self, pane: _ActorPane, promise: Any, before: asyncio.Task[None] | None
+    ) -> None:
+        """Stream one more of an actor's messages into its lasting pane, after the one
+        `before` it (so two of its messages never interleave), a blank line between them."""
+        if before is not None:
+            await asyncio.gather(before, return_exceptions=True)
+        if pane.messages:
+            pane.feed.put("\n\n", 0)
+        pane.messages += 1
+        status = await self._pump(pane.key, promise, pane.feed, close=False)
+        if status is not MessageStatus.DONE and pane.status is MessageStatus.DONE:
+            pane.status = status
+
+    async def _pump(
+        self, key: str, promise: Any, feed: StreamFeed, *, close: bool = True
+    ) -> MessageStatus:
         status = MessageStatus.DONE
         try:
             chunks = promise.chunks()
@@ -405,7 +441,9 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
             status = MessageStatus.CANCELLED if self._cancelled(key) else MessageStatus.ERROR
         finally:
             # A remote reply says when NATS dropped some of its tokens (a slow consumer).
-            self.post_message(StreamClosed(key, status, getattr(promise, "notice", None)))
+            if close:
+                self.post_message(StreamClosed(key, status, getattr(promise, "notice", None)))
+        return status
 
     def _cancelled(self, key: str) -> bool:
         return key.split("/", 1)[0] in self._cancel_requested
@@ -729,6 +767,19 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
             await asyncio.wait(
                 [asyncio.ensure_future(replies.recorded()) for replies in running], timeout=5
             )
+
+
+class _ActorPane:
+    """A network actor's pane for one run: every message it sends streams into it."""
+
+    __slots__ = ("feed", "key", "last", "messages", "status")
+
+    def __init__(self, key: str, feed: StreamFeed) -> None:
+        self.key = key
+        self.feed = feed
+        self.last: asyncio.Task[None] | None = None
+        self.messages = 0
+        self.status = MessageStatus.DONE
 
 
 def _fewer_full_collections() -> tuple[tuple[int, int, int], bool]:

@@ -29,6 +29,9 @@ __all__ = ["FLUSH_AFTER", "FLUSH_EVERY", "NetRecorder"]
 FLUSH_EVERY = 512
 FLUSH_AFTER = 0.05
 
+# Message class -> whether it has the `_net_node` slot (a NetMessage), decided once per class.
+_HAS_NODE_SLOT: dict[type, bool] = {}
+
 
 class NetRecorder:
     """Writes one network run's messages as nodes of `session` (see the module doc).
@@ -91,7 +94,12 @@ class NetRecorder:
         """The node hash of a message placed (or received) in this run, if any."""
         if message is None:
             return None
-        node = getattr(message, "_net_node", None)
+        slotted = _HAS_NODE_SLOT.get(type(message))
+        if slotted is None:
+            slotted = _HAS_NODE_SLOT[type(message)] = hasattr(type(message), "_net_node")
+        # Only a class with the slot is asked: a miss on another goes through pydantic's
+        # slow `__getattr__` (the user's message is the parent of every first call).
+        node = getattr(message, "_net_node", None) if slotted else None
         if node is not None:
             return str(node)
         return self._known.get(id(message))

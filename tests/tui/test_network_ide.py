@@ -1,5 +1,5 @@
 """A network opened in the IDE: the user's message goes to the entry actor, every message
-streams in a pane of its sender, and the branch ends at the network's last message."""
+streams in its sender's one pane for the run, and the branch ends at the network's last message."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ramify.tui.agent_loader import load_agent_spec
 from ramify.tui.events import StreamOpened
 from ramify.tui.view_models import MessageView
 from ramify.tui.widgets.message_view import message_header
+from ramify.tui.widgets.stream_pane import StreamPane
 from tests.core.net.conftest import NETWORKS
 from tests.tui.ide import ide, send
 
@@ -33,19 +34,27 @@ async def test_the_contract_net_runs_in_the_ide_and_its_tree_is_the_protocol(
     network = load_agent_spec(f"{NETWORKS / 'contract_net.py'}:network")
     async with ide(store, network) as (app, pilot):
         opened: list[str] = []
+        finished: dict[str, str] = {}
         post = app.post_message
 
         def recording_post(message: TextualMessage) -> bool:
             if isinstance(message, StreamOpened):
                 opened.append(message.agent_alias)
+            if isinstance(message, StreamPane.Finished):
+                finished[message.pane.state.agent_alias] = message.text
             return post(message)
 
         app.post_message = recording_post  # type: ignore[method-assign]
         await send(app, pilot, "Paint the fence")
-        # One pane per message, named after the actor that sent it.
-        assert opened[:4] == ["manager", "manager", "manager", "contractor_1"]
-        assert set(opened) == {"manager", "contractor_1", "contractor_2", "contractor_3"}
-        assert len(opened) == 11
+        # One lasting pane per actor, named after it, opened as each first speaks.
+        assert opened == ["manager", "contractor_1", "contractor_2", "contractor_3"]
+        # The manager's successive messages all streamed into its one pane, in order.
+        manager = finished["manager"]
+        calls = [f"call for proposals: Paint the fence (to contractor_{i})" for i in (1, 2, 3)]
+        assert manager.startswith("\n\n".join(calls))
+        assert "accepted at" in manager
+        assert manager.endswith("Done: Paint the fence: done")
+        assert finished["contractor_1"].startswith("contractor_1: ")
         controller = app.controller
         assert controller is not None
         session = controller.session
