@@ -404,6 +404,11 @@ def test_three_team_panes_at_each_size(snap_compare: Any, size: tuple[int, int])
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settled(pilot, messages=4)
+        # This snapshot is about the panes. The transcript above them keeps following its end
+        # while they grow, and Textual then drew its scrollbar thumb one row up or down from
+        # run to run with the same scroll offsets (flaky at 80x24), so it is hidden here; the
+        # other snapshots show the transcript's scrollbar.
+        app.query_one(Transcript).styles.scrollbar_size_vertical = 0
         app.query_one(Composer).text = "Should every fork get a name?"
         await pilot.press("enter")
         await wait_until(
