@@ -32,7 +32,7 @@ from .demo import DEMO_MODEL, stream_demo
 from .keys import DEFAULT_KEY_ENV, has_api_key
 from .openai_provider import stream_openai
 from .pricing import configured_prices, estimate_cost
-from .stream import TokenStream
+from .stream import StreamResult, TokenStream
 
 __all__ = [
     "ANTHROPIC_AGENT",
@@ -46,6 +46,7 @@ __all__ = [
     "default_agent_problem",
     "demo_agent",
     "openai_agent",
+    "settle_usage",
 ]
 
 #: The name `agent_for_model` and the config's ``default_agent`` use for the demo model.
@@ -57,6 +58,36 @@ _OPENAI_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4")
 _ANTHROPIC_PREFIXES = ("claude-",)
 
 StreamFactory = Callable[[list[Message]], TokenStream]
+
+
+def settle_usage(
+    ctx: InteractionContext,
+    fields: dict[str, Any],
+    result: StreamResult,
+    alias: str,
+    model: str,
+) -> None:
+    """Put what a finished (or broken-off) model stream reports into the reply's `fields`
+    (model, token counts, finish reason, and the cost where prices are known) and the run's
+    usage: every model agent ends its token stream with this."""
+    input_price, output_price = configured_prices(alias, (model, result.model))
+    cost = estimate_cost(
+        result.input_tokens,
+        result.output_tokens,
+        input_price=input_price,
+        output_price=output_price,
+    )
+    fields.update(
+        model=result.model,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        finish_reason=result.finish_reason,
+    )
+    if cost is not None:
+        fields["cost"] = cost
+    ctx.record_usage(
+        input_tokens=result.input_tokens, output_tokens=result.output_tokens, cost=cost
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -88,25 +119,7 @@ async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFa
                         ctx.mark_first_token()
                     yield token
         finally:
-            result = stream.result
-            input_price, output_price = configured_prices(alias, (model, result.model))
-            cost = estimate_cost(
-                result.input_tokens,
-                result.output_tokens,
-                input_price=input_price,
-                output_price=output_price,
-            )
-            fields.update(
-                model=result.model,
-                input_tokens=result.input_tokens,
-                output_tokens=result.output_tokens,
-                finish_reason=result.finish_reason,
-            )
-            if cost is not None:
-                fields["cost"] = cost
-            ctx.record_usage(
-                input_tokens=result.input_tokens, output_tokens=result.output_tokens, cost=cost
-            )
+            settle_usage(ctx, fields, stream.result, alias, model)
 
     promise = MessagePromise(
         tokens,

@@ -17,11 +17,10 @@ from typing import Any, Literal
 
 from ..agents import Agent, InteractionContext, agent
 from ..frozen import FrozenMapping
-from ..llm.agents import anthropic_agent, demo_agent, openai_agent
+from ..llm.agents import anthropic_agent, demo_agent, openai_agent, settle_usage
 from ..llm.anthropic_provider import stream_anthropic
 from ..llm.demo import DEMO_MODEL
 from ..llm.openai_provider import stream_openai
-from ..llm.pricing import configured_prices, estimate_cost
 from ..llm.responses_provider import stream_responses
 from ..llm.roles import tool_calls_of
 from ..llm.stream import TokenStream
@@ -127,28 +126,11 @@ async def _model_step(
                     yield token
         finally:
             result = stream.result
-            input_price, output_price = configured_prices(alias, (model, result.model))
-            cost = estimate_cost(
-                result.input_tokens,
-                result.output_tokens,
-                input_price=input_price,
-                output_price=output_price,
-            )
-            fields.update(
-                model=result.model,
-                input_tokens=result.input_tokens,
-                output_tokens=result.output_tokens,
-                finish_reason=result.finish_reason,
-                tool_calls=tuple(
-                    ToolCall(id=call.id, name=call.name, arguments=call.arguments or "{}")
-                    for call in result.tool_calls
-                    if result.done
-                ),
-            )
-            if cost is not None:
-                fields["cost"] = cost
-            ctx.record_usage(
-                input_tokens=result.input_tokens, output_tokens=result.output_tokens, cost=cost
+            settle_usage(ctx, fields, result, alias, model)
+            fields["tool_calls"] = tuple(
+                ToolCall(id=call.id, name=call.name, arguments=call.arguments or "{}")
+                for call in result.tool_calls
+                if result.done
             )
 
     promise = MessagePromise(
