@@ -43,6 +43,7 @@ __all__ = [
     "FrozenMapping",
     "UnfreezableValueError",
     "canonical_json",
+    "canonical_set_order",
     "freeze",
     "frozen_from_data",
 ]
@@ -284,6 +285,16 @@ def _set_order(value: frozenset[Any]) -> list[tuple[Any, Any]]:
         form = _canonical(item)
         by_text.setdefault(_CANONICAL_ENCODER.encode(form), (form, item))
     return [by_text[text] for text in sorted(by_text)]
+
+
+def canonical_set_order(value: frozenset[Any]) -> list[Any]:
+    """The elements of a frozenset in its canonical order, one per canonical form.
+
+    Iterating a frozenset gives an order that depends on string hashing and insertion history,
+    so anything shown or written from a set (a rendering, a ``str()``) must use this order to
+    read the same every time the set is built.
+    """
+    return [item for _, item in _set_order(value)]
 
 
 def canonical_json(value: Frozen | FrozenMapping) -> bytes:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from ramify.core.frozen import Frozen as CoreFrozen
-from ramify.core.frozen import FrozenMapping, UnfreezableValueError, freeze
+from ramify.core.frozen import FrozenMapping, UnfreezableValueError, canonical_set_order, freeze
 
 __all__ = ["FROZEN_CLASS_FIELD", "Frozen", "FrozenType", "StrictFrozen"]
 
@@ -177,4 +177,8 @@ def _viewed(value: Any, *, by_reference: bool) -> Any:
         return [_viewed(item, by_reference=by_reference) for item in value]
     if isinstance(value, FrozenMapping):
         return {key: _viewed(item, by_reference=by_reference) for key, item in value.items()}
+    if isinstance(value, frozenset):
+        # In canonical order: iteration order varies with hashing and insertion history, and
+        # a message's str() (its stored text) must read the same each time it is built.
+        return [_viewed(item, by_reference=by_reference) for item in canonical_set_order(value)]
     return value
