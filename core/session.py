@@ -499,6 +499,14 @@ class Session:
         await self.store.put_run(run)
         return run
 
+    async def save_runs(self, runs: Sequence[Run]) -> None:
+        """Create or update several run records in one write, tagging each with this session."""
+        for run in runs:
+            if run.session_id is None:
+                run.session_id = self.id
+        await self._ensure_stored()
+        await self.store.put_runs(runs)
+
     async def get_run(self, run_id: str) -> Run:
         """A run of this store by id; raises `RunNotFound`."""
         return await self.store.get_run(run_id)

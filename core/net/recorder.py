@@ -136,6 +136,10 @@ class NetRecorder:
         self.last_node = key
         return key
 
+    def writing(self) -> bool:
+        """Whether a batch is being written in the background."""
+        return self._writing is not None and not self._writing.done()
+
     def due(self) -> bool:
         """Whether enough is queued, or long enough, to write a batch now."""
         if not self._nodes:
@@ -181,7 +185,8 @@ class NetRecorder:
                 run.status = status
                 run.error = error
                 run.ended_at = now
-                await self.session.save_run(run)
+            # One write for every actor's run (a contract net ends ~100 of them at once).
+            await self.session.save_runs(list(self._runs.values()))
         if self.last_node is not None:
             await self._move_branch(self.last_node)
 

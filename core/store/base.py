@@ -336,6 +336,13 @@ class Store(ABC):
     async def put_run(self, run: Run) -> None:
         """Create or replace a run record."""
 
+    async def put_runs(self, runs: Sequence[Run]) -> None:
+        """Create or replace several run records, all or none (a network ends ~100 actor
+        runs at once: one transaction instead of one each). This default writes them one by
+        one; the database stores override it with one write."""
+        for run in runs:
+            await self.put_run(run)
+
     @abstractmethod
     async def get_run(self, run_id: str) -> Run:
         """A run by id; raises `RunNotFound`."""

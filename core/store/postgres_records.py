@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BranchNotFound, NodeNotFound, RefConflict, RunNotFound, SessionNotFound
@@ -22,7 +22,7 @@ from .record_rows import readable_rows, run_from_row, session_from_row
 if TYPE_CHECKING:
     import asyncpg
 
-__all__ = ["Body", "PostgresRecords", "ref_mover", "run_writer", "session_writer"]
+__all__ = ["Body", "PostgresRecords", "ref_mover", "run_writer", "runs_writer", "session_writer"]
 
 _T = TypeVar("_T")
 
@@ -226,6 +226,10 @@ class PostgresRecords(PostgresConnection):
     async def put_run(self, run: Run) -> None:
         await self._write(run_writer(run))
 
+    async def put_runs(self, runs: Sequence[Run]) -> None:
+        if runs:
+            await self._write(runs_writer(runs))
+
     async def get_run(self, run_id: str) -> Run:
         rows = await self._read("SELECT id, data FROM runs WHERE id = $1", (run_id,))
         if not rows:
@@ -319,17 +323,25 @@ def session_writer(record: SessionRecord) -> Body[None]:
     return body
 
 
+_PUT_RUN = (
+    "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
+    "fingerprint, input_node, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
+    "status = excluded.status, started_at = excluded.started_at, "
+    "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
+    "data = excluded.data"
+)
+
+
 def run_writer(run: Run) -> Body[None]:
-    async def body(db: asyncpg.Connection) -> None:
-        # `data` holds the whole run; the other columns are copies queries filter and sort on.
-        await db.execute(
-            "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
-            "fingerprint, input_node, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT(id) DO UPDATE SET "
-            "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-            "status = excluded.status, started_at = excluded.started_at, "
-            "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
-            "data = excluded.data",
+    return runs_writer((run,))
+
+
+def runs_writer(runs: Sequence[Run]) -> Body[None]:
+    # `data` holds the whole run; the other columns are copies queries filter and sort on.
+    rows = [
+        (
             run.id,
             run.session_id,
             run.parent_run_id,
@@ -339,5 +351,13 @@ def run_writer(run: Run) -> Body[None]:
             run.input_node,
             run.model_dump_json(),
         )
+        for run in runs
+    ]
+
+    async def body(db: asyncpg.Connection) -> None:
+        if len(rows) == 1:
+            await db.execute(_PUT_RUN, *rows[0])
+        else:
+            await db.executemany(_PUT_RUN, rows)
 
     return body

@@ -25,7 +25,7 @@ from .sqlite_paths import ONLY_ON_PATH
 if TYPE_CHECKING:
     import aiosqlite
 
-__all__ = ["SQLiteRecords", "ref_mover", "run_writer", "session_writer"]
+__all__ = ["SQLiteRecords", "ref_mover", "run_writer", "runs_writer", "session_writer"]
 
 _T = TypeVar("_T")
 
@@ -212,6 +212,10 @@ class SQLiteRecords(SQLiteConnection):
     async def put_run(self, run: Run) -> None:
         await self._write(run_writer(run))
 
+    async def put_runs(self, runs: Sequence[Run]) -> None:
+        if runs:
+            await self._write(runs_writer(runs))
+
     async def get_run(self, run_id: str) -> Run:
         rows = await self._read("SELECT id, data FROM runs WHERE id = ?", (run_id,))
         if not rows:
@@ -307,28 +311,39 @@ def session_writer(record: SessionRecord) -> Body[None]:
     return body
 
 
+_PUT_RUN = (
+    "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
+    "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
+    "status = excluded.status, started_at = excluded.started_at, "
+    "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
+    "data = excluded.data"
+)
+
+
 def run_writer(run: Run) -> Body[None]:
-    async def body(db: aiosqlite.Connection) -> None:
-        # `data` holds the whole run, so every field (and any field added to `Run` later)
-        # round-trips; the other columns are copies that queries filter and sort on.
-        await db.execute(
-            "INSERT INTO runs(id, session_id, parent_run_id, status, started_at, "
-            "fingerprint, input_node, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET "
-            "session_id = excluded.session_id, parent_run_id = excluded.parent_run_id, "
-            "status = excluded.status, started_at = excluded.started_at, "
-            "fingerprint = excluded.fingerprint, input_node = excluded.input_node, "
-            "data = excluded.data",
-            (
-                run.id,
-                run.session_id,
-                run.parent_run_id,
-                run.status.value,
-                run.started_at,
-                run.fingerprint,
-                run.input_node,
-                run.model_dump_json(),
-            ),
+    return runs_writer((run,))
+
+
+def runs_writer(runs: Sequence[Run]) -> Body[None]:
+    # `data` holds the whole run, so every field (and any field added to `Run` later)
+    # round-trips; the other columns are copies that queries filter and sort on.
+    rows = [
+        (
+            run.id,
+            run.session_id,
+            run.parent_run_id,
+            run.status.value,
+            run.started_at,
+            run.fingerprint,
+            run.input_node,
+            run.model_dump_json(),
         )
+        for run in runs
+    ]
+
+    async def body(db: aiosqlite.Connection) -> None:
+        await db.executemany(_PUT_RUN, rows)
 
     return body

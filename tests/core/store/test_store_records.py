@@ -64,6 +64,18 @@ async def test_runs_filtered_by_session_and_parent(store: Store) -> None:
     assert [r.id for r in await store.list_runs(parent_run_id=parent.id)] == [child.id]
 
 
+async def test_put_runs_writes_new_runs_and_updates_stored_ones_at_once(store: Store) -> None:
+    stored = Run(session_id="s", agent="first", started_at=1.0)
+    await store.put_run(stored)
+    stored.status = RunStatus.DONE
+    fresh = [Run(session_id="s", agent=f"actor{i}", started_at=2.0 + i) for i in range(3)]
+    await store.put_runs([stored, *fresh])
+    assert await store.list_runs(session_id="s") == [stored, *fresh]
+    assert (await store.get_run(stored.id)).status is RunStatus.DONE
+    await store.put_runs([])  # nothing to write is no error
+    assert len(await store.list_runs()) == 4
+
+
 async def test_unknown_run_raises(store: Store) -> None:
     with pytest.raises(RunNotFound):
         await store.get_run("nope")
