@@ -55,11 +55,13 @@ def _as_agent(target: object, name: str, where: str) -> Agent:
 def load_worker_spec(spec: str) -> list[Agent]:
     """What `ramify worker` serves for `spec`: the agent it names, or, for a `Workflow`,
     one agent per task (``workflow/state/task``). Raises `AgentSpecError` as above."""
-    from ramify.core.workflow import Workflow, WorkflowDefinitionError
-
     target, name, where = _load_target(spec)
-    if isinstance(target, Workflow):
+    # A file that made a Workflow imported the workflow package; one that did not is served
+    # without importing it (worker start-up stays as fast as for agents alone).
+    workflows = sys.modules.get("ramify.core.workflow")
+    if workflows is not None and isinstance(target, workflows.Workflow):
         from ramify.core.remote.tasks import workflow_agents
+        from ramify.core.workflow import WorkflowDefinitionError
 
         try:
             return workflow_agents(target)

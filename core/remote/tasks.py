@@ -11,6 +11,8 @@ message, and the worker loads nothing else: it validates it again into the task'
 resolves the task's dependencies in a scope of its own (closed when the task ends), calls the
 function and replies its output's JSON. The caller's engine records the output node, with
 the remote run id equal to the task attempt's `Run` id; the worker keeps nothing.
+The workflow package is imported only when a task runs, so a worker serving only agents
+starts no slower.
 """
 
 from __future__ import annotations
@@ -25,9 +27,6 @@ from ..agents import Agent, InteractionContext, agent
 from ..agents.calls import AgentCall
 from ..frozen import FrozenMapping
 from ..messages import AssistantMessage, UserMessage
-from ..workflow.depends import DependencyScope
-from ..workflow.errors import TaskOutputMismatch
-from ..workflow.executor import call_local, check_output, task_input
 from .caller import remote_agent
 from .protocol import RemoteRunError
 
@@ -60,6 +59,9 @@ def workflow_agents(workflow: Workflow) -> list[Agent]:
 
 async def _serve_task(ctx: InteractionContext, *, task: Task) -> None:
     """Run `task` on the JSON input of the last message; reply its output's JSON."""
+    from ..workflow.depends import DependencyScope
+    from ..workflow.executor import call_local, check_output, task_input
+
     messages = list(await ctx.message_promises)
     text = messages[-1].text if messages else "{}"
     try:
@@ -123,6 +125,8 @@ class RemoteTasks:
             self.workers[run.id] = str(getattr(promise, "worker", None) or "?")
         if text is None:
             raise RemoteRunError(f"{task.place}: the worker replied nothing")
+        from ..workflow.errors import TaskOutputMismatch
+
         try:
             return task.output_model.model_validate_json(text)
         except ValidationError as error:
