@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ramify.core import Agent, Message, Ramify
+from ramify.core import Agent, Message, Ramify, UserMessage
 from ramify.core.net import Actor, MaxMessages, NetMessage, Network
 from ramify.core.promising import MessagePromise
 from ramify.core.remote import close_shared_buses, remote_agent, remote_tasks
 from ramify.core.runs import RunStatus
+from ramify.core.session import Session
 from ramify.core.store import MemoryStore
 from ramify.core.workflow import (
     Depends,
@@ -165,3 +166,33 @@ async def test_a_network_with_a_remote_actor_model_runs_like_a_local_one(
     assert ("writer", "frogs-0.0 frogs-0.1 frogs-0.2 ") in sent
     assert ("editor", "noted: frogs-0.0 frogs-0.1 frogs-0.2 ") in sent
     assert result.errors == []
+
+
+async def test_a_network_with_a_remote_model_records_its_turns_in_a_session(
+    nats_server, workers: list[WorkerProcess]
+) -> None:
+    workers.append(start_worker(nats_server.url, "echo"))
+    network = Network(
+        "remote-team",
+        [Writer("writer", remote_agent("ECHO", nats=nats_server.url)), Editor("editor")],
+        stop=MaxMessages(10),
+    )
+    store = MemoryStore()
+    async with Ramify(store=store):
+        session = await Session.create(store)
+        await session.append(UserMessage(text="toads"), sender="USER", branch="main")
+        replies = session.inquire(network.as_agent())
+        streamed = {}
+        async for promise in replies:
+            streamed[promise.origin] = "".join([token async for token in promise])
+        run = await replies.recorded()
+        path = await session.path_messages("main")
+        await close_shared_buses()
+    assert streamed["writer"] == "toads-0.0 toads-0.1 toads-0.2 "
+    assert [str(message) for _, message in path] == [
+        "toads",
+        "toads-0.0 toads-0.1 toads-0.2 ",
+        "noted: toads-0.0 toads-0.1 toads-0.2 ",
+    ]
+    assert [node.sender for node, _ in path] == ["USER", "writer", "editor"]
+    assert run.status == RunStatus.DONE
