@@ -22,6 +22,7 @@ and ``run_workflow(wf, x, tasks_on=remote_tasks(URL))`` sends them there (see `t
 from .bus_cache import close_shared_buses, shared_bus
 from .caller import RemoteMessagePromise, RemoteTarget, remote_agent
 from .directory import list_workers
+from .follow import follow_remote_run
 from .protocol import (
     RemoteError,
     RemoteRunError,
@@ -50,6 +51,7 @@ __all__ = [
     "UnknownRemoteAgentError",
     "WorkerLostError",
     "close_shared_buses",
+    "follow_remote_run",
     "list_workers",
     "read_remote_run",
     "remote_agent",
