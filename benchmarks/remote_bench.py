@@ -1,4 +1,5 @@
-"""Remote agents over NATS: token latency, throughput, a 4-step DAG and worker start-up.
+"""Remote agents over NATS: token latency, throughput, a 4-step DAG, a 4-task workflow across
+two workers and worker start-up.
 
 Each figure is measured side by side with the same agents run in process and, where it
 applies, a bare nats-py relay of the same tokens (the floor: NATS itself, no Ramify).
@@ -61,10 +62,11 @@ def _nats_server() -> Iterator[str]:
             process.wait(10)
 
 
-def _start_worker(url: str) -> tuple[subprocess.Popen[str], float]:
+def _start_worker(url: str, *, workflow: bool) -> tuple[subprocess.Popen[str], float]:
     """A `ramify worker` process and the seconds from spawning it to its ready line."""
     started = time.perf_counter()
-    specs = [f"{AGENTS}:{name}" for name in ("stamp", "burst", "step")]
+    names = ("stamp", "burst", "step", *(("dag",) if workflow else ()))
+    specs = [f"{AGENTS}:{name}" for name in names]
     process = subprocess.Popen(
         [sys.executable, "-m", "ramify.tui.cli", "worker", "--nats", url, *specs],
         stdout=subprocess.PIPE,
@@ -203,9 +205,23 @@ async def _dag_ms(step: Any, runs: int) -> float:
     return statistics.median(times)
 
 
+async def _workflow_ms(runs: int, tasks_on: Any) -> float:
+    """Median ms of one run of the 4-task workflow (recorded into a new in-memory session)."""
+    from ramify.core.workflow import run_workflow
+
+    from .remote_agents import Start, dag
+
+    times = []
+    for index in range(runs):
+        started = time.perf_counter()
+        await run_workflow(dag, Start(text=str(index)), tasks_on=tasks_on)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 async def _measure(url: str, quick: bool) -> dict[str, float]:
     from ramify.core import Ramify
-    from ramify.core.remote import close_shared_buses, remote_agent
+    from ramify.core.remote import close_shared_buses, remote_agent, remote_tasks
 
     from . import remote_agents
 
@@ -233,6 +249,11 @@ async def _measure(url: str, quick: bool) -> dict[str, float]:
         await _dag_ms(step, 2)
         results["dag_ms"] = await _dag_ms(step, 5 if quick else 20)
         results["dag_local_ms"] = await _dag_ms(remote_agents.step, 5 if quick else 20)
+        placement = remote_tasks(url)
+        await _workflow_ms(2, placement)
+        results["workflow_ms"] = await _workflow_ms(5 if quick else 20, placement)
+        results["workflow_workers"] = len(set(placement.workers.values()))
+        results["workflow_local_ms"] = await _workflow_ms(5 if quick else 20, None)
         await close_shared_buses()
     return results
 
@@ -249,8 +270,9 @@ def run(quick: bool = False) -> list[Row]:
         starts: list[float] = []
         workers = []
         try:
-            for _ in range(2 if quick else 3):
-                process, seconds = _start_worker(url)
+            # Two workers serve the workflow (issue 20: "across two workers").
+            for index in range(2 if quick else 3):
+                process, seconds = _start_worker(url, workflow=index < 2)
                 workers.append(process)
                 starts.append(seconds)
             results = asyncio.run(_measure(url, quick))
@@ -295,12 +317,26 @@ def run(quick: bool = False) -> list[Row]:
             anchor=GERMINATE_DAG_MS,
             floor=results["dag_local_ms"],
             ratio=GERMINATE_DAG_MS / results["dag_ms"],
-            goal="<= 100 ms",
-            met=results["dag_ms"] <= 100,
+            goal="info only",
             unit="ms",
             anchor_name="Germinate (issue 20)",
             floor_name="same steps in process",
-            note="agent calls chained by hand: the workflow engine is not built yet",
+            note="agent calls chained by hand, no workflow engine",
+        ),
+        Row(
+            section="remote",
+            name="4-task workflow (A -> B, C -> D) across two workers, end to end, median",
+            ours=results["workflow_ms"],
+            anchor=GERMINATE_DAG_MS,
+            floor=results["workflow_local_ms"],
+            ratio=GERMINATE_DAG_MS / results["workflow_ms"],
+            goal="<= 100 ms",
+            met=results["workflow_ms"] <= 100,
+            unit="ms",
+            anchor_name="Germinate (issue 20)",
+            floor_name="same workflow in process",
+            note="run_workflow(tasks_on=remote_tasks(url)), recorded into an in-memory session; "
+            f"tasks ran on {results['workflow_workers']:.0f} workers",
         ),
         Row(
             section="remote",

@@ -21,7 +21,7 @@ from types import ModuleType
 from ramify.core import Agent
 from ramify.core.net import Actor
 
-__all__ = ["AgentSpecError", "agent_names", "load_agent_spec"]
+__all__ = ["AgentSpecError", "agent_names", "load_agent_spec", "load_worker_spec"]
 
 _USAGE = "expected path/to/file.py:name or module.path:name"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -38,6 +38,40 @@ def load_agent_spec(spec: str) -> Agent:
     the usual way. Raises `AgentSpecError` when the file or module is missing, is not Python,
     fails to import, lacks the name, or the name is not an `Agent`.
     """
+    return _as_agent(*_load_target(spec))
+
+
+def _as_agent(target: object, name: str, where: str) -> Agent:
+    if isinstance(target, Actor):
+        # A network (or a single actor) opens as the agent that runs it.
+        target = target.as_agent()
+    if not isinstance(target, Agent):
+        raise AgentSpecError(
+            f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
+        )
+    return target
+
+
+def load_worker_spec(spec: str) -> list[Agent]:
+    """What `ramify worker` serves for `spec`: the agent it names, or, for a `Workflow`,
+    one agent per task (``workflow/state/task``). Raises `AgentSpecError` as above."""
+    target, name, where = _load_target(spec)
+    # A file that made a Workflow imported the workflow package; one that did not is served
+    # without importing it (worker start-up stays as fast as for agents alone).
+    workflows = sys.modules.get("ramify.core.workflow")
+    if workflows is not None and isinstance(target, workflows.Workflow):
+        from ramify.core.remote.tasks import workflow_agents
+        from ramify.core.workflow import WorkflowDefinitionError
+
+        try:
+            return workflow_agents(target)
+        except WorkflowDefinitionError as error:
+            raise AgentSpecError(f"{name!r} in {where}: {error}") from None
+    return [_as_agent(target, name, where)]
+
+
+def _load_target(spec: str) -> tuple[object, str, str]:
+    """The object `spec` names, its name and where it was found (for messages)."""
     text = spec.strip()
     if text.endswith(".py"):
         module, _ = _load_source(text)
@@ -53,14 +87,7 @@ def load_agent_spec(spec: str) -> Agent:
         if not hasattr(target, part):
             raise AgentSpecError(f"{where} has no {name!r}; {_available(module)}")
         target = getattr(target, part)
-    if isinstance(target, Actor):
-        # A network (or a single actor) opens as the agent that runs it.
-        target = target.as_agent()
-    if not isinstance(target, Agent):
-        raise AgentSpecError(
-            f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
-        )
-    return target
+    return target, name, where
 
 
 def agent_names(module: ModuleType) -> list[str]:

@@ -29,11 +29,11 @@ def _error(text: str) -> int:
 
 
 def worker_command(url: str, specs: Sequence[str]) -> int:
-    """Load the agents named by `specs` and serve them at `url` until SIGINT/SIGTERM."""
-    from ramify.tui.agent_loader import AgentSpecError, load_agent_spec
+    """Load the agents (or workflows' tasks) named by `specs`; serve them until SIGINT/SIGTERM."""
+    from ramify.tui.agent_loader import AgentSpecError, load_worker_spec
 
     try:
-        agents = [load_agent_spec(spec) for spec in specs]
+        agents = [agent for spec in specs for agent in load_worker_spec(spec)]
     except AgentSpecError as error:
         return _error(str(error))
     try:

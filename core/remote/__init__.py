@@ -14,11 +14,15 @@ keeps nothing). Tokens stream on core NATS; finished messages go through JetStre
 A worker that dies is noticed by its missing heartbeat; ``retries=`` starts the call again
 on another worker. See `protocol` for the subjects. nats-py (``pip install "ramify[nats]"``)
 is imported only when a remote agent is used.
+
+Workflow tasks run on workers too: ``ramify worker ... flows.py:WORKFLOW`` serves each task,
+and ``run_workflow(wf, x, tasks_on=remote_tasks(URL))`` sends them there (see `tasks`).
 """
 
 from .bus_cache import close_shared_buses, shared_bus
 from .caller import RemoteMessagePromise, RemoteTarget, remote_agent
 from .directory import list_workers
+from .follow import follow_remote_run
 from .protocol import (
     RemoteError,
     RemoteRunError,
@@ -30,6 +34,7 @@ from .protocol import (
 from .recovery import ResyncReport, resync_remote_run, resync_remote_runs
 from .resync import RemoteRunRecord, read_remote_run
 from .settings import remote_url_for, with_remote_settings
+from .tasks import RemoteTasks, remote_tasks, task_alias, workflow_agents
 from .worker import RemoteWorker
 
 __all__ = [
@@ -38,6 +43,7 @@ __all__ = [
     "RemoteRunError",
     "RemoteRunRecord",
     "RemoteTarget",
+    "RemoteTasks",
     "RemoteUnavailableError",
     "RemoteVersionError",
     "RemoteWorker",
@@ -45,12 +51,16 @@ __all__ = [
     "UnknownRemoteAgentError",
     "WorkerLostError",
     "close_shared_buses",
+    "follow_remote_run",
     "list_workers",
     "read_remote_run",
     "remote_agent",
+    "remote_tasks",
     "remote_url_for",
     "resync_remote_run",
     "resync_remote_runs",
     "shared_bus",
+    "task_alias",
     "with_remote_settings",
+    "workflow_agents",
 ]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..messages import Message
 from ..runs import Run, RunStatus
 from ..tree import Node
 from .resync import read_remote_run
@@ -20,7 +21,7 @@ from .resync import read_remote_run
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["ResyncReport", "resync_remote_run", "resync_remote_runs"]
+__all__ = ["ResyncReport", "RunWriter", "resync_remote_run", "resync_remote_runs"]
 
 _STATUS = {"done": RunStatus.DONE, "error": RunStatus.ERROR, "cancelled": RunStatus.CANCELLED}
 
@@ -28,31 +29,53 @@ _STATUS = {"done": RunStatus.DONE, "error": RunStatus.ERROR, "cancelled": RunSta
 async def resync_remote_run(session: Session, run: Run, url: str) -> list[Node]:
     """Record the finished messages of remote `run` the session lacks; return the new nodes."""
     record = await read_remote_run(url, run.id)
-    recorded = len(run.output_nodes)
-    parent = run.output_nodes[-1] if run.output_nodes else run.input_node
-    branch = await _branch_ending_at(session, parent) or await session.free_branch_name(
-        f"{run.agent.lower()}-resynced"
-    )
-    added: list[Node] = []
-    for message in record.messages[recorded:]:
-        sender = getattr(message, "agent_alias", None) or run.agent
-        node = await session.append_under(
-            message, parent, branch=branch, sender=sender, run_id=run.id
-        )
-        if node is None:
-            branch = await session.free_branch_name(f"{run.agent.lower()}-resynced")
-            node = await session.append_under(
-                message, parent, branch=branch, sender=sender, run_id=run.id
-            )
-        assert node is not None  # a fresh branch name cannot have moved
-        added.append(node)
-        run.output_nodes.append(node.hash_key)
-        parent = node.hash_key
-    if record.status is not None and run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
-        run.status = _STATUS.get(record.status, RunStatus.ERROR)
-        run.error = record.error
+    writer = await RunWriter.open(session, run)
+    added = [await writer.add(message) for message in record.messages[len(run.output_nodes) :]]
+    if record.status is not None:
+        writer.end(record.status, record.error)
     await session.save_run(run)
     return added
+
+
+class RunWriter:
+    """Appends a remote run's messages after the replies it recorded, as the run's nodes."""
+
+    def __init__(self, session: Session, run: Run, parent: str | None, branch: str) -> None:
+        self.session = session
+        self.run = run
+        self.parent = parent
+        self.branch = branch
+
+    @classmethod
+    async def open(cls, session: Session, run: Run) -> RunWriter:
+        """Under the run's last reply (or its input), on the branch ending there or a new one."""
+        parent = run.output_nodes[-1] if run.output_nodes else run.input_node
+        branch = await _branch_ending_at(session, parent) or await session.free_branch_name(
+            f"{run.agent.lower()}-resynced"
+        )
+        return cls(session, run, parent, branch)
+
+    async def add(self, message: Message) -> Node:
+        run = self.run
+        sender = getattr(message, "agent_alias", None) or run.agent
+        node = await self.session.append_under(
+            message, self.parent, branch=self.branch, sender=sender, run_id=run.id
+        )
+        if node is None:  # someone moved the branch meanwhile: go on beside it
+            self.branch = await self.session.free_branch_name(f"{run.agent.lower()}-resynced")
+            node = await self.session.append_under(
+                message, self.parent, branch=self.branch, sender=sender, run_id=run.id
+            )
+        assert node is not None  # a fresh branch name cannot have moved
+        run.output_nodes.append(node.hash_key)
+        self.parent = node.hash_key
+        return node
+
+    def end(self, status: str, error: str | None) -> None:
+        """Take the worker's end record as the run's status (unless the run already ended)."""
+        if self.run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
+            self.run.status = _STATUS.get(status, RunStatus.ERROR)
+            self.run.error = error
 
 
 @dataclass

@@ -5,8 +5,8 @@ kwargs; the worker runs the agent in its own `Ramify` runtime (errors become mes
 tokens on the run's core subject, and publishes each finished message to JetStream with a
 ``Nats-Msg-Id``, so a repeat after a reconnect is dropped. The caller's store stays the truth.
 
-Workflow tasks: a workflow task is an agent, so a worker serves one by its alias like any
-other; when ``ramify.core.workflows`` lands, its tasks are passed in `agents` unchanged.
+Workflow tasks: `tasks.workflow_agents(workflow)` makes one agent per task
+(``workflow/state/task``), which a worker serves like any other.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from .errors import (
     WorkflowError,
     WorkflowTaskFailed,
 )
+from .executor import TaskPlacement
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "TaskInputMismatch",
     "TaskOutput",
     "TaskOutputMismatch",
+    "TaskPlacement",
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowError",

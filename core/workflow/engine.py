@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import inspect
 import json
 import time
@@ -23,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..errors import RefConflict
 from ..recording import this_process
@@ -34,12 +33,11 @@ from .depends import DependencyScope
 from .dsl import State, Task, Workflow
 from .errors import (
     StepLimitExceeded,
-    TaskInputMismatch,
-    TaskOutputMismatch,
     WorkflowError,
     WorkflowTaskFailed,
     where,
 )
+from .executor import TaskPlacement, call_local, check_output, task_input
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
 __all__ = ["DEFAULT_STEP_LIMIT", "WorkflowResult", "call_condition", "run_workflow"]
@@ -85,8 +83,15 @@ async def call_condition(
 class _Execution:
     """One run of a workflow: its session, branch, dependency scope and records so far."""
 
-    def __init__(self, workflow: Workflow, session: Session, result: WorkflowResult) -> None:
+    def __init__(
+        self,
+        workflow: Workflow,
+        session: Session,
+        result: WorkflowResult,
+        tasks_on: TaskPlacement | None = None,
+    ) -> None:
         self.workflow = workflow
+        self.tasks_on = tasks_on
         self.session = session
         self.result = result
         self.scope = DependencyScope()
@@ -197,7 +202,7 @@ class _Execution:
             run = last_run = self.new_run(agent, parent)
             await self.session.save_run(run)
             try:
-                output = await self.call_task(task, merged)
+                output = await self.call_task(task, merged, run)
             except asyncio.CancelledError:
                 await asyncio.shield(self.finish_run(run, RunStatus.CANCELLED))
                 raise
@@ -241,26 +246,13 @@ class _Execution:
             task=task.name,
         ) from last_error
 
-    async def call_task(self, task: Task, merged: dict[str, Any]) -> BaseModel:
-        kwargs = await self.scope.arguments(task.function)
-        if task.input_name is not None and task.input_model is not None:
-            try:
-                kwargs[task.input_name] = task.input_model.model_validate(merged)
-            except ValidationError as error:
-                raise TaskInputMismatch(
-                    f"{task.place}: its input does not fit {task.input_model.__name__}: "
-                    f"{_first_error(error)}"
-                ) from None
-        if inspect.iscoroutinefunction(task.function):
-            output = await task.function(**kwargs)
+    async def call_task(self, task: Task, merged: dict[str, Any], run: Run) -> BaseModel:
+        value = task_input(task, merged)
+        if self.tasks_on is not None and self.tasks_on.executes(task):
+            output = await self.tasks_on.execute(task, value, run)
         else:
-            output = await asyncio.to_thread(functools.partial(task.function, **kwargs))
-        if not isinstance(output, task.output_model):
-            raise TaskOutputMismatch(
-                f"{task.place}: returned {type(output).__name__}, "
-                f"expected {task.output_model.__name__}"
-            )
-        return output
+            output = await call_local(task, value, self.scope)
+        return check_output(task, output)
 
     async def next_state(self, state: State, merged: dict[str, Any]) -> State | None:
         if state.final:
@@ -290,12 +282,6 @@ class _Execution:
         return None
 
 
-def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "input"
-    return f"{location}: {first['msg']}"
-
-
 def _input_dict(workflow: Workflow, value: BaseModel | Mapping[str, Any] | None) -> dict[str, Any]:
     if value is None:
         return {}
@@ -313,6 +299,7 @@ async def run_workflow(
     session: Session | None = None,
     branch: str | None = None,
     step_limit: int = DEFAULT_STEP_LIMIT,
+    tasks_on: TaskPlacement | None = None,
 ) -> WorkflowResult:
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
@@ -320,7 +307,8 @@ async def run_workflow(
     whose children are the task runs. Raises `WorkflowTaskFailed` (caused by the task's own
     error, a `TaskInputMismatch` or a `TaskOutputMismatch`) or `StepLimitExceeded`, each with
     `.result`, or `CancelledError` when cancelled; either way what finished stays recorded and
-    the dependencies are torn down.
+    the dependencies are torn down. `tasks_on` runs the tasks it `executes` elsewhere
+    (``remote_tasks(url)`` on NATS workers); their outputs are recorded here all the same.
     """
     workflow.validate()
     if step_limit < 1:
@@ -334,7 +322,7 @@ async def run_workflow(
     pid, host = this_process()
     run = Run(agent=workflow.name, session_id=session.id, pid=pid, host=host)
     result = WorkflowResult(workflow.name, session, branch, run)
-    execution = _Execution(workflow, session, result)
+    execution = _Execution(workflow, session, result, tasks_on)
     await session.save_run(run)
     try:
         entry = await session.append(

@@ -12,8 +12,14 @@ import pytest
 
 from ramify.core import Ramify
 from ramify.core.llm.config import parse_config
-from ramify.core.remote import close_shared_buses, resync_remote_runs
+from ramify.core.remote import (
+    close_shared_buses,
+    follow_remote_run,
+    read_remote_run,
+    resync_remote_runs,
+)
 from ramify.core.runs import RunStatus
+from ramify.core.session import Session
 from ramify.core.store import SQLiteStore
 from ramify.tui.controller import SessionController
 from ramify.tui.remote_resync import resync_on_open
@@ -35,24 +41,25 @@ CALLER = textwrap.dedent(
     from ramify.core.session import Session
     from ramify.core.store import SQLiteStore
 
-    async def main(path, url):
+    async def main(path, url, n):
         async with SQLiteStore(path) as store, Ramify(store=store):
             session = await Session.create(store)
             await session.append(UserMessage(text="go"), sender="USER", branch="main")
-            replies = session.inquire(remote_agent("PACED", nats=url), n=30, gap=0.05)
+            replies = session.inquire(remote_agent("PACED", nats=url), n=n, gap=0.05)
             async for promise in replies:
                 async for _ in promise:
                     print(session.id, replies.run.id, flush=True)
                     await asyncio.Event().wait()  # killed here, mid-run
 
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
     """
 )
 
 
-def _start_caller(path: Path, url: str) -> subprocess.Popen[str]:
+def _start_caller(path: Path, url: str, n: int = 30) -> subprocess.Popen[str]:
+    """A caller asking PACED for `n` tokens 50 ms apart; it prints its ids at the first token."""
     return subprocess.Popen(
-        [sys.executable, "-c", CALLER, str(path), url], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CALLER, str(path), url, str(n)], stdout=subprocess.PIPE, text=True
     )
 
 
@@ -90,3 +97,59 @@ async def test_a_killed_caller_resyncs_finished_messages_without_duplicates(
     assert run.status is RunStatus.DONE
     assert run.output_nodes == [path_messages[-1][0].hash_key]
     assert shown == [message.text for _, message in path_messages]  # the IDE shows it
+
+
+async def test_a_reopened_caller_follows_a_run_still_running_to_its_end(
+    nats_server, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    workers.append(start_worker(nats_server.url, "paced"))
+    path = tmp_path / "s.db"
+    caller = _start_caller(path, nats_server.url, n=80)
+    assert caller.stdout is not None
+    line = await asyncio.to_thread(caller.stdout.readline)
+    caller.kill()
+    caller.wait()
+    session_id, run_id = line.split()
+    async with SQLiteStore(path) as store, Ramify(store=store):
+        session = await Session.open(store, session_id)
+        run = await session.get_run(run_id)
+        assert run is not None
+        assert run.status is RunStatus.INTERRUPTED
+        # The worker is still streaming (80 tokens, 4 s): nothing finished to resync yet.
+        assert (await read_remote_run(nats_server.url, run_id)).status is None
+        added = await follow_remote_run(session, run, nats_server.url)
+        path_messages = await session.path_messages("main")
+        stored = await session.get_run(run_id)
+        await close_shared_buses()
+    assert [str(message) for _, message in path_messages] == [
+        "go",
+        "".join(f"t{i} " for i in range(80)),
+    ]
+    assert [node.hash_key for node in added] == [path_messages[-1][0].hash_key]
+    assert stored is not None
+    assert stored.status is RunStatus.DONE
+    assert stored.output_nodes == [path_messages[-1][0].hash_key]
+
+
+async def test_following_a_run_whose_worker_died_stops_and_leaves_it_interrupted(
+    nats_server, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    workers.append(start_worker(nats_server.url, "paced"))
+    path = tmp_path / "s.db"
+    caller = _start_caller(path, nats_server.url, n=80)
+    assert caller.stdout is not None
+    line = await asyncio.to_thread(caller.stdout.readline)
+    caller.kill()
+    caller.wait()
+    workers[0].kill()
+    session_id, run_id = line.split()
+    async with SQLiteStore(path) as store, Ramify(store=store):
+        session = await Session.open(store, session_id)
+        run = await session.get_run(run_id)
+        assert run is not None
+        added = await follow_remote_run(session, run, nats_server.url, heartbeat_timeout=1.0)
+        stored = await session.get_run(run_id)
+        await close_shared_buses()
+    assert added == []
+    assert stored is not None
+    assert stored.status is RunStatus.INTERRUPTED

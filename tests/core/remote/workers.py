@@ -36,9 +36,11 @@ class WorkerProcess:
                 self.process.wait()
 
 
-def start_worker(url: str, *names: str, env: dict[str, str] | None = None) -> WorkerProcess:
-    """Start `ramify worker` serving `names` from remote_agents.py; return once it is ready."""
-    specs = [f"{AGENTS}:{name}" for name in names]
+def start_worker(
+    url: str, *names: str, env: dict[str, str] | None = None, file: Path = AGENTS
+) -> WorkerProcess:
+    """Start `ramify worker` serving `names` from `file` (remote_agents.py); return once ready."""
+    specs = [f"{file}:{name}" for name in names]
     process = subprocess.Popen(
         [sys.executable, "-m", "ramify.tui.cli", "worker", "--nats", url, *specs],
         stdout=subprocess.PIPE,
