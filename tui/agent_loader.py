@@ -15,13 +15,14 @@ import inspect
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from ramify.core import Agent
 from ramify.core.net import Actor
 
-__all__ = ["AgentSpecError", "agent_names", "load_agent_spec"]
+__all__ = ["AgentSpecError", "agent_names", "load_agent_spec", "load_named_object"]
 
 _USAGE = "expected path/to/file.py:name or module.path:name"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -38,10 +39,29 @@ def load_agent_spec(spec: str) -> Agent:
     the usual way. Raises `AgentSpecError` when the file or module is missing, is not Python,
     fails to import, lacks the name, or the name is not an `Agent`.
     """
+    target, name, where = load_named_object(spec, "agent", _available)
+    if isinstance(target, Actor):
+        # A network (or a single actor) opens as the agent that runs it.
+        target = target.as_agent()
+    if not isinstance(target, Agent):
+        raise AgentSpecError(
+            f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
+        )
+    return target
+
+
+def load_named_object(
+    spec: str, noun: str, available: Callable[[ModuleType], str]
+) -> tuple[object, str, str]:
+    """The object `spec` names, its name, and how to name its file or module in messages.
+
+    `noun` ("agent", "workflow") and `available` (what the module offers, for the message
+    when the name is missing) word the `AgentSpecError`s.
+    """
     text = spec.strip()
     if text.endswith(".py"):
         module, _ = _load_source(text)
-        raise AgentSpecError(f"name the agent after a colon ({text}:NAME); {_available(module)}")
+        raise AgentSpecError(f"name the {noun} after a colon ({text}:NAME); {available(module)}")
     source, _, name = text.rpartition(":")
     if not source or not name:
         raise AgentSpecError(f"{spec!r}: {_USAGE}")
@@ -51,16 +71,9 @@ def load_agent_spec(spec: str) -> Agent:
     target: object = module
     for part in name.split("."):
         if not hasattr(target, part):
-            raise AgentSpecError(f"{where} has no {name!r}; {_available(module)}")
+            raise AgentSpecError(f"{where} has no {name!r}; {available(module)}")
         target = getattr(target, part)
-    if isinstance(target, Actor):
-        # A network (or a single actor) opens as the agent that runs it.
-        target = target.as_agent()
-    if not isinstance(target, Agent):
-        raise AgentSpecError(
-            f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
-        )
-    return target
+    return target, name, where
 
 
 def agent_names(module: ModuleType) -> list[str]:
