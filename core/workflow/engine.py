@@ -484,6 +484,8 @@ async def run_workflow(
             run_id=run.id,
         )
         run.input_node = entry.hash_key
+        # Saved now, not at the end: a run killed midway is found (and resumed) by it.
+        await session.save_run(run)
         return entry
 
     return await _drive(execution, enter, state_input, step_limit)
