@@ -19,7 +19,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "workflows"
 
 # `second` counts its executions, then blocks reading stdin: the test decides when it may
 # finish (a line on the pipe), or kills the process while it waits.
-GATED = '''
+GATED = """
 import os, sys
 from pathlib import Path
 from pydantic import BaseModel
@@ -64,7 +64,7 @@ def second(value: First) -> Second:
 
 
 first >> second
-'''
+"""
 
 
 def _command(tmp_path: Path, *args: str) -> list[str]:

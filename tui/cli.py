@@ -2,8 +2,8 @@
 
 Argument parsing stays on the standard library and imports nothing heavy at module level, so
 `ramify --version` and `ramify --help` return fast. Subcommands (`open`, `replay`, `export`,
-`import`, `sessions`, `store`, `worker`, `workers`, `serve`, `run`, `workflow`) are told apart from an agent spec
-(`agents.py:team`) by their first word.
+`import`, `sessions`, `store`, `worker`, `workers`, `serve`, `run`, `workflow`) are told apart
+from an agent spec (`agents.py:team`) by their first word.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def run_command(args: argparse.Namespace) -> int:
     from ramify.core.workflow import WorkflowError, check_input
     from ramify.tui.agent_loader import AgentSpecError
 
-    example = "--input '{\"field\": \"value\"}'"
+    example = '--input \'{"field": "value"}\''
     try:
         value = json.loads(args.input)
     except json.JSONDecodeError as error:

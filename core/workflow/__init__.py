@@ -33,9 +33,9 @@ from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 __all__ = [
     "DEFAULT_STEP_LIMIT",
     "Condition",
-    "Progress",
     "DependencyScope",
     "Depends",
+    "Progress",
     "RetryPolicy",
     "State",
     "StateOutput",

@@ -134,9 +134,7 @@ class _Execution:
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
-            self.progress(
-                WorkflowProgress(self.result.run.id, task.state.name, task.name, status)
-            )
+            self.progress(WorkflowProgress(self.result.run.id, task.state.name, task.name, status))
 
     async def recorded(
         self, parent: Node, accept: Callable[[Message], bool]
@@ -231,8 +229,10 @@ class _Execution:
         joined = tuple(node.hash_key for node in sinks[:-1])
         found = await self.recorded(
             sinks[-1],
-            lambda m: isinstance(m, StateOutput)
-            and (m.workflow, m.state, m.joined) == (self.workflow.name, state.name, joined),
+            lambda m: (
+                isinstance(m, StateOutput)
+                and (m.workflow, m.state, m.joined) == (self.workflow.name, state.name, joined)
+            ),
         )
         if found is not None:
             self.result.head = found[0]
@@ -331,9 +331,11 @@ class _Execution:
         """Take over `task`'s recorded output under `parent`, if there is a reusable one."""
         found = await self.recorded(
             parent,
-            lambda m: isinstance(m, TaskOutput)
-            and (m.workflow, m.state, m.task, m.joined)
-            == (self.workflow.name, task.state.name, task.name, joined),
+            lambda m: (
+                isinstance(m, TaskOutput)
+                and (m.workflow, m.state, m.task, m.joined)
+                == (self.workflow.name, task.state.name, task.name, joined)
+            ),
         )
         if found is None:
             return False

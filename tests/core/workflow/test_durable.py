@@ -118,9 +118,7 @@ async def test_rerun_task_reruns_it_and_its_downstream_on_a_new_branch(tmp_path:
         assert original_nodes[("s", "e")] in path
         assert again.nodes[("t", "d")].hash_key in path
         assert path[-1] == again.head.hash_key  # type: ignore[union-attr]
-        assert not {original_nodes[key] for key in (("s", "b"), ("s", "c"), ("t", "d"))} & set(
-            path
-        )
+        assert not {original_nodes[key] for key in (("s", "b"), ("s", "c"), ("t", "d"))} & set(path)
         # The original branch and its outputs are as they were.
         assert (await store.get_ref(session.id, "original")).head == original_head  # type: ignore[union-attr]
         original_b = await session.message(original_nodes[("s", "b")])
