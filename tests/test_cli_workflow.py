@@ -147,6 +147,8 @@ def test_a_run_killed_mid_workflow_resumes_without_rerunning_finished_tasks(
     assert resumed.returncode == 0, resumed.stderr
     assert "work/first: reused" in resumed.stderr.splitlines()
     assert json.loads(resumed.stdout) == {"n": 4, "first": 5, "second": 50}
+    # The branch the killed run started (still at its input node) is the one that goes on.
+    assert "done on branch workflow-gated-1 (work)" in resumed.stderr
     # The finished task ran exactly once; the interrupted one ran again.
     assert _runs(tmp_path, "first") == 1
     assert _runs(tmp_path, "second") == 2

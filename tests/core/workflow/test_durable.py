@@ -214,3 +214,30 @@ async def test_resume_refuses_another_workflow_and_unknown_runs(tmp_path: Path) 
             await resume_workflow(session, chain(calls), "f" * 64)
         with pytest.raises(WorkflowResumeError, match="not a task output"):
             await rerun_task(session, chain(calls), first.head)  # type: ignore[arg-type]
+
+
+async def test_a_rerun_stopped_midway_resumes_on_its_own_branch(tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        first = await run_workflow(chain(calls), Num(n=1), session=session, branch="original")
+        gate = {"started": asyncio.Event(), "release": asyncio.Event()}
+        rerun = asyncio.create_task(
+            rerun_task(session, chain(calls, gate), first.nodes[("s", "b")], branch="try")
+        )
+        await gate["started"].wait()
+        rerun.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await rerun
+        stopped = [r for r in await session.runs() if r.status is RunStatus.CANCELLED]
+        assert sorted(r.agent for r in stopped) == ["chain", "chain/s/b"]
+
+        stopped_run = next(r for r in stopped if r.agent == "chain")
+        result = await resume_workflow(session, chain(calls), stopped_run.id)
+        # The rerun's own branch goes on; what it took over is taken over again, and b (the
+        # task it reruns) runs: once in the original, once stopped, once now.
+        assert result.branch == "try"
+        assert dict(calls) == {"a": 1, "b": 3, "c": 2, "e": 1, "d": 2}
+        assert result.nodes[("s", "a")] == first.nodes[("s", "a")]
+        assert result.nodes[("s", "b")] != first.nodes[("s", "b")]
+        assert (await session.head("try")) == result.head
