@@ -32,7 +32,7 @@ from ..tree import Node
 from .dsl import Workflow
 from .engine import DEFAULT_STEP_LIMIT, Progress, WorkflowResult, continue_workflow
 from .errors import WorkflowResumeError, where
-from .records import TaskError, TaskOutput, WorkflowInput
+from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
 __all__ = [
     "WorkflowRunInfo",
@@ -159,7 +159,8 @@ async def rerun_task(
             "pick the output node of the task to rerun"
         )
     original = await find_workflow_run(session, target)
-    taken_over = await _reusable(session, original) - {target.hash_key}
+    recorded = await _reusable(session, original)
+    taken_over = recorded - await _downstream(session, target.hash_key, recorded)
     taken = {ref.name for ref in await session.branches()}
     name = branch or "rerun"
     if branch is None or name in taken:
@@ -208,6 +209,32 @@ async def _reusable(session: Session, run: Run) -> frozenset[str]:
         if child.status is RunStatus.DONE
         for node in child.output_nodes
     )
+
+
+async def _downstream(session: Session, start: str, nodes: frozenset[str]) -> set[str]:
+    """`start` and the `nodes` that took its output, directly or not: as parent or join.
+
+    They must run again even where the rerun's output comes out the same: a node's hash is its
+    message under its parent, so an equal output would be the very same node, and without
+    this its downstream would be found and reused rather than rerun.
+    """
+    takers: dict[str, list[str]] = {}
+    stored = {key: await session.store.get_node(key) for key in nodes}
+    messages = await session.messages_by_hash([node.message for node in stored.values()])
+    for key, node in stored.items():
+        message = messages.get(node.message)
+        joined = message.joined if isinstance(message, TaskOutput | StateOutput) else ()
+        for source in (node.parent, *joined):
+            if source is not None:
+                takers.setdefault(source, []).append(key)
+    found = {start}
+    todo = [start]
+    while todo:
+        for taker in takers.get(todo.pop(), ()):
+            if taker not in found:
+                found.add(taker)
+                todo.append(taker)
+    return found
 
 
 async def _run_branch(session: Session, run: Run) -> str | None:

@@ -142,13 +142,20 @@ class _Execution:
         """The latest reusable child of `parent` whose message `accept`s, if any."""
         if not self.reusable:
             return None
-        children = await self.session.children(parent)
+        # Any session's children: a node its branch no longer reaches has left the session,
+        # yet the run's records still name it (taking it over brings it back).
+        children = await self.session.store.children(parent.hash_key)
         for child in reversed(children):
             if child.hash_key in self.reusable:
                 message = await self.session.message(child)
                 if accept(message):
                     return child, message
         return None
+
+    async def take_over(self, node: Node) -> None:
+        """Make a reused node the run's latest and a member of the session again."""
+        await self.session.store.put_nodes((node,), session_id=self.session.id)
+        self.result.head = node
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
         node = Node(
@@ -165,16 +172,20 @@ class _Execution:
     async def move_branch(self, *, create_only: bool = False) -> None:
         """Point the branch at the last node written (left alone if someone else moved it).
 
-        A branch that exists is not moved back to a reused node: a resumed run replays from
-        its input, and its branch already shows how far it got.
+        A branch is not moved back to a reused node it already passed: a resumed run replays
+        from its input, and its branch already shows how far it got.
         """
         head = self.result.head
         if head is None:
             return
         store = self.session.store
         ref = await store.get_ref(self.session.id, self.result.branch)
-        if ref is not None and (
-            create_only or ref.head == head.hash_key or head.hash_key in self.reusable
+        if ref is not None and (create_only or ref.head == head.hash_key):
+            return
+        if (
+            ref is not None
+            and head.hash_key in self.reusable
+            and any(node.hash_key == head.hash_key for node in await store.path(ref.head))
         ):
             return
         with contextlib.suppress(RefConflict):
@@ -235,7 +246,7 @@ class _Execution:
             ),
         )
         if found is not None:
-            self.result.head = found[0]
+            await self.take_over(found[0])
             return merged, found[0]
         run = self.new_run(f"{self.workflow.name}/{state.name}", sinks[-1])
         message = StateOutput(
@@ -345,7 +356,7 @@ class _Execution:
         except ValidationError:
             # The task's model changed since it ran: its old output no longer fits, run it.
             return False
-        self.result.head = node
+        await self.take_over(node)
         self.result.outputs[(task.state.name, task.name)] = output
         self.result.nodes[(task.state.name, task.name)] = node
         self.report(task, "reused")

@@ -241,3 +241,51 @@ async def test_a_rerun_stopped_midway_resumes_on_its_own_branch(tmp_path: Path) 
         assert result.nodes[("s", "a")] == first.nodes[("s", "a")]
         assert result.nodes[("s", "b")] != first.nodes[("s", "b")]
         assert (await session.head("try")) == result.head
+
+
+async def test_resume_after_its_branch_was_deleted_makes_one_up_to_the_end(
+    tmp_path: Path,
+) -> None:
+    calls: Counter[str] = Counter()
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        first = await run_workflow(chain(calls), Num(n=1), session=session, branch="gone")
+        await session.delete_branch("gone")
+        again = await resume_workflow(session, chain(calls), first.run.id)
+        assert again.branch == "workflow-chain-1"
+        assert sum(calls.values()) == 5
+        # Made at the input node, it moved forward through the reused nodes to the end.
+        assert (await session.head(again.branch)) == first.head
+
+
+async def test_a_rerun_whose_output_comes_out_the_same_still_reruns_its_downstream(
+    tmp_path: Path,
+) -> None:
+    calls: Counter[str] = Counter()
+    wf = Workflow("same")
+    s = wf.state("s")
+
+    @s.task()
+    def first(x: Num) -> A:
+        calls["first"] += 1
+        return A(a=x.n)
+
+    @s.task()
+    def second(x: A) -> B:
+        calls["second"] += 1
+        return B(b=x.a)
+
+    @s.task()
+    def third(x: B) -> C:
+        calls["third"] += 1
+        return C(c=x.b)
+
+    first >> second >> third  # type: ignore[operator]
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        original = await run_workflow(wf, Num(n=3), session=session)
+        again = await rerun_task(session, wf, original.nodes[("s", "second")], branch="same")
+        # Equal outputs under equal parents are the same nodes (content addressing), yet
+        # third, downstream of the rerun task, ran again rather than being taken over.
+        assert dict(calls) == {"first": 1, "second": 2, "third": 2}
+        assert again.nodes == original.nodes
