@@ -15,21 +15,13 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ramify.core import Session, Store
-    from ramify.core.workflow import Workflow, WorkflowProgress, WorkflowResult, WorkflowRunInfo
+    from ramify.core.workflow import WorkflowProgress, WorkflowResult, WorkflowRunInfo
 
-__all__ = [
-    "add_run_options",
-    "add_workflow_commands",
-    "load_workflow_spec",
-    "run_command",
-    "workflow_command",
-]
+__all__ = ["add_run_options", "add_workflow_commands", "run_command", "workflow_command"]
 
 OK = 0
 FAILED = 1
@@ -69,40 +61,11 @@ def add_workflow_commands(
     store_option(resume)
 
 
-def load_workflow_spec(spec: str) -> tuple[Workflow, str]:
-    """The `Workflow` named by ``path/to/file.py:NAME`` (or ``module:NAME``) and the source
-    to record for it (a file by its absolute path). Raises `AgentSpecError`."""
-    from ramify.core.workflow import Workflow
-    from ramify.tui.agent_loader import AgentSpecError, load_named_object
-
-    target, name, where = load_named_object(spec, "workflow", _available)
-    if not isinstance(target, Workflow):
-        raise AgentSpecError(
-            f"{name!r} in {where} is a {type(target).__name__}, not a Workflow; "
-            "name an object made with Workflow(...) (a function that builds one: call it at "
-            "module level, wf = build())"
-        )
-    source = spec.strip().rpartition(":")[0]
-    if source.endswith(".py"):
-        source = str(Path(source).expanduser().resolve())
-    return target, f"{source}:{name}"
-
-
-def _available(module: ModuleType) -> str:
-    from ramify.core.workflow import Workflow
-
-    names = sorted(
-        name
-        for name, value in vars(module).items()
-        if not name.startswith("_") and isinstance(value, Workflow)
-    )
-    return "workflows in it: " + ", ".join(names) if names else "it defines no Workflow"
-
-
 def run_command(args: argparse.Namespace) -> int:
     """`ramify run`: check the input, load the workflow, run it in a new session."""
     from ramify.core.workflow import WorkflowError, check_input
     from ramify.tui.agent_loader import AgentSpecError
+    from ramify.tui.workflow_loader import load_workflow_spec
 
     example = '--input \'{"field": "value"}\''
     try:
@@ -156,6 +119,7 @@ def workflow_command(args: argparse.Namespace) -> int:
             "resume it there with resume_workflow(session, workflow, run_id)"
         )
     from ramify.tui.agent_loader import AgentSpecError
+    from ramify.tui.workflow_loader import load_workflow_spec
 
     try:
         workflow, _ = load_workflow_spec(info.source)
