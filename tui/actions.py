@@ -123,6 +123,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("tree.narrower", "f8", "Narrower branches pane", "Make the branches pane narrower",
            "View"),
     Action("tree.wider", "f9", "Wider branches pane", "Make the branches pane wider", "View"),
+    Action("workflow.resume", "w", "Resume workflow",
+           "Continue the workflow run of the selected node; finished tasks are not run again",
+           "Workflows", NAVIGATE),
+    Action("workflow.rerun_task", "x", "Rerun task",
+           "Rerun the selected workflow task and what follows it on a new branch", "Workflows",
+           NAVIGATE),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}

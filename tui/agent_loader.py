@@ -15,13 +15,20 @@ import inspect
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from ramify.core import Agent
 from ramify.core.net import Actor
 
-__all__ = ["AgentSpecError", "agent_names", "load_agent_spec", "load_worker_spec"]
+__all__ = [
+    "AgentSpecError",
+    "agent_names",
+    "load_agent_spec",
+    "load_named_object",
+    "load_worker_spec",
+]
 
 _USAGE = "expected path/to/file.py:name or module.path:name"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -72,10 +79,21 @@ def load_worker_spec(spec: str) -> list[Agent]:
 
 def _load_target(spec: str) -> tuple[object, str, str]:
     """The object `spec` names, its name and where it was found (for messages)."""
+    return load_named_object(spec, "agent", _available)
+
+
+def load_named_object(
+    spec: str, noun: str, available: Callable[[ModuleType], str]
+) -> tuple[object, str, str]:
+    """The object `spec` names, its name, and how to name its file or module in messages.
+
+    `noun` ("agent", "workflow") and `available` (what the module offers, for the message
+    when the name is missing) word the `AgentSpecError`s.
+    """
     text = spec.strip()
     if text.endswith(".py"):
         module, _ = _load_source(text)
-        raise AgentSpecError(f"name the agent after a colon ({text}:NAME); {_available(module)}")
+        raise AgentSpecError(f"name the {noun} after a colon ({text}:NAME); {available(module)}")
     source, _, name = text.rpartition(":")
     if not source or not name:
         raise AgentSpecError(f"{spec!r}: {_USAGE}")
@@ -85,7 +103,7 @@ def _load_target(spec: str) -> tuple[object, str, str]:
     target: object = module
     for part in name.split("."):
         if not hasattr(target, part):
-            raise AgentSpecError(f"{where} has no {name!r}; {_available(module)}")
+            raise AgentSpecError(f"{where} has no {name!r}; {available(module)}")
         target = getattr(target, part)
     return target, name, where
 

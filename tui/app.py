@@ -32,6 +32,7 @@ from ramify.tui.actions import APP, bindings
 from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
+from ramify.tui.app_workflows import WorkflowActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
     InquiryDone,
@@ -72,7 +73,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
+class RamifyApp(NavigationActions, SessionActions, LayoutActions, WorkflowActions, App[int]):
     """The IDE.
 
     Args:

@@ -2,8 +2,8 @@
 
 Argument parsing stays on the standard library and imports nothing heavy at module level, so
 `ramify --version` and `ramify --help` return fast. Subcommands (`open`, `replay`, `export`,
-`import`, `sessions`, `store`, `worker`, `workers`) are told apart from an agent spec
-(`agents.py:team`) by their first word.
+`import`, `sessions`, `store`, `worker`, `workers`, `serve`, `run`, `workflow`) are told apart
+from an agent spec (`agents.py:team`) by their first word.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ SUBCOMMANDS = {
     "worker": "Serve agents to remote callers over NATS (pip install 'ramify[nats]').",
     "workers": "List the live workers on a NATS server and the agents they serve.",
     "serve": "Serve the IDE to a web browser (one app process per tab).",
+    "run": "Run a workflow: ramify run FILE.py:NAME --input JSON.",
+    "workflow": "Workflow runs: ramify workflow list, ramify workflow resume [RUN].",
 }
 
 
@@ -143,6 +145,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     from ramify.tui.serve_cli import add_serve_options
 
     add_serve_options(command("serve"), _ide_options)
+    from ramify.tui.workflow_cli import add_run_options, add_workflow_commands
+
+    add_run_options(command("run"), _store_option)
+    add_workflow_commands(command("workflow"), _store_option)
     return parser
 
 
@@ -184,6 +190,12 @@ def _main(args_list: list[str]) -> int:
         if command == "worker":
             return remote.worker_command(args.nats, args.agents)
         return remote.workers_command(args.nats)
+    if command in ("run", "workflow"):
+        from ramify.tui import workflow_cli
+
+        if command == "run":
+            return workflow_cli.run_command(args)
+        return workflow_cli.workflow_command(args)
     if command == "serve":
         from ramify.tui.serve_cli import serve_command
 

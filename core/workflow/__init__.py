@@ -2,20 +2,30 @@
 
 Nothing in here imports on behalf of the user's code: a program builds `Workflow` objects and
 runs them with `run_workflow`, which records every task execution as a `Run` and every output
-as a node of a `Session`.
+as a node of a `Session`. `resume_workflow` continues a run from those records after its
+process died; `rerun_task` reruns one task and what follows it on a new branch.
 """
 
 from __future__ import annotations
 
 from .depends import DependencyScope, Depends
 from .dsl import Condition, RetryPolicy, State, Task, Workflow, WorkflowRegistry
-from .engine import DEFAULT_STEP_LIMIT, WorkflowResult, run_workflow
+from .durable import WorkflowRunInfo, find_workflow_run, rerun_task, resume_workflow, workflow_runs
+from .engine import (
+    DEFAULT_STEP_LIMIT,
+    Progress,
+    WorkflowProgress,
+    WorkflowResult,
+    check_input,
+    run_workflow,
+)
 from .errors import (
     StepLimitExceeded,
     TaskInputMismatch,
     TaskOutputMismatch,
     WorkflowDefinitionError,
     WorkflowError,
+    WorkflowResumeError,
     WorkflowTaskFailed,
 )
 from .executor import TaskPlacement
@@ -26,6 +36,7 @@ __all__ = [
     "Condition",
     "DependencyScope",
     "Depends",
+    "Progress",
     "RetryPolicy",
     "State",
     "StateOutput",
@@ -40,8 +51,16 @@ __all__ = [
     "WorkflowDefinitionError",
     "WorkflowError",
     "WorkflowInput",
+    "WorkflowProgress",
     "WorkflowRegistry",
     "WorkflowResult",
+    "WorkflowResumeError",
+    "WorkflowRunInfo",
     "WorkflowTaskFailed",
+    "check_input",
+    "find_workflow_run",
+    "rerun_task",
+    "resume_workflow",
     "run_workflow",
+    "workflow_runs",
 ]

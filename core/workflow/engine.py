@@ -9,6 +9,11 @@ Failure: a task is tried as its `RetryPolicy` says (each attempt its own `Run`),
 the workflow fails with `WorkflowTaskFailed`. Cancel: the whole workflow stops, finished
 outputs stay in the tree, unfinished task runs are marked cancelled. The branch head is moved
 to the last node written, so the branch shows how far the run got.
+
+Reuse (what `durable` builds on): an execution may be given node hashes it can take over. A
+task whose output is among them, under the same parent with the same joins, is not run
+again: its recorded output is read back. So continuing a run replays the state machine from
+its input node and runs only what has no recorded output yet.
 """
 
 from __future__ import annotations
@@ -18,13 +23,14 @@ import contextlib
 import inspect
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ..errors import RefConflict
+from ..messages import Message
 from ..recording import this_process
 from ..runs import Run, RunStatus
 from ..session import Session
@@ -33,14 +39,24 @@ from .depends import DependencyScope
 from .dsl import State, Task, Workflow
 from .errors import (
     StepLimitExceeded,
+    TaskInputMismatch,
     WorkflowError,
     WorkflowTaskFailed,
     where,
 )
-from .executor import TaskPlacement, call_local, check_output, task_input
+from .executor import TaskPlacement, call_local, check_output, first_error, task_input
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
-__all__ = ["DEFAULT_STEP_LIMIT", "WorkflowResult", "call_condition", "run_workflow"]
+__all__ = [
+    "DEFAULT_STEP_LIMIT",
+    "Progress",
+    "WorkflowProgress",
+    "WorkflowResult",
+    "call_condition",
+    "check_input",
+    "continue_workflow",
+    "run_workflow",
+]
 
 DEFAULT_STEP_LIMIT = 100
 """States a run may execute before it is stopped as never reaching a final state."""
@@ -63,6 +79,21 @@ class WorkflowResult:
     nodes: dict[tuple[str, str], Node] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
     head: Node | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowProgress:
+    """One step of a run, for a progress display: task `task` of `state` has `status`
+    ``started``, ``done``, ``reused`` (its recorded output taken over) or ``failed``."""
+
+    run_id: str
+    state: str
+    task: str
+    status: str
+
+
+Progress = Callable[[WorkflowProgress], None]
+"""Called in the event loop's thread at each step; it must not block."""
 
 
 async def call_condition(
@@ -89,6 +120,9 @@ class _Execution:
         session: Session,
         result: WorkflowResult,
         tasks_on: TaskPlacement | None = None,
+        *,
+        reusable: frozenset[str] = frozenset(),
+        progress: Progress | None = None,
     ) -> None:
         self.workflow = workflow
         self.tasks_on = tasks_on
@@ -96,6 +130,33 @@ class _Execution:
         self.result = result
         self.scope = DependencyScope()
         self.pid, self.host = this_process()
+        self.reusable = reusable
+        self.progress = progress
+
+    def report(self, task: Task, status: str) -> None:
+        if self.progress is not None:
+            self.progress(WorkflowProgress(self.result.run.id, task.state.name, task.name, status))
+
+    async def recorded(
+        self, parent: Node, accept: Callable[[Message], bool]
+    ) -> tuple[Node, Message] | None:
+        """The latest reusable child of `parent` whose message `accept`s, if any."""
+        if not self.reusable:
+            return None
+        # Any session's children: a node its branch no longer reaches has left the session,
+        # yet the run's records still name it (taking it over brings it back).
+        children = await self.session.store.children(parent.hash_key)
+        for child in reversed(children):
+            if child.hash_key in self.reusable:
+                message = await self.session.message(child)
+                if accept(message):
+                    return child, message
+        return None
+
+    async def take_over(self, node: Node) -> None:
+        """Make a reused node the run's latest and a member of the session again."""
+        await self.session.store.put_nodes((node,), session_id=self.session.id)
+        self.result.head = node
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
         node = Node(
@@ -109,14 +170,24 @@ class _Execution:
         self.result.head = node
         return node
 
-    async def move_branch(self) -> None:
-        """Point the branch at the last node written (left alone if someone else moved it)."""
+    async def move_branch(self, *, create_only: bool = False) -> None:
+        """Point the branch at the last node written (left alone if someone else moved it).
+
+        A branch is not moved back to a reused node it already passed: a resumed run replays
+        from its input, and its branch already shows how far it got.
+        """
         head = self.result.head
         if head is None:
             return
         store = self.session.store
         ref = await store.get_ref(self.session.id, self.result.branch)
-        if ref is not None and ref.head == head.hash_key:
+        if ref is not None and (create_only or ref.head == head.hash_key):
+            return
+        if (
+            ref is not None
+            and head.hash_key in self.reusable
+            and any(node.hash_key == head.hash_key for node in await store.path(ref.head))
+        ):
             return
         with contextlib.suppress(RefConflict):
             await store.move_ref(
@@ -124,7 +195,7 @@ class _Execution:
                 self.result.branch,
                 head.hash_key,
                 expected=None if ref is None else ref.head,
-                reason="workflow",
+                reason=f"workflow run {self.result.run.id}",
             )
 
     def new_run(self, agent: str, input_node: Node | None) -> Run:
@@ -167,12 +238,23 @@ class _Execution:
         # defined, so the branch path runs through that sink's whole chain.
         feeding = {id(source) for task in state.tasks.values() for source in task.upstream}
         sinks = [ready[t.name].result()[1] for t in state.tasks.values() if id(t) not in feeding]
+        joined = tuple(node.hash_key for node in sinks[:-1])
+        found = await self.recorded(
+            sinks[-1],
+            lambda m: (
+                isinstance(m, StateOutput)
+                and (m.workflow, m.state, m.joined) == (self.workflow.name, state.name, joined)
+            ),
+        )
+        if found is not None:
+            await self.take_over(found[0])
+            return merged, found[0]
         run = self.new_run(f"{self.workflow.name}/{state.name}", sinks[-1])
         message = StateOutput(
             text=json.dumps(merged, ensure_ascii=False, default=str),
             workflow=self.workflow.name,
             state=state.name,
-            joined=tuple(node.hash_key for node in sinks[:-1]),
+            joined=joined,
         )
         node = await self.write(message, sinks[-1], run.id)
         run.output_nodes = [node.hash_key]
@@ -192,6 +274,8 @@ class _Execution:
             merged.update(output.model_dump(mode="json"))
         parent = upstream[0][1] if upstream else entry
         joined = tuple(node.hash_key for _, node in upstream[1:])
+        if await self.reuse(task, parent, joined, ready):
+            return
         policy = task.retry or self.workflow.retry
         agent = f"{self.workflow.name}/{task.state.name}/{task.name}"
         last_run: Run | None = None
@@ -201,6 +285,7 @@ class _Execution:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
             await self.session.save_run(run)
+            self.report(task, "started")
             try:
                 output = await self.call_task(task, merged, run)
             except asyncio.CancelledError:
@@ -220,6 +305,7 @@ class _Execution:
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
             await self.finish_run(run, RunStatus.DONE)
+            self.report(task, "done")
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
             ready[task.name].set_result((output, node))
@@ -239,12 +325,44 @@ class _Execution:
         last_run.output_nodes = [error_node.hash_key]
         await self.session.save_run(last_run)
         self.result.nodes[(task.state.name, task.name)] = error_node
+        self.report(task, "failed")
         tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
         raise WorkflowTaskFailed(
             f"{task.place}: failed{tries}: {type(last_error).__name__}: {last_error}",
             state=task.state.name,
             task=task.name,
         ) from last_error
+
+    async def reuse(
+        self,
+        task: Task,
+        parent: Node,
+        joined: tuple[str, ...],
+        ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]],
+    ) -> bool:
+        """Take over `task`'s recorded output under `parent`, if there is a reusable one."""
+        found = await self.recorded(
+            parent,
+            lambda m: (
+                isinstance(m, TaskOutput)
+                and (m.workflow, m.state, m.task, m.joined)
+                == (self.workflow.name, task.state.name, task.name, joined)
+            ),
+        )
+        if found is None:
+            return False
+        node, message = found
+        try:
+            output = task.output_model.model_validate_json(message.text)
+        except ValidationError:
+            # The task's model changed since it ran: its old output no longer fits, run it.
+            return False
+        await self.take_over(node)
+        self.result.outputs[(task.state.name, task.name)] = output
+        self.result.nodes[(task.state.name, task.name)] = node
+        self.report(task, "reused")
+        ready[task.name].set_result((output, node))
+        return True
 
     async def call_task(self, task: Task, merged: dict[str, Any], run: Run) -> BaseModel:
         value = task_input(task, merged)
@@ -292,6 +410,28 @@ def _input_dict(workflow: Workflow, value: BaseModel | Mapping[str, Any] | None)
     raise WorkflowError(f"{where(workflow.name)}: input must be a pydantic model or a mapping")
 
 
+def check_input(workflow: Workflow, value: Mapping[str, Any]) -> dict[str, Any]:
+    """`value` with the defaults of the start state's first tasks' models filled in, as
+    `run_workflow` would get it as a model; raises `TaskInputMismatch` when it does not fit one.
+
+    A run would find out only when that task starts; a command line checks first, so a
+    typo costs no recorded run.
+    """
+    completed = dict(value)
+    for task in workflow.start.tasks.values():
+        if task.upstream or task.input_model is None:
+            continue
+        try:
+            model = task.input_model.model_validate(dict(value))
+        except ValidationError as error:
+            raise TaskInputMismatch(
+                f"{task.place}: the workflow's input does not fit {task.input_model.__name__}: "
+                f"{first_error(error)}"
+            ) from None
+        completed.update(model.model_dump(mode="json"))
+    return completed
+
+
 async def run_workflow(
     workflow: Workflow,
     value: BaseModel | Mapping[str, Any] | None = None,
@@ -300,11 +440,15 @@ async def run_workflow(
     branch: str | None = None,
     step_limit: int = DEFAULT_STEP_LIMIT,
     tasks_on: TaskPlacement | None = None,
+    source: str = "",
+    progress: Progress | None = None,
 ) -> WorkflowResult:
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
     The run goes on `branch` (default: a free ``workflow-NAME-N``); its record is a `Run`
-    whose children are the task runs. Raises `WorkflowTaskFailed` (caused by the task's own
+    whose children are the task runs. `source` (``file.py:NAME``) is recorded in the input
+    node so the run can be resumed from another process; `progress` is told of each task.
+    Raises `WorkflowTaskFailed` (caused by the task's own
     error, a `TaskInputMismatch` or a `TaskOutputMismatch`) or `StepLimitExceeded`, each with
     `.result`, or `CancelledError` when cancelled; either way what finished stays recorded and
     the dependencies are torn down. `tasks_on` runs the tasks it `executes` elsewhere
@@ -322,19 +466,82 @@ async def run_workflow(
     pid, host = this_process()
     run = Run(agent=workflow.name, session_id=session.id, pid=pid, host=host)
     result = WorkflowResult(workflow.name, session, branch, run)
-    execution = _Execution(workflow, session, result, tasks_on)
+    execution = _Execution(workflow, session, result, tasks_on, progress=progress)
     await session.save_run(run)
-    try:
+
+    async def enter() -> Node:
         entry = await session.append(
             WorkflowInput(
                 text=json.dumps(state_input, ensure_ascii=False, default=str),
                 workflow=workflow.name,
+                source=source,
             ),
             sender=workflow.name,
             branch=branch,
             run_id=run.id,
         )
         run.input_node = entry.hash_key
+        # Saved now, not at the end: a run killed midway is found (and resumed) by it.
+        await session.save_run(run)
+        return entry
+
+    return await _drive(execution, enter, state_input, step_limit)
+
+
+async def continue_workflow(
+    workflow: Workflow,
+    session: Session,
+    run: Run,
+    *,
+    branch: str,
+    reusable: frozenset[str],
+    step_limit: int = DEFAULT_STEP_LIMIT,
+    progress: Progress | None = None,
+    tasks_on: TaskPlacement | None = None,
+) -> WorkflowResult:
+    """Run `workflow` again from `run`'s input node, as `run`, taking over `reusable` outputs.
+
+    Only tasks with no reusable recorded output run. `branch` is made at the input node when
+    it does not exist. Raises as `run_workflow` does.
+    """
+    workflow.validate()
+    if step_limit < 1:
+        raise ValueError("step_limit must be at least 1")
+    if run.input_node is None:
+        raise WorkflowError(f"{where(workflow.name)}: run {run.id} has no input node")
+    entry = await session.resolve(run.input_node)
+    message = await session.message(entry)
+    if not isinstance(message, WorkflowInput) or message.workflow != workflow.name:
+        raise WorkflowError(
+            f"{where(workflow.name)}: run {run.id[:12]} did not start with this workflow's input"
+        )
+    state_input = json.loads(message.text)
+    run.pid, run.host = this_process()
+    run.status, run.error, run.ended_at = RunStatus.RUNNING, None, None
+    result = WorkflowResult(workflow.name, session, branch, run)
+    execution = _Execution(
+        workflow, session, result, tasks_on, reusable=reusable, progress=progress
+    )
+    await session.save_run(run)
+
+    async def enter() -> Node:
+        result.head = entry
+        await execution.move_branch(create_only=True)
+        return entry
+
+    return await _drive(execution, enter, state_input, step_limit)
+
+
+async def _drive(
+    execution: _Execution,
+    enter: Callable[[], Awaitable[Node]],
+    state_input: dict[str, Any],
+    step_limit: int,
+) -> WorkflowResult:
+    """Run the state machine from the node `enter` gives, closing the run however it ends."""
+    workflow, result = execution.workflow, execution.result
+    try:
+        entry = await enter()
         result.head = entry
         state: State | None = workflow.start
         while state is not None:

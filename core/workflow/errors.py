@@ -10,6 +10,7 @@ __all__ = [
     "TaskOutputMismatch",
     "WorkflowDefinitionError",
     "WorkflowError",
+    "WorkflowResumeError",
     "WorkflowTaskFailed",
     "where",
 ]
@@ -58,3 +59,7 @@ class WorkflowTaskFailed(WorkflowError):
 
 class StepLimitExceeded(WorkflowError):
     """The machine ran more states than its step limit without reaching a final state."""
+
+
+class WorkflowResumeError(WorkflowError):
+    """A run that cannot be resumed or rerun: unknown, still running, or another workflow's."""

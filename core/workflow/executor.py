@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .depends import DependencyScope
     from .dsl import Task
 
-__all__ = ["TaskPlacement", "call_local", "check_output", "task_input"]
+__all__ = ["TaskPlacement", "call_local", "check_output", "first_error", "task_input"]
 
 
 class TaskPlacement(Protocol):
@@ -48,7 +48,7 @@ def task_input(task: Task, merged: Mapping[str, Any]) -> BaseModel | None:
     except ValidationError as error:
         raise TaskInputMismatch(
             f"{task.place}: its input does not fit {task.input_model.__name__}: "
-            f"{_first_error(error)}"
+            f"{first_error(error)}"
         ) from None
 
 
@@ -71,7 +71,7 @@ def check_output(task: Task, output: Any) -> BaseModel:
     return output
 
 
-def _first_error(error: ValidationError) -> str:
+def first_error(error: ValidationError) -> str:
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"]) or "input"
     return f"{location}: {first['msg']}"

@@ -17,10 +17,15 @@ __all__ = ["StateOutput", "TaskError", "TaskOutput", "WorkflowInput"]
 
 
 class WorkflowInput(Message):
-    """A run's input (its JSON as the text)."""
+    """A run's input (its JSON as the text) and where the workflow is defined.
+
+    `source` (``path/to/file.py:NAME`` or ``module:NAME``, empty when run from code that
+    did not say) is how `ramify workflow resume` finds the definition again.
+    """
 
     role: str | None = "user"
     workflow: str
+    source: str = ""
 
 
 class TaskOutput(Message):

@@ -81,6 +81,10 @@ def build() -> Workflow:
     return sop
 
 
+# What `ramify run examples/workflows/sop.py:sop --input JSON` runs.
+sop = build()
+
+
 async def main(idea: str) -> WorkflowResult:
     result = await run_workflow(build(), Idea(idea=idea))
     print(" -> ".join(result.states))

@@ -105,6 +105,10 @@ def build() -> Workflow:
     return loop
 
 
+# What `ramify run examples/workflows/write_run_fix.py:write_run_fix --input JSON` runs.
+write_run_fix = build()
+
+
 async def main(max_tries: int) -> WorkflowResult:
     result = await run_workflow(build(), Job(max_tries=max_tries))
     print(" -> ".join(result.states))
