@@ -130,9 +130,10 @@ class Gate:
                 )
         return None
 
-    def before_model(self, alias: str, visible: Sequence[Message]) -> InterruptMessage | None:
-        """A breakpoint before `alias` asks the model, not yet answered."""
-        last = visible[-1] if visible else None
+    def before_model(self, alias: str, history: Sequence[Message]) -> InterruptMessage | None:
+        """A breakpoint before `alias` asks the model, not yet answered (keyed by the last
+        message as recorded, not as an edit changed it)."""
+        last = next((item for item in reversed(history) if item.role != INTERRUPT_ROLE), None)
         key = f"before-agent:{last.hash_key if last is not None else ''}"
         if not self._stops("before", alias) or key in self._answers:
             return None

@@ -283,7 +283,7 @@ async def tool_loop_agent(
         if stop is None and gate.resumed and _answered_finally(visible):
             # Resumed after a breakpoint behind a final answer: nothing is left to do.
             return
-        stop = stop or gate.before_model(alias, visible)
+        stop = stop or gate.before_model(alias, history)
         if stop is not None:
             ctx.reply(stop)
             return
