@@ -151,7 +151,11 @@ class Gate:
         if not self._stops("after", alias) or key in self._answers:
             return None
         return InterruptMessage(
-            text=f"breakpoint after {alias}", kind="breakpoint", key=key, point="after", target=alias
+            text=f"breakpoint after {alias}",
+            kind="breakpoint",
+            key=key,
+            point="after",
+            target=alias,
         )
 
     def model_view(self, history: Sequence[Message]) -> list[Message]:

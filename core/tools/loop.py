@@ -310,7 +310,9 @@ async def tool_loop_agent(
 
 
 def _answered_finally(visible: Sequence[Message]) -> bool:
-    return bool(visible) and isinstance(visible[-1], ToolCallsMessage) and not visible[-1].tool_calls
+    return (
+        bool(visible) and isinstance(visible[-1], ToolCallsMessage) and not visible[-1].tool_calls
+    )
 
 
 def _policies(policies: Mapping[str, str] | None) -> dict[str, Policy]:

@@ -46,7 +46,11 @@ async def test_a_breakpoint_before_a_tool_stops_and_an_edit_changes_the_call(
     await session.append(UserMessage("what is 12*7"))
     await session.inquire(agent, **FAST).recorded()
     node, interrupt = await _waiting(session)
-    assert (interrupt.kind, interrupt.point, interrupt.target) == ("breakpoint", "before", "calculator")
+    assert (interrupt.kind, interrupt.point, interrupt.target) == (
+        "breakpoint",
+        "before",
+        "calculator",
+    )
     assert interrupt.pending == '{"expression":"12*7"}'
     assert counter.expressions == []
     [run] = await session.runs()
