@@ -35,6 +35,14 @@ ask, deny; read-only tools allowed) and a session's breakpoints stop the loop at
 from .configured import configured_tools
 from .demo import DEMO_TOOLS, calculator, clock
 from .execute import DEFAULT_TOOL_TIMEOUT, result_text, run_call, run_calls
+from .interrupts import (
+    INTERRUPT_ROLE,
+    InterruptAnswer,
+    InterruptMessage,
+    answer_interrupt,
+    pending_interrupt,
+    pending_interrupts,
+)
 from .loop import (
     DEFAULT_MAX_STEPS,
     Api,
@@ -43,14 +51,6 @@ from .loop import (
     tool_loop_agent,
     unanswered_calls,
     with_tools,
-)
-from .interrupts import (
-    INTERRUPT_ROLE,
-    InterruptAnswer,
-    InterruptMessage,
-    answer_interrupt,
-    pending_interrupt,
-    pending_interrupts,
 )
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
 from .policy import Breakpoint, InterruptSettings, default_policy, interrupt_settings
