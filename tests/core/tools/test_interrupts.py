@@ -182,3 +182,19 @@ async def test_a_wrong_answer_is_refused_with_what_to_do(session: Session) -> No
     with pytest.raises(ValueError, match="not an interrupt"):
         await answer_interrupt(session, user_node.hash_key, "allow_once", agent)
     assert len(messages) == 3
+
+
+async def test_the_config_sets_a_policy_by_tool_name(session: Session) -> None:
+    from ramify.core.llm.agents import demo_agent
+    from ramify.core.llm.config import ConfigError, parse_config
+    from ramify.core.tools import with_tools
+
+    config = parse_config('[tools.calculator]\npolicy = "ask"\n')
+    assert config.tool_policies() == {"calculator": "ask"}
+    counter = Counter()
+    agent = with_tools(demo_agent, [counter.tool(read_only=True)], policies=config.tool_policies())
+    messages = await _ask(session, agent)
+    assert isinstance(messages[-1], InterruptMessage)
+    assert counter.expressions == []
+    with pytest.raises(ConfigError):
+        parse_config('[tools.calculator]\npolicy = "sometimes"\n')
