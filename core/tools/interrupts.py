@@ -90,6 +90,23 @@ def _summary(decision: Decision, edited: str | None) -> str:
     return f"{words} (edited)" if edited is not None else words
 
 
+async def _settle_waiting_run(session: Any, run_id: str | None) -> None:
+    """The run that stopped at an answered interrupt is done waiting (it ended there; the
+    answer goes on in a run of its own)."""
+    from ..errors import RunNotFound
+    from ..runs import RunStatus
+
+    if run_id is None:
+        return
+    try:
+        run = await session.get_run(run_id)
+    except RunNotFound:
+        return
+    if run.status is RunStatus.WAITING:
+        run.status = RunStatus.DONE
+        await session.save_run(run)
+
+
 async def pending_interrupts(session: Any) -> list[tuple[str, InterruptMessage]]:
     """The unanswered interrupts of `session`, oldest first, as (node hash, interrupt)."""
     nodes = await session.store.session_nodes(session.id)
@@ -159,4 +176,5 @@ async def answer_interrupt(
         branch = await session.free_branch_name("answer")
         await session.fork(resolved, branch)
     await session.append(answer, branch=branch)
+    await _settle_waiting_run(session, resolved.run_id)
     return session.inquire(agent, branch, cache=False, **kwargs)  # type: ignore[no-any-return]

@@ -122,7 +122,7 @@ async def test_a_breakpoint_after_an_agent_behind_a_final_answer_just_ends(
     before = len(await _path(session))
     await (await answer_interrupt(session, node, "continue", agent, **FAST)).recorded()
     assert len(await _path(session)) == before + 1
-    assert [run.status for run in await session.runs()] == [RunStatus.WAITING, RunStatus.DONE]
+    assert [run.status for run in await session.runs()] == [RunStatus.DONE, RunStatus.DONE]
 
 
 async def test_breakpoints_and_choices_survive_a_new_settings_object(session: Session) -> None:

@@ -119,7 +119,7 @@ async def test_allow_once_runs_the_recorded_call_and_goes_on(session: Session) -
     assert "counted 12*7" in messages[-1].text
     assert await pending_interrupts(session) == []
     runs = await session.runs()
-    assert [run.status for run in runs] == [RunStatus.WAITING, RunStatus.DONE]
+    assert [run.status for run in runs] == [RunStatus.DONE, RunStatus.DONE]
 
 
 async def test_reject_refuses_the_call_and_the_model_reads_why(session: Session) -> None:
