@@ -123,6 +123,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("tree.narrower", "f8", "Narrower branches pane", "Make the branches pane narrower",
            "View"),
     Action("tree.wider", "f9", "Wider branches pane", "Make the branches pane wider", "View"),
+    Action("interrupt.answer", "w", "Answer waiting run",
+           "Show the approval or breakpoint a run waits at, to answer it", "Runs", NAVIGATE),
+    Action("breakpoint.add", "p", "Add breakpoint",
+           "Stop runs before or after a tool or agent (a name or glob)", "Runs", NAVIGATE),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}
