@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 from ramify.core import USER, Agent, Store
 from ramify.core.llm.pricing import configured_prices
 from ramify.core.recording import RecordedReplies
+from ramify.core.runs import RunStatus
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
@@ -513,7 +514,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, InterruptActio
         if event.replies is not None and self.controller is not None:
             await self.controller.absorb_output(event.replies.run.output_nodes)
         await self._catch_up(tree=True)
-        self.offer_interrupt()
+        if event.replies is not None and event.replies.run.status is RunStatus.WAITING:
+            self.offer_interrupt()
 
     async def _where_replies_landed(self, replies: RecordedReplies | None) -> None:
         controller = self.controller

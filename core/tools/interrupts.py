@@ -108,22 +108,30 @@ async def _settle_waiting_run(session: Any, run_id: str | None) -> None:
 
 
 async def pending_interrupts(session: Any) -> list[tuple[str, InterruptMessage]]:
-    """The unanswered interrupts of `session`, oldest first, as (node hash, interrupt)."""
-    nodes = await session.store.session_nodes(session.id)
-    by_hash = await session.messages_by_hash([node.message for node in nodes])
-    interrupts = [
-        (node, by_hash[node.message])
-        for node in nodes
-        if isinstance(by_hash.get(node.message), InterruptMessage)
-    ]
-    answered = {
-        node.parent for node in nodes if isinstance(by_hash.get(node.message), InterruptAnswer)
-    }
-    return [
-        (node.hash_key, message)
-        for node, message in interrupts
-        if node.hash_key not in answered and isinstance(message, InterruptMessage)
-    ]
+    """The unanswered interrupts of `session`, oldest first, as (node hash, interrupt).
+
+    Read from the runs marked waiting (a run stops at most at one interrupt, its last reply),
+    not from every node, so it stays cheap in a large session; an interrupt whose answer is
+    in the tree is left out even when its run was not settled (a crash in between).
+    """
+    from ..errors import NotFound
+    from ..runs import RunStatus
+
+    found: list[tuple[str, InterruptMessage]] = []
+    for run in await session.runs():
+        if run.status is not RunStatus.WAITING or not run.output_nodes:
+            continue
+        node = run.output_nodes[-1]
+        try:
+            message = await session.message(node)
+            if not isinstance(message, InterruptMessage):
+                continue
+            answers = await session.messages(await session.children(node))
+        except NotFound:
+            continue
+        if not any(isinstance(answer, InterruptAnswer) for answer in answers):
+            found.append((node, message))
+    return found
 
 
 async def pending_interrupt(session: Any, call_id: str) -> tuple[str, InterruptMessage] | None:
