@@ -22,11 +22,11 @@ def _run(*args: str) -> str:
 @pytest.mark.slow
 def test_the_demo_waits_then_goes_on_when_answered_from_another_process() -> None:
     asked = _run(str(EXAMPLE), "ask", "what is 12*7")
-    assert "approve calculator?" in asked
+    assert "⏸ waiting for approval: calculator" in asked
     assert 'calculator({"expression":"12*7"})' in asked
     listed = _run("-m", "ramify.tui.cli", "runs", "--waiting")
     assert "waiting" in listed
-    assert "approve calculator?" in listed
+    assert "⏸ waiting for approval: calculator" in listed
     answered = _run(str(EXAMPLE), "answer", "allow_once")
     assert "[tool] 84" in answered
     assert "**84**" in answered

@@ -42,7 +42,7 @@ def test_runs_waiting_lists_the_waiting_run_and_what_it_waits_for(
     [line] = lines[1:]
     assert "333333333333" in line
     assert "waiting" in line
-    assert f"waits at {node[:12]}: approve calculator?" in line
+    assert f"waits at {node[:12]}: ⏸ waiting for approval: calculator" in line
 
 
 def test_an_answered_run_no_longer_waits(capsys: pytest.CaptureFixture[str]) -> None:

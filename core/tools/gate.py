@@ -73,7 +73,7 @@ class Gate:
             if approval is None:
                 names = ", ".join(dict.fromkeys(call.name for call in asking))
                 plan.stop = InterruptMessage(
-                    text=f"approve {names}?",
+                    text=f"⏸ waiting for approval: {names}",
                     kind="approval",
                     key=key,
                     target=names,
@@ -94,7 +94,7 @@ class Gate:
             answer = self._answers.get(key)
             if answer is None:
                 plan.stop = InterruptMessage(
-                    text=f"breakpoint before {call.name}",
+                    text=f"⏸ waiting at a breakpoint before {call.name}",
                     kind="breakpoint",
                     key=key,
                     target=call.name,
@@ -120,7 +120,7 @@ class Gate:
             key = f"after-tool:{call.id}"
             if call.id in results and self._stops("after", call.name) and key not in self._answers:
                 return InterruptMessage(
-                    text=f"breakpoint after {call.name}",
+                    text=f"⏸ waiting at a breakpoint after {call.name}",
                     kind="breakpoint",
                     key=key,
                     point="after",
@@ -138,7 +138,7 @@ class Gate:
         if not self._stops("before", alias) or key in self._answers:
             return None
         return InterruptMessage(
-            text=f"breakpoint before {alias}",
+            text=f"⏸ waiting at a breakpoint before {alias}",
             kind="breakpoint",
             key=key,
             target=alias,
@@ -151,7 +151,7 @@ class Gate:
         if not self._stops("after", alias) or key in self._answers:
             return None
         return InterruptMessage(
-            text=f"breakpoint after {alias}",
+            text=f"⏸ waiting at a breakpoint after {alias}",
             kind="breakpoint",
             key=key,
             point="after",
