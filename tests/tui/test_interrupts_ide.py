@@ -137,3 +137,32 @@ async def test_a_breakpoint_set_from_the_ide_stops_and_an_edit_goes_with_continu
         await until(pilot, lambda: len(CALLS) == 1)
         await settled(pilot)
         assert CALLS == ["6*7"]
+
+
+async def test_the_modal_shows_arguments_literally_and_escape_leaves_the_run_waiting() -> None:
+    from textual.widgets import Label
+
+    from ramify.tui.screens import InterruptChoice, InterruptView
+    from tests.tui.hosts import HostApp
+
+    view = InterruptView(
+        "n" * 64,
+        "approval",
+        "The agent wants to run sh[bold]: allow it?",
+        (("sh", '{"cmd": "[red]rm[/red] -rf /"}'),),
+    )
+    answers: list[InterruptChoice | None] = []
+    app = HostApp(lambda: Label("host"))
+    async with app.run_host() as pilot:
+        app.push_screen(InterruptScreen(view), answers.append)
+        await pilot.pause()
+        text = _shown_text(app.screen)  # type: ignore[arg-type]
+        assert 'sh({"cmd": "[red]rm[/red] -rf /"})' in text
+        assert "sh[bold]: allow it?" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(InterruptScreen(view), answers.append)
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+    assert answers == [None, InterruptChoice("allow_always")]
