@@ -353,6 +353,8 @@ async def _record(
                 return
             node = kept
         run.output_nodes.append(node.hash_key)
+        # A run whose last reply is an interrupt waits for an answer (see tools/interrupts.py).
+        outcome.waiting = message.role == "interrupt"
         if timing:
             run.timings[node.hash_key] = timing
 
@@ -419,6 +421,8 @@ async def _record(
         raise
     finally:
         run.status = outcome.status
+        if outcome.status is RunStatus.DONE and outcome.waiting:
+            run.status = RunStatus.WAITING
         run.ended_at = time.time()
         replies.same_as_before = landing.fresh and not landing.made and bool(run.output_nodes)
         try:
@@ -440,10 +444,11 @@ async def _read_now(iterator: AsyncIterator[MessagePromise]) -> asyncio.Future[M
 class _Outcome:
     """How the run is going: done, or error with the first failure's text."""
 
-    __slots__ = ("status",)
+    __slots__ = ("status", "waiting")
 
     def __init__(self) -> None:
         self.status = RunStatus.DONE
+        self.waiting = False
 
     def fail(self, run: Run, text: str) -> None:
         if self.status is RunStatus.DONE:

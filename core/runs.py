@@ -21,6 +21,8 @@ class RunStatus(StrEnum):
     ERROR = "error"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    #: Stopped at an interrupt (an approval, a breakpoint) until someone answers it.
+    WAITING = "waiting"
 
 
 class RunUsage(BaseModel):

@@ -123,12 +123,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("tree.narrower", "f8", "Narrower branches pane", "Make the branches pane narrower",
            "View"),
     Action("tree.wider", "f9", "Wider branches pane", "Make the branches pane wider", "View"),
-    Action("workflow.resume", "w", "Resume workflow",
+    Action("workflow.resume", "W", "Resume workflow",
            "Continue the workflow run of the selected node; finished tasks are not run again",
            "Workflows", NAVIGATE),
-    Action("workflow.rerun_task", "x", "Rerun task",
+    Action("workflow.rerun_task", "T", "Rerun task",
            "Rerun the selected workflow task and what follows it on a new branch", "Workflows",
            NAVIGATE),
+    Action("interrupt.answer", "w", "Answer waiting run",
+           "Show the approval or breakpoint a run waits at, to answer it", "Runs", NAVIGATE),
+    Action("breakpoint.add", "p", "Add breakpoint",
+           "Stop runs before or after a tool or agent (a name or glob)", "Runs", NAVIGATE),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}

@@ -26,9 +26,11 @@ from textual.widgets import Footer, Static
 from ramify.core import USER, Agent, Store
 from ramify.core.llm.pricing import configured_prices
 from ramify.core.recording import RecordedReplies
+from ramify.core.runs import RunStatus
 from ramify.themes.ramify import DEFAULT_THEME, register_themes
 from ramify.tui import timer_fix
 from ramify.tui.actions import APP, bindings
+from ramify.tui.app_interrupts import InterruptActions
 from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
@@ -73,7 +75,14 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(NavigationActions, SessionActions, LayoutActions, WorkflowActions, App[int]):
+class RamifyApp(
+    NavigationActions,
+    SessionActions,
+    LayoutActions,
+    WorkflowActions,
+    InterruptActions,
+    App[int],
+):
     """The IDE.
 
     Args:
@@ -199,6 +208,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, WorkflowAction
         await self._show_path(reset=True)
         await self._rebuild_tree()
         self._watch_store(event.controller)
+        self.offer_interrupt()  # a run left waiting (before a restart, too) asks again
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:
@@ -512,6 +522,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, WorkflowAction
         if event.replies is not None and self.controller is not None:
             await self.controller.absorb_output(event.replies.run.output_nodes)
         await self._catch_up(tree=True)
+        if event.replies is not None and event.replies.run.status is RunStatus.WAITING:
+            self.offer_interrupt()
 
     async def _where_replies_landed(self, replies: RecordedReplies | None) -> None:
         controller = self.controller

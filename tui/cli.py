@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "export": "Write a session as markdown.",
     "import": "Import a markdown session file into the session database.",
     "sessions": "List the saved sessions, newest first.",
+    "runs": "List the agent runs; --waiting: those stopped at an approval or a breakpoint.",
     "store": "Copy sessions between stores: ramify store copy SRC DST.",
     "worker": "Serve agents to remote callers over NATS (pip install 'ramify[nats]').",
     "workers": "List the live workers on a NATS server and the agents they serve.",
@@ -135,6 +136,11 @@ def build_command_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path, metavar="FILE.md")
     _store_option(importer)
     _store_option(command("sessions"))
+    runs = command("runs")
+    runs.add_argument(
+        "--waiting", action="store_true", help="only runs waiting at an approval or a breakpoint"
+    )
+    _store_option(runs)
     from ramify.tui.store_cli import add_store_commands
 
     add_store_commands(command("store"))
@@ -178,7 +184,7 @@ def _main(args_list: list[str]) -> int:
     if getattr(args, "config", None):
         # The config loader reads RAMIFY_CONFIG, so the flag and the variable agree.
         os.environ["RAMIFY_CONFIG"] = args.config
-    if command in ("export", "import", "sessions"):
+    if command in ("export", "import", "sessions", "runs"):
         return _session_command(command, args)
     if command == "store":
         from ramify.tui.store_cli import run_store_command
@@ -231,6 +237,10 @@ def _session_command(command: str, args: argparse.Namespace) -> int:
         )
     elif command == "import":
         work = session_commands.import_command(args.file, store=store)
+    elif command == "runs":
+        from ramify.tui.runs_command import runs_command
+
+        work = runs_command(waiting=args.waiting, store=store)
     else:
         work = session_commands.sessions_command(store=store)
     try:

@@ -1,4 +1,5 @@
-"""``ramify --tools``: the target model with the demo tools and the config's MCP servers."""
+"""``ramify --tools``: the target model with the demo tools and the config's MCP servers,
+under the config's ``[tools.NAME] policy`` entries."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ async def equip_with_tools(target: Agent, config: RamifyConfig) -> tuple[Agent, 
 
     tools, problems = await configured_tools(config)
     try:
-        return with_tools(target, tools), problems
+        return with_tools(target, tools, policies=config.tool_policies()), problems
     except TypeError:
         return target, [
             f"--tools needs a model; {target.alias} is an agent and keeps its own tools"

@@ -106,6 +106,16 @@ class McpServerConfig(BaseModel):
     cwd: str | None = None
 
 
+class ToolSettings(BaseModel):
+    """Per-tool settings (``[tools.NAME]``, NAME a tool name or a glob): ``policy`` is
+    ``allow``, ``ask`` (stop for an approval) or ``deny``; unset, the tool's annotations
+    decide (see `ramify.core.tools.policy`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    policy: Literal["allow", "ask", "deny"] | None = None
+
+
 class AgentSettings(BaseModel):
     """Per-agent settings (``[agents.NAME]``): ``remote`` runs it on NATS workers."""
 
@@ -139,6 +149,11 @@ class RamifyConfig(BaseModel):
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)
     agents: dict[str, AgentSettings] = Field(default_factory=dict)
+    tools: dict[str, ToolSettings] = Field(default_factory=dict)
+
+    def tool_policies(self) -> dict[str, str]:
+        """The ``[tools.NAME] policy`` entries that are set, by tool name or glob."""
+        return {name: item.policy for name, item in self.tools.items() if item.policy}
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # A store URL may hold a password: the repr shows it masked, as a provider's URL.

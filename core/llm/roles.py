@@ -57,7 +57,8 @@ def _arguments_object(text: str) -> Any:
 def resolve_role(message: Message, default_role: DefaultRole) -> str | None:
     """The conversation role of `message`, or None for a message never sent (errors)."""
     role = message.role
-    if role == "error":
+    if role in ("error", "interrupt"):
+        # Failures and interrupts (a run stopped for a person) are records, not conversation.
         return None
     if role in _ROLES:
         return role

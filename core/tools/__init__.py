@@ -25,12 +25,24 @@ explicitly, as a sibling result, and refuses a destructive or open-world tool un
 call whose arguments do not match the schema (refused before the call), each give an error
 result the model reads; ``on_tool_error`` decides whether the run goes on.
 
+Approvals and breakpoints (`policy.py`, `gate.py`, `interrupts.py`): a tool's policy (allow,
+ask, deny; read-only tools allowed) and a session's breakpoints stop the loop at an
+`InterruptMessage` node; `answer_interrupt` goes on from it, in this process or a later one.
+
 `demo_tool_agent` (the demo model with a calculator and a clock) shows all of it with no key.
 """
 
 from .configured import configured_tools
 from .demo import DEMO_TOOLS, calculator, clock
 from .execute import DEFAULT_TOOL_TIMEOUT, result_text, run_call, run_calls
+from .interrupts import (
+    INTERRUPT_ROLE,
+    InterruptAnswer,
+    InterruptMessage,
+    answer_interrupt,
+    pending_interrupt,
+    pending_interrupts,
+)
 from .loop import (
     DEFAULT_MAX_STEPS,
     Api,
@@ -41,6 +53,7 @@ from .loop import (
     with_tools,
 )
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
+from .policy import Breakpoint, InterruptSettings, default_policy, interrupt_settings
 from .reexecute import ConfirmationRequired, NotAToolResult, reexecute
 from .tool import Tool, ToolAnnotations, ToolArgumentsError, tool, tools_by_name
 
@@ -48,9 +61,14 @@ __all__ = [
     "DEFAULT_MAX_STEPS",
     "DEFAULT_TOOL_TIMEOUT",
     "DEMO_TOOLS",
+    "INTERRUPT_ROLE",
     "TOOL_ROLE",
     "Api",
+    "Breakpoint",
     "ConfirmationRequired",
+    "InterruptAnswer",
+    "InterruptMessage",
+    "InterruptSettings",
     "NotAToolResult",
     "Tool",
     "ToolAnnotations",
@@ -59,10 +77,15 @@ __all__ = [
     "ToolCallsMessage",
     "ToolResultMessage",
     "agent_with_tools",
+    "answer_interrupt",
     "calculator",
     "clock",
     "configured_tools",
+    "default_policy",
     "demo_tool_agent",
+    "interrupt_settings",
+    "pending_interrupt",
+    "pending_interrupts",
     "reexecute",
     "result_text",
     "run_call",

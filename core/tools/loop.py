@@ -28,7 +28,10 @@ from ..messages import ErrorMessage, Message
 from ..promising import MessagePromise
 from .demo import DEMO_TOOLS, stream_demo_with_tools
 from .execute import DEFAULT_TOOL_TIMEOUT, run_call
+from .gate import Gate
+from .interrupts import INTERRUPT_ROLE
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
+from .policy import POLICIES, Policy, interrupt_settings
 from .recorded import ReplyTip, recorded_results
 from .tool import Tool, tools_by_name
 
@@ -67,7 +70,7 @@ def unanswered_calls(messages: Sequence[Message]) -> list[ToolCall]:
                 for call in calls
                 if call.id not in answered
             ]
-        if messages[index].role not in (TOOL_ROLE, "error"):
+        if messages[index].role not in (TOOL_ROLE, "error", INTERRUPT_ROLE):
             return []
     return []
 
@@ -155,10 +158,12 @@ async def _run_live(
     ctx: InteractionContext,
     tools: Mapping[str, Tool],
     calls: Sequence[ToolCall],
-    reused: Mapping[str, ToolResultMessage],
+    ready: Mapping[str, ToolResultMessage],
     time_limit: float,
+    order: Sequence[ToolCall],
 ) -> dict[str, ToolResultMessage]:
-    """Run the calls not in `reused` concurrently; reply every result in call order.
+    """Run `calls` concurrently; reply every result of `order` (the step's calls) in order,
+    those in `ready` (recorded before, or refused) as they are.
 
     A running call is replied at once as a promise that resolves when the call ends, so the
     IDE shows it running in the agent's pane while it runs, not only once all have ended.
@@ -166,13 +171,13 @@ async def _run_live(
     running = {
         call.id: asyncio.ensure_future(run_call(tools, call, time_limit=time_limit))
         for call in calls
-        if call.id not in reused
+        if call.id not in ready
     }
     try:
-        for call in calls:
-            if call.id in reused:
-                ctx.reply(reused[call.id])
-            else:
+        for call in order:
+            if call.id in ready:
+                ctx.reply(ready[call.id])
+            elif call.id in running:
                 ctx.reply(_result_promise(ctx, call, running[call.id]))
         await asyncio.gather(*running.values())
     finally:
@@ -232,6 +237,7 @@ async def tool_loop_agent(
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
     on_tool_error: str = "continue",
     tool_fingerprint: Any = None,
+    policies: Mapping[str, str] | None = None,
     **params: Any,
 ) -> None:
     """Answer with tools: model step, calls, results, model step ... (see the module doc).
@@ -241,21 +247,30 @@ async def tool_loop_agent(
     errors), ``temperature`` ...).
     ``on_tool_error="stop"`` ends the run after a failed call (its error result recorded);
     ``"continue"`` lets the model read the error and go on. `tool_fingerprint` only makes
-    the cache key change with the tools.
+    the cache key change with the tools. `policies` are tool policies by name or glob
+    (``allow``, ``ask``, ``deny``; see `policy.py`).
     """
     del tool_fingerprint
     named = tools_by_name(tools if isinstance(tools, Mapping) else tuple(tools))
     history = list(await ctx.message_promises)
     tip = ReplyTip(ctx.run.input_node if ctx.run is not None else None, ctx.this_agent.alias)
+    settings = interrupt_settings(ctx.session) if ctx.session is not None else None
+    gate = Gate(named, _policies(policies), settings, history)
+    alias = ctx.this_agent.alias
     steps = 0
     while True:
         pending = unanswered_calls(history)
         if pending:
+            plan = gate.plan_calls(pending)
+            if plan.stop is not None:
+                ctx.reply(plan.stop)
+                return
             asked = _last_asking(history)
             reused = await recorded_results(ctx.session, tip.hash, asked, pending)
-            ran = await _run_live(ctx, named, pending, reused, tool_timeout)
+            ready = {**plan.refused, **reused}
+            ran = await _run_live(ctx, named, [*plan.run], ready, tool_timeout, pending)
             for call in pending:
-                result = reused.get(call.id) or ran[call.id]
+                result = ready.get(call.id) or ran[call.id]
                 tip.follow(result)
                 history.append(result)
             failed = [result for result in ran.values() if result.is_error]
@@ -263,6 +278,15 @@ async def tool_loop_agent(
                 first = failed[0]
                 ctx.reply(_stop("ToolFailed", f"{first.name}: {first.text} (the run stopped)"))
                 return
+        stop = gate.after_tools(history)
+        visible = gate.model_view(history)
+        if stop is None and gate.resumed and _answered_finally(visible):
+            # Resumed after a breakpoint behind a final answer: nothing is left to do.
+            return
+        stop = stop or gate.before_model(alias, history)
+        if stop is not None:
+            ctx.reply(stop)
+            return
         if steps >= max_steps:
             ctx.reply(
                 _stop(
@@ -272,13 +296,32 @@ async def tool_loop_agent(
             )
             return
         steps += 1
-        message = await _model_step(ctx, api, history, named, _plain_kwargs(params))
+        message = await _model_step(ctx, api, visible, named, _plain_kwargs(params))
         if message is None:
             return
         tip.follow(message)
         history.append(message)
+        stop = gate.after_model(alias, message)
+        if stop is not None:
+            ctx.reply(stop)
+            return
         if not tool_calls_of(message):
             return
+
+
+def _answered_finally(visible: Sequence[Message]) -> bool:
+    return (
+        bool(visible) and isinstance(visible[-1], ToolCallsMessage) and not visible[-1].tool_calls
+    )
+
+
+def _policies(policies: Mapping[str, str] | None) -> dict[str, Policy]:
+    found: dict[str, Policy] = {}
+    for name, policy in (policies or {}).items():
+        if policy not in POLICIES:
+            raise ValueError(f"the policy of {name} is {policy!r}: use allow, ask or deny")
+        found[name] = "allow" if policy == "allow" else "ask" if policy == "ask" else "deny"
+    return found
 
 
 def agent_with_tools(
@@ -289,6 +332,7 @@ def agent_with_tools(
     max_steps: int = DEFAULT_MAX_STEPS,
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT,
     on_tool_error: OnToolError = "continue",
+    policies: Mapping[str, Policy] | None = None,
     **params: Any,
 ) -> Agent:
     """An agent that answers with `tools` through `api` (see `tool_loop_agent`).
@@ -297,7 +341,8 @@ def agent_with_tools(
         await session.inquire(agent)
 
     The tools themselves are live objects (not part of the agent's hash); their names,
-    schemas and annotations are, so changing a tool changes the cache key.
+    schemas and annotations are, so changing a tool changes the cache key. `policies`:
+    ``{"name or glob": "allow" | "ask" | "deny"}`` over each tool's default (`policy.py`).
     """
     if api not in ("demo", "openai", "responses", "anthropic"):
         raise ValueError(f"unknown api {api!r}: use demo, openai, responses or anthropic")
@@ -312,6 +357,7 @@ def agent_with_tools(
         tool_timeout=tool_timeout,
         on_tool_error=on_tool_error,
         tool_fingerprint=tuple(item.fingerprint() for item in named.values()),
+        policies=dict(_policies(policies)),
         **params,
     )
 

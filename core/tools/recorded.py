@@ -63,7 +63,8 @@ async def recorded_results(
     wanted = {call.id for call in calls}
     found: dict[str, ToolResultMessage] = {}
     try:
-        start = await _node_of(session, tip, asked, len(calls) + len(wanted) + 2)
+        # Results, and interrupts with their answers, may lie between the tip and the asking node.
+        start = await _node_of(session, tip, asked, 4 * len(calls) + len(wanted) + 8)
         if start is None:
             return {}
         queue = deque([start])

@@ -107,7 +107,7 @@ async def test_rerun_task_makes_a_branch_and_leaves_the_original(
         assert controller is not None
         assert controller.select_hash(nodes["second"])
         await navigate_mode(app, pilot)
-        await pilot.press("x")
+        await pilot.press("T")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press("enter")  # the proposed name
         await until(pilot, lambda: controller.branch == "rerun-1")
@@ -127,7 +127,7 @@ async def test_resume_runs_the_failed_task_again_and_not_the_finished_one(
         await navigate_mode(app, pilot)
         # The branch ends at the failed task's error node, selected on opening.
         assert controller.selected_hash == nodes["second"]
-        await pilot.press("w")
+        await pilot.press("W")
         await until(pilot, lambda: _runs(tmp_path, "second") == 2 and not app.workers._workers)
         run = await session.get_run(run_id)
         assert run.status is RunStatus.DONE

@@ -47,7 +47,7 @@ async def session() -> AsyncIterator[Session]:
 async def _first_run(
     session: Session, counter: Counter, question: str = "what is 12*7", **kw: bool
 ) -> tuple[Agent, list[tuple[Node, Message]]]:
-    agent = agent_with_tools([counter.tool(**kw)], alias="counting")
+    agent = agent_with_tools([counter.tool(**kw)], alias="counting", policies={"*": "allow"})
     await session.append(UserMessage(question))
     await session.inquire(agent, **FAST).recorded()
     return agent, await session.path_messages("main")

@@ -1,0 +1,165 @@
+"""Tool policies and breakpoints: when the tool loop runs a call, refuses it, or stops.
+
+A tool's policy is ``allow``, ``ask`` or ``deny``. The default follows its annotations: a
+read-only tool is allowed, a destructive or open-world one (every MCP tool without hints) is
+asked about, any other is allowed. The agent's ``policies`` (by tool name or glob, from
+`agent_with_tools(policies=...)` or the config's ``[tools.NAME] policy``) override the
+default, and a session's own choices (an ``allow always`` answer, `InterruptSettings`)
+override those. A denied call gets an error result the model reads.
+
+Breakpoints (``before`` or ``after``, a glob over tool and agent names) stop the tool loop
+before a call runs, after its result, before a model step of an agent or after one. A
+session's breakpoints and choices are kept in a small JSON file beside the default database
+(``interrupts/<session id>.json``), so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .tool import Tool
+
+__all__ = [
+    "Breakpoint",
+    "InterruptSettings",
+    "Point",
+    "Policy",
+    "default_policy",
+    "interrupt_settings",
+    "policy_of",
+]
+
+Policy = Literal["allow", "ask", "deny"]
+Point = Literal["before", "after"]
+
+POLICIES: tuple[Policy, ...] = ("allow", "ask", "deny")
+
+
+def default_policy(tool: Tool) -> Policy:
+    """``allow`` for a read-only tool or one without side effects, ``ask`` otherwise."""
+    annotations = tool.annotations
+    if annotations.read_only or not annotations.has_side_effects:
+        return "allow"
+    return "ask"
+
+
+def _matching(patterns: Mapping[str, Policy], name: str) -> Policy | None:
+    if name in patterns:
+        return patterns[name]
+    for pattern, policy in patterns.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            return policy
+    return None
+
+
+def policy_of(
+    tool: Tool | None,
+    name: str,
+    policies: Mapping[str, Policy],
+    chosen: Mapping[str, Policy] | None = None,
+) -> Policy:
+    """The policy of the tool `name`: the session's choice, else `policies` (an exact name
+    before a glob), else its default (an unknown tool is allowed: its call fails anyway)."""
+    for source in (chosen or {}, policies):
+        found = _matching(source, name)
+        if found is not None:
+            return found
+    return "allow" if tool is None else default_policy(tool)
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """Stop ``before`` or ``after`` each tool or agent whose name matches `pattern` (a glob)."""
+
+    point: Point
+    pattern: str
+
+    def matches(self, point: Point, name: str) -> bool:
+        """Whether this breakpoint stops at `point` of `name`."""
+        return self.point == point and fnmatch.fnmatchcase(name, self.pattern)
+
+
+def _settings_dir() -> Path:
+    from ..store.location import default_database_path
+
+    return default_database_path().parent / "interrupts"
+
+
+class InterruptSettings:
+    """A session's breakpoints and its own tool policies, kept in a JSON file so they survive
+    a restart. Each change is written at once (the file is replaced, never half-written)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.breakpoints: list[Breakpoint] = []
+        self.policies: dict[str, Policy] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            # Missing is the normal start; a damaged file reads as no settings, not an error.
+            return
+        if not isinstance(data, dict):
+            return
+        for item in data.get("breakpoints", []):
+            if isinstance(item, list) and len(item) == 2 and item[0] in ("before", "after"):
+                self.breakpoints.append(Breakpoint(item[0], str(item[1])))
+        for name, policy in dict(data.get("policies", {})).items():
+            if policy in POLICIES:
+                self.policies[str(name)] = policy
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "breakpoints": [[item.point, item.pattern] for item in self.breakpoints],
+            "policies": self.policies,
+        }
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def add_breakpoint(self, point: str, pattern: str) -> Breakpoint:
+        """Stop `point` (``before`` or ``after``) tools and agents matching `pattern`."""
+        if point not in ("before", "after"):
+            raise ValueError(f"a breakpoint is before or after, not {point!r}")
+        if not pattern.strip():
+            raise ValueError("a breakpoint needs a tool or agent name (a glob like 'calc*')")
+        added = Breakpoint("before" if point == "before" else "after", pattern.strip())
+        if added not in self.breakpoints:
+            self.breakpoints.append(added)
+            self._save()
+        return added
+
+    def remove_breakpoint(self, point: str, pattern: str) -> bool:
+        """Remove a breakpoint; False when there was none such."""
+        for item in self.breakpoints:
+            if item.point == point and item.pattern == pattern:
+                self.breakpoints.remove(item)
+                self._save()
+                return True
+        return False
+
+    def set_policy(self, name: str, policy: str) -> None:
+        """This session's policy for the tool `name` (or a glob), over the agent's."""
+        if policy not in POLICIES:
+            raise ValueError(f"a tool policy is allow, ask or deny, not {policy!r}")
+        self.policies[name] = "allow" if policy == "allow" else "ask" if policy == "ask" else "deny"
+        self._save()
+
+    def stops(self, point: Point, name: str) -> bool:
+        """Whether a breakpoint stops at `point` of the tool or agent `name`."""
+        return any(item.matches(point, name) for item in self.breakpoints)
+
+
+def interrupt_settings(session: Any) -> InterruptSettings:
+    """The breakpoints and tool policies of `session`, read from its file now."""
+    name = "".join(char for char in str(session.id) if char.isalnum() or char in "-_")
+    return InterruptSettings(_settings_dir() / f"{name}.json")

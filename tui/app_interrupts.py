@@ -1,0 +1,122 @@
+"""The IDE's approvals and breakpoints: show a waiting run's interrupt, answer it, and set
+breakpoints.
+
+`InterruptActions` is a mixin of `RamifyApp`: its `action_*` methods implement the registry's
+``interrupt.answer`` and ``breakpoint.add`` ids. When a run ends waiting, and when a session
+opens with a run waiting (after a restart too), the modal (`InterruptScreen`) comes up; the
+answer goes to the session layer (`answer_interrupt`), which runs the agent on from the
+interrupt in a run of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+
+from ramify.tui.controller import SessionController
+from ramify.tui.sanitize import one_line
+from ramify.tui.screens import PromptScreen
+from ramify.tui.screens.interrupt import InterruptChoice, InterruptScreen, InterruptView
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ramify.core.recording import RecordedReplies
+    from ramify.core.tools import InterruptMessage
+
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+def interrupt_view(node: str, message: InterruptMessage) -> InterruptView:
+    """What the modal shows of the interrupt `message` at `node`."""
+    if message.kind == "approval":
+        title = f"The agent wants to run {message.target}: allow it?"
+    else:
+        title = f"Breakpoint {message.point} {message.target}"
+    calls = tuple((call.name, call.arguments) for call in message.calls)
+    return InterruptView(node, message.kind, title, calls, message.pending)
+
+
+class InterruptActions(_AppBase):
+    """Approvals and breakpoints for `RamifyApp` (see the module docstring)."""
+
+    controller: SessionController | None
+
+    if TYPE_CHECKING:
+
+        def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> Any: ...
+
+    def _interrupt_shown(self) -> bool:
+        return any(isinstance(screen, InterruptScreen) for screen in self.screen_stack)
+
+    @work(group="interrupts", exclusive=True, exit_on_error=False)
+    async def offer_interrupt(self, quiet: bool = True) -> None:
+        """Show the oldest waiting interrupt of the session, if any and none is shown yet."""
+        from ramify.core.tools import pending_interrupts
+
+        controller = self.controller
+        if controller is None or self._interrupt_shown():
+            return
+        waiting = await pending_interrupts(controller.session)
+        if not waiting:
+            if not quiet:
+                self.notify("Nothing is waiting for an answer.", timeout=3)
+            return
+        node, message = waiting[0]
+
+        def answered(choice: InterruptChoice | None) -> None:
+            if choice is not None:
+                self._answer(controller, node, choice)
+
+        self.push_screen(InterruptScreen(interrupt_view(node, message)), answered)
+
+    def _answer(self, controller: SessionController, node: str, choice: InterruptChoice) -> None:
+        from ramify.core.tools import answer_interrupt
+
+        async def start() -> RecordedReplies:
+            stopped = await controller.session.resolve(node)
+            agent = controller.session.known_agent(stopped.sender) or controller.target
+            return await answer_interrupt(
+                controller.session,
+                node,
+                choice.decision,  # type: ignore[arg-type]
+                agent,
+                edited=choice.edited,
+            )
+
+        self._drive(start)
+
+    def action_interrupt_answer(self) -> None:
+        """Show the waiting interrupt again (it was left with Esc)."""
+        self.offer_interrupt(quiet=False)
+
+    def action_breakpoint_add(self) -> None:
+        """Ask for ``before|after NAME`` and set that breakpoint for this session."""
+        controller = self.controller
+        if controller is None:
+            return
+
+        def typed(answer: str | None) -> None:
+            if answer is None:
+                return
+            from ramify.core.tools import interrupt_settings
+
+            point, _, pattern = answer.strip().partition(" ")
+            try:
+                added = interrupt_settings(controller.session).add_breakpoint(point, pattern)
+            except ValueError as error:
+                self.notify(f"{one_line(error)} (type e.g. 'before calc*')", severity="error")
+                return
+            self.notify(f"Breakpoint {added.point} {added.pattern}", timeout=3, markup=False)
+
+        self.push_screen(
+            PromptScreen(
+                "Breakpoint: before|after a tool or agent name (a glob)",
+                placeholder="before calculator",
+            ),
+            typed,
+        )
