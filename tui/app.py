@@ -37,6 +37,7 @@ from ramify.tui.app_sessions import SessionActions
 from ramify.tui.app_workflows import WorkflowActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
+    BackgroundChanged,
     InquiryDone,
     ReplayReveal,
     SessionReady,
@@ -73,6 +74,9 @@ AgentFactory = Callable[[str], Agent]
 """Turns a model or agent name into an agent (config lookups live outside the app)."""
 
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
+# A job the IDE runs in the background once it is up (following a remote run still going on a
+# worker): it calls its argument whenever it wrote to the session and returns a closing line.
+BackgroundJob = Callable[[Callable[[], None]], Awaitable[str | None]]
 
 
 class RamifyApp(
@@ -98,6 +102,7 @@ class RamifyApp(
         session_file: the markdown file the session came from (autosave writes back to it).
         autosave: write the session back to `session_file` after every change.
         startup_notices: lines to show as warnings once the screen is up (config problems).
+        background: jobs to run once the screen is up (see `BackgroundJob`).
     """
 
     CSS_PATH = Path(__file__).parent / "ramify.tcss"
@@ -121,6 +126,7 @@ class RamifyApp(
         session_file: Path | None = None,
         autosave: bool = True,
         startup_notices: Sequence[str] = (),
+        background: Sequence[BackgroundJob] = (),
     ) -> None:
         timer_fix.apply()  # before any timer starts: frames come on time after a pause
         super().__init__()
@@ -132,6 +138,7 @@ class RamifyApp(
         self._start_theme = theme
         self._save_theme = save_theme
         self._startup_notices = tuple(startup_notices)
+        self._background = tuple(background)
         # The theme applied at start: its change signal is not the user picking a theme.
         self._theme_at_start: str | None = None
         self.export_directory = export_directory or Path.cwd()
@@ -184,6 +191,26 @@ class RamifyApp(
             self.set_keymap(self.user_keymap)
         self.query_one(Composer).area.focus()
         self._load_session(self._open_session)
+        for job in self._background:
+            self._run_background(job)
+
+    @work(group="background", exit_on_error=False)
+    async def _run_background(self, job: BackgroundJob) -> None:
+        """Run `job`; post when it wrote and when it ended (never touches a widget)."""
+        def changed() -> None:
+            self.post_message(BackgroundChanged())
+
+        try:
+            notice = await job(changed)
+        except Exception as error:  # one line for the user, never a traceback
+            notice = f"{type(error).__name__}: {error}"
+        self.post_message(BackgroundChanged(notice, ended=True))
+
+    async def on_background_changed(self, event: BackgroundChanged) -> None:
+        if self.controller is not None:
+            await self._catch_up(tree=True)
+        if event.notice:
+            self.notify(event.notice, timeout=8, markup=False)
 
     @work(group="session", exclusive=True, exit_on_error=False)
     async def _load_session(self, opener: SessionOpener) -> None:

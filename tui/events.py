@@ -23,6 +23,16 @@ class SessionReady(Message):
         self.error = error
 
 
+class BackgroundChanged(Message):
+    """A background job (following a remote run) wrote to the session; `notice`, when set,
+    is its closing line for the user (the job ended)."""
+
+    def __init__(self, notice: str | None = None, *, ended: bool = False) -> None:
+        super().__init__()
+        self.notice = notice
+        self.ended = ended
+
+
 class StreamOpened(Message):
     """A reply message started streaming; its text arrives through `feed`.
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ramify.core import Agent, Store, StoreError
     from ramify.core.llm import RamifyConfig
-    from ramify.tui.app import RamifyApp
+    from ramify.tui.app import BackgroundJob, RamifyApp
     from ramify.tui.controller import SessionController
 
 
@@ -158,10 +158,12 @@ async def _run(options: LaunchOptions) -> int:
         await store.close()
         _warn(_describe(error))
         return 1
+    background: list[BackgroundJob] = []
     if config.agents:
         from ramify.tui.remote_resync import resync_on_open
 
-        target_notices = [*target_notices, *await resync_on_open(await opener(store), config)]
+        resync_notices, background = await resync_on_open(await opener(store), config)
+        target_notices = [*target_notices, *resync_notices]
 
     def save_theme(name: str) -> None:
         set_setting("theme", name)
@@ -179,6 +181,7 @@ async def _run(options: LaunchOptions) -> int:
         session_file=options.open_file,
         autosave=config.autosave,
         startup_notices=(*notices, *target_notices),
+        background=background,
     )
     try:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):

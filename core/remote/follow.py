@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..messages import Message
@@ -27,9 +28,16 @@ __all__ = ["follow_remote_run"]
 
 
 async def follow_remote_run(
-    session: Session, run: Run, url: str, *, heartbeat_timeout: float = 3.0
+    session: Session,
+    run: Run,
+    url: str,
+    *,
+    heartbeat_timeout: float = 3.0,
+    on_node: Callable[[Node], None] | None = None,
 ) -> list[Node]:
     """Record remote `run`'s finished messages as they come, until its worker ends it.
+
+    `on_node` is told of each node as it is written (the IDE refreshes its view on it).
 
     Returns the nodes written. Stops early, leaving the run as it is (interrupted), when its
     worker sends neither a heartbeat nor a result for `heartbeat_timeout` seconds (it died).
@@ -76,7 +84,10 @@ async def follow_remote_run(
                 continue
             seen.add(index)
             if index >= recorded:  # the replies before were recorded before the restart
-                added.append(await writer.add(Message.from_data(document["message"])))
+                node = await writer.add(Message.from_data(document["message"]))
+                added.append(node)
+                if on_node is not None:
+                    on_node(node)
     finally:
         await session.save_run(run)
         for sub in subs:

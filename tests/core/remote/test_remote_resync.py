@@ -81,13 +81,14 @@ async def test_a_killed_caller_resyncs_finished_messages_without_duplicates(
         # What the IDE does when it opens the session again.
         controller = await SessionController.open(store, session_id, echo)
         session = controller.session
-        notices = await resync_on_open(controller, config)
+        notices, followers = await resync_on_open(controller, config)
         again = await resync_remote_runs(session, {"PACED": nats_server.url}.get)
         path_messages = await session.path_messages("main")
         run = await session.get_run(run_id)
         shown = [view.text for view in await controller.views(0, 10)]
         await close_shared_buses()
     assert notices == ["Resynced 1 finished remote message(s) from JetStream."]
+    assert followers == []  # the run ended: nothing left to follow
     assert again.added == []
     assert again.running == []
     assert [str(message) for _, message in path_messages] == [
@@ -153,3 +154,37 @@ async def test_following_a_run_whose_worker_died_stops_and_leaves_it_interrupted
     assert added == []
     assert stored is not None
     assert stored.status is RunStatus.INTERRUPTED
+
+
+async def test_the_ide_follows_a_run_still_running_when_the_session_reopens(
+    nats_server, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    workers.append(start_worker(nats_server.url, "paced"))
+    path = tmp_path / "s.db"
+    caller = _start_caller(path, nats_server.url, n=60)
+    assert caller.stdout is not None
+    line = await asyncio.to_thread(caller.stdout.readline)
+    caller.kill()
+    caller.wait()
+    session_id, run_id = line.split()
+    config = parse_config(f'[agents.PACED]\nremote = "{nats_server.url}"\n', "config.toml")
+    changes: list[int] = []
+    async with SQLiteStore(path) as store, Ramify(store=store):
+        # What `ramify` does on opening: resync, then hand the app a job per running run.
+        controller = await SessionController.open(store, session_id, echo)
+        notices, followers = await resync_on_open(controller, config)
+        assert len(followers) == 1
+        # What the app's background worker does with it.
+        ending = await followers[0](lambda: changes.append(1))
+        await controller.refresh()
+        shown = [view.text for view in await controller.views(0, 10)]
+        stored = await controller.session.get_run(run_id)
+        await close_shared_buses()
+    assert notices == [
+        "1 remote run(s) of this session are still running on their workers; their replies "
+        "land here as they finish."
+    ]
+    assert changes == [1]  # told once: the one reply landed
+    assert ending == f"Remote run {run_id[:8]} (PACED): 1 more message(s), done."
+    assert shown == ["go", "".join(f"t{i} " for i in range(60))]
+    assert stored.status is RunStatus.DONE
