@@ -32,6 +32,7 @@ from ramify.tui.actions import APP, bindings
 from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
+from ramify.tui.app_tools import ToolActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
     InquiryDone,
@@ -49,6 +50,7 @@ from ramify.tui.screens import (
     PromptScreen,
 )
 from ramify.tui.stream_feed import StreamFeed
+from ramify.tui.tool_calls import live_tool_call
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import (
     AgentPanes,
@@ -72,7 +74,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
+class RamifyApp(NavigationActions, SessionActions, LayoutActions, ToolActions, App[int]):
     """The IDE.
 
     Args:
@@ -360,6 +362,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         # A network's actors each keep one pane for the run: alias -> its lasting pane.
         actor_panes: dict[str, _ActorPane] = {}
         error: str | None = None
+        earlier: list[Any] = []  # the run's replies so far: a tool result's call is among them
         try:
             count = 0
             async for promise in replies:
@@ -379,7 +382,11 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 # A remote agent's reply names the worker streaming it (`RemoteMessagePromise`).
                 worker = getattr(promise, "worker", None)
                 label = f"{model or alias} @ {worker}" if worker else model
-                self.post_message(StreamOpened(key, run_key, alias, label, feed, price))
+                call = await live_tool_call(promise, earlier)
+                earlier.append(promise)
+                self.post_message(
+                    StreamOpened(key, run_key, alias, label, feed, price, tool_call=call)
+                )
                 if promise.placed_in_tree:
                     # A network's message (its actor wrote it to the tree): the actor's pane
                     # lasts the run, its later messages streaming in below this one.
@@ -431,7 +438,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
                 if chunk:
                     feed.put(chunk, getattr(chunks, "joined", 1) or 1)
             message = await promise
-            if message.role == "error":
+            if message.role == "error" or getattr(message, "is_error", False):
                 status = MessageStatus.ERROR
             elif getattr(message, "cancelled", False):
                 status = MessageStatus.CANCELLED
@@ -475,6 +482,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
             event.model,
             feed=event.feed,
             output_price=event.output_price,
+            tool_call=event.tool_call,
         )
 
     async def on_stream_closed(self, event: StreamClosed) -> None:

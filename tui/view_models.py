@@ -54,6 +54,25 @@ class MessageStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ToolStatus(StrEnum):
+    """Lifecycle of one tool call as the UI shows it (`ToolCallLine`).
+
+    `WAITING` ("waiting for approval") is set from outside through `ToolCallLine.set_status`:
+    nothing in the tool loop waits for approval yet; an approval layer drives it when it does.
+    """
+
+    RUNNING = "running"
+    WAITING = "waiting for approval"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def settled(self) -> bool:
+        """Whether the call has ended (done, failed or cancelled)."""
+        return self in (ToolStatus.DONE, ToolStatus.FAILED, ToolStatus.CANCELLED)
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
     """Provider-reported token usage of one message (None when unknown)."""
