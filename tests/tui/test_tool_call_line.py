@@ -25,9 +25,7 @@ from tests.tui.ide import ide, navigate_mode, send, settled, until
 QUESTION = "what is 12*7"
 
 
-async def test_a_call_line_shows_each_status_and_expands_to_literal_arguments_and_result() -> (
-    None
-):
+async def test_a_call_line_shows_each_status_and_expands_literally() -> None:
     call = ToolCallView("search", '{"query": "[bold]x[/bold]", "limit": 5}')
     app = HostApp(lambda: ToolCallLine(call))
     async with app.run_host(size=(100, 20)) as pilot:
