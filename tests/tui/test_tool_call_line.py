@@ -98,6 +98,10 @@ async def test_a_running_call_shows_live_in_its_pane_then_settles_done(tmp_path:
         await until(pilot, lambda: "running" in rendered_text(line))
         assert line.status is ToolStatus.RUNNING
         assert "▸ calculator(expression=12*7)  … running" in rendered_text(line)
+        header = rendered_text(app.query_one(ToolCallPane).header)
+        assert header.split()[:2] == ["tools", "tool"]
+        assert "connecting" not in header
+        assert "tok" not in header
         held.release()
         await until(pilot, lambda: line.status is ToolStatus.DONE)
         assert line.result == "[b]84[/b] (call 1)"

@@ -19,17 +19,8 @@ from ramify.tui.sanitize import literal, sanitize
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus, ToolCallView, ToolStatus
 from ramify.tui.widgets.live_tail import LiveTail
-from ramify.tui.widgets.message_view import preview
-from ramify.tui.widgets.stream_pane import StreamPane
-
-STATUS_MARKS: dict[ToolStatus, tuple[str, str]] = {
-    ToolStatus.RUNNING: ("…", "bold cyan"),
-    ToolStatus.WAITING: ("?", "bold magenta"),
-    ToolStatus.DONE: ("✓", "bold green"),
-    ToolStatus.FAILED: ("✗", "bold red"),
-    ToolStatus.CANCELLED: ("-", "bold yellow"),
-}
-"""The glyph and style of each status; the word is the status's value (single-cell glyphs)."""
+from ramify.tui.widgets.message_view import TOOL_STATUS_MARKS, preview
+from ramify.tui.widgets.stream_pane import PaneHeader, StreamPane, duration
 
 _PANE_TO_TOOL = {
     MessageStatus.DONE: ToolStatus.DONE,
@@ -45,7 +36,7 @@ def tool_call_text(
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("▾ " if expanded else "▸ ", style="bold")
     line.append(sanitize(call.short()), style="bold cyan")
-    glyph, style = STATUS_MARKS[status]
+    glyph, style = TOOL_STATUS_MARKS[status]
     line.append("  ")
     line.append(f"{glyph} {status.value}", style=style)
     if not expanded:
@@ -115,6 +106,17 @@ class ToolCallLine(Widget):
         return tool_call_text(self.call, self._status, self._result, expanded=self.expanded)
 
 
+class ToolPaneHeader(PaneHeader):
+    """`alias  tool  12s`: a tool streams no tokens, so no rate, count or `connecting…`."""
+
+    def render(self) -> Text:
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append(sanitize(self.state.agent_alias), style="bold")
+        header.append("  tool  ", style="italic")
+        header.append(duration(self.state.elapsed), style="dim")
+        return header
+
+
 class ToolCallPane(StreamPane):
     """The live pane of a tool result: the pane's header over a `ToolCallLine`.
 
@@ -141,6 +143,7 @@ class ToolCallPane(StreamPane):
         id: str | None = None,
     ) -> None:
         super().__init__(agent_alias, "tool", key=key, feed=feed, id=id)
+        self._header = ToolPaneHeader(self.state, classes="stream-pane--header")
         self._line = ToolCallLine(call)
 
     def compose(self) -> ComposeResult:
