@@ -38,8 +38,8 @@ async def live_tool_call(promise: Any, earlier: Sequence[Any]) -> ToolCallView |
             continue
         for call in tool_calls_of(message):
             if call.id == call_id:
-                return ToolCallView(str(call.name), str(call.arguments))
-    return ToolCallView("tool", "")
+                return ToolCallView(str(call.name), str(call.arguments), str(call_id))
+    return ToolCallView("tool", "", str(call_id or ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,10 +97,12 @@ class ToolCallView:
     Args:
         name: the tool's name.
         arguments: the arguments as the JSON text the model wrote.
+        call_id: the call's id, when known (a live call: how an approval finds its line).
     """
 
     name: str
     arguments: str
+    call_id: str = field(default="", compare=False)
 
     def short(self, limit: int = 60) -> str:
         """``name(args)`` on one line: ``key=value`` pairs of a JSON object, cut with ``…``."""

@@ -98,6 +98,14 @@ async def test_a_running_call_shows_live_in_its_pane_then_settles_done(tmp_path:
         await until(pilot, lambda: "running" in rendered_text(line))
         assert line.status is ToolStatus.RUNNING
         assert "▸ calculator(expression=12*7)  … running" in rendered_text(line)
+        call_id = line.call.call_id
+        assert call_id
+        assert app.query_one(AgentPanes).tool_line(call_id) is line
+        assert app.query_one(AgentPanes).tool_line("no such call") is None
+        line.set_status(ToolStatus.WAITING)
+        await pilot.pause()
+        assert "? waiting for approval" in rendered_text(line)
+        line.set_status(ToolStatus.RUNNING)
         header = rendered_text(app.query_one(ToolCallPane).header)
         assert header.split()[:2] == ["tools", "tool"]
         assert "connecting" not in header

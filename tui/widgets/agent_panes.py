@@ -10,7 +10,7 @@ from textual.widget import AwaitMount, Widget
 from ramify.tui.stream_feed import StreamFeed
 from ramify.tui.view_models import MessageStatus, ToolCallView
 from ramify.tui.widgets.stream_pane import StreamPane
-from ramify.tui.widgets.tool_call_line import ToolCallPane
+from ramify.tui.widgets.tool_call_line import ToolCallLine, ToolCallPane
 
 MIN_PANE_WIDTH = 30
 """Columns a pane needs side by side; with less each, the panes stack one above the other."""
@@ -103,6 +103,14 @@ class AgentPanes(HorizontalGroup):
     def pane(self, key: str) -> StreamPane:
         """The live pane for `key` (KeyError when none is open)."""
         return self._panes[key]
+
+    def tool_line(self, call_id: str) -> ToolCallLine | None:
+        """The live line of tool call `call_id`, while its pane is open (None otherwise): the
+        hook an approval uses to show a call `ToolStatus.WAITING` (`ToolCallLine.set_status`)."""
+        for pane in self._panes.values():
+            if isinstance(pane, ToolCallPane) and pane.line.call.call_id == call_id:
+                return pane.line
+        return None
 
     @property
     def keys(self) -> list[str]:
