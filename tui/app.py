@@ -50,7 +50,7 @@ from ramify.tui.screens import (
     PromptScreen,
 )
 from ramify.tui.stream_feed import StreamFeed
-from ramify.tui.tool_calls import live_tool_call
+from ramify.tui.tool_calls import live_tool_call, recorded_tool_call
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import (
     AgentPanes,
@@ -564,9 +564,11 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, ToolActions, A
         """Stream each recorded reply into a pane at its recorded pace; reveal user messages."""
         from ramify.core.sessionfile import replay_chunks
 
+        earlier: list[Any] = []  # the messages before: a tool result's call is among them
         for index, node_hash in enumerate(path):
             node = await controller.session.resolve(node_hash)
             message = await controller.session.message(node)
+            earlier.append(message)
             if node.sender != USER:
                 timings = None
                 if node.run_id:
@@ -578,7 +580,10 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, ToolActions, A
                 key = f"replay/{index}"
                 model = getattr(message, "model", None)
                 feed = StreamFeed()
-                self.post_message(StreamOpened(key, "replay", node.sender, model, feed))
+                call = recorded_tool_call(message, earlier)
+                self.post_message(
+                    StreamOpened(key, "replay", node.sender, model, feed, tool_call=call)
+                )
                 try:
                     chunks = replay_chunks(message.text, timings, pace=pace, max_delay=2.0)
                 except ValueError:
@@ -586,7 +591,9 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, ToolActions, A
                 for delay, chunk in chunks:
                     await asyncio.sleep(delay)
                     feed.put(chunk)
-                self.post_message(StreamClosed(key, controller.status_of(message)))
+                failed = getattr(message, "is_error", False)
+                status = MessageStatus.ERROR if failed else controller.status_of(message)
+                self.post_message(StreamClosed(key, status))
             self.post_message(ReplayReveal(index + 1))
         self.post_message(ReplayReveal(len(path), finished=True))
 

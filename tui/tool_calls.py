@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ramify.core import Message
 from ramify.core.llm.roles import tool_calls_of
 from ramify.tui.view_models import ToolCallView
 
@@ -28,18 +29,31 @@ async def live_tool_call(promise: Any, earlier: Sequence[Any]) -> ToolCallView |
     """
     if promise.get("role") != "tool":
         return None
-    call_id = promise.get("call_id")
-    for before in reversed(earlier):
-        if not before.done() or before.cancelled():
-            continue
-        try:
-            message = await before
-        except Exception:  # a failed step asked for no call
-            continue
+    resolved: list[Message] = []
+    for before in earlier:
+        if before.done() and not before.cancelled():
+            try:
+                resolved.append(await before)
+            except Exception:  # a failed step asked for no call
+                continue
+    return _call_among(str(promise.get("call_id") or ""), "tool", resolved)
+
+
+def recorded_tool_call(message: Message, earlier: Sequence[Message]) -> ToolCallView | None:
+    """The call a recorded message answers, when it is a tool result (else None); the message
+    naming the call is among the path's `earlier` messages."""
+    if message.role != "tool":
+        return None
+    call_id = str(getattr(message, "call_id", "") or "")
+    return _call_among(call_id, str(getattr(message, "name", "tool")), earlier)
+
+
+def _call_among(call_id: str, name: str, messages: Sequence[Message]) -> ToolCallView:
+    for message in reversed(messages):
         for call in tool_calls_of(message):
             if call.id == call_id:
-                return ToolCallView(str(call.name), str(call.arguments), str(call_id))
-    return ToolCallView("tool", "", str(call_id or ""))
+                return ToolCallView(str(call.name), str(call.arguments), call_id)
+    return ToolCallView(name, "", call_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from ramify.core import SQLiteStore
+from ramify.core import MemoryStore, Ramify, Session, SQLiteStore, UserMessage
 from ramify.core.tools import Tool, agent_with_tools, tool
 from ramify.tui.actions import REGISTRY, find_clashes
 from ramify.tui.app import RamifyApp
+from ramify.tui.controller import SessionController
+from ramify.tui.events import StreamOpened
 from ramify.tui.screens.confirm import ConfirmScreen
 from ramify.tui.view_models import ToolCallView, ToolStatus
 from ramify.tui.widgets import AgentPanes, Transcript
@@ -236,3 +238,31 @@ def test_the_tool_actions_are_registered_without_clashes() -> None:
     assert REGISTRY["tool.reexecute"].key == "R"
     assert REGISTRY["tool.details"].key == "x"
     assert find_clashes() == {}
+
+
+async def test_a_replayed_tool_result_streams_as_its_call_line() -> None:
+    held = HeldCalculator()
+    held.release()
+    agent = agent_with_tools([held.tool], alias="tools")
+    async with Ramify():
+        session = await Session.create(MemoryStore(), title="tools")
+        await session.append(UserMessage(QUESTION))
+        await session.inquire(agent, tokens_per_second=0).recorded()
+    store = session.store
+
+    async def opener(opened: object) -> SessionController:
+        controller = SessionController(session, agent)
+        await controller.load()
+        return controller
+
+    seen: list[object] = []
+    app = RamifyApp(store, opener, replay_pace=50.0)
+    async with (
+        Ramify(errors_as_messages=True),
+        app.run_test(size=(120, 40), message_hook=seen.append) as pilot,
+    ):
+        await until(pilot, lambda: app._replay_path is None and app._replayed)
+    opened = [message for message in seen if isinstance(message, StreamOpened)]
+    calls = [message.tool_call for message in opened if message.tool_call is not None]
+    assert calls == [ToolCallView("calculator", '{"expression":"12*7"}')]
+    assert held.calls == ["12*7"]
