@@ -266,3 +266,25 @@ async def test_a_replayed_tool_result_streams_as_its_call_line() -> None:
     calls = [message.tool_call for message in opened if message.tool_call is not None]
     assert calls == [ToolCallView("calculator", '{"expression":"12*7"}')]
     assert held.calls == ["12*7"]
+
+
+async def test_a_tool_this_ide_has_not_loaded_is_not_reexecuted(tmp_path: Path) -> None:
+    held = HeldCalculator()
+    held.release()
+    agent = agent_with_tools([held.tool], alias="elsewhere")
+    async with SQLiteStore(tmp_path / "ide.db") as store:
+        async with Ramify():
+            recorded = await Session.create(store, title="recorded elsewhere")
+            await recorded.append(UserMessage(QUESTION))
+            await recorded.inquire(agent, tokens_per_second=0).recorded()
+        async with ide(store) as (app, pilot):
+            await until(pilot, lambda: len(app.query_one(Transcript).views) == 4)
+            await _select_result(app, pilot)
+            await pilot.press("R")
+            await until(pilot, lambda: bool(app._notifications))
+            toasts = "\n".join(str(toast.message) for toast in app._notifications)
+            assert "the tool calculator is not loaded in this IDE" in toasts
+            controller = app.controller
+            assert controller is not None
+            assert "reexecute-1" not in controller.heads
+    assert held.calls == ["12*7"]
