@@ -34,6 +34,7 @@ from ramify.tui.app_interrupts import InterruptActions
 from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
+from ramify.tui.app_tools import ToolActions
 from ramify.tui.app_workflows import WorkflowActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
@@ -53,6 +54,7 @@ from ramify.tui.screens import (
     PromptScreen,
 )
 from ramify.tui.stream_feed import StreamFeed
+from ramify.tui.tool_calls import live_tool_call, recorded_tool_call
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import (
     AgentPanes,
@@ -83,6 +85,7 @@ class RamifyApp(
     NavigationActions,
     SessionActions,
     LayoutActions,
+    ToolActions,
     WorkflowActions,
     InterruptActions,
     App[int],
@@ -197,6 +200,7 @@ class RamifyApp(
     @work(group="background", exit_on_error=False)
     async def _run_background(self, job: BackgroundJob) -> None:
         """Run `job`; post when it wrote and when it ended (never touches a widget)."""
+
         def changed() -> None:
             self.post_message(BackgroundChanged())
 
@@ -398,6 +402,7 @@ class RamifyApp(
         # A network's actors each keep one pane for the run: alias -> its lasting pane.
         actor_panes: dict[str, _ActorPane] = {}
         error: str | None = None
+        earlier: list[Any] = []  # the run's replies so far: a tool result's call is among them
         try:
             count = 0
             async for promise in replies:
@@ -417,7 +422,11 @@ class RamifyApp(
                 # A remote agent's reply names the worker streaming it (`RemoteMessagePromise`).
                 worker = getattr(promise, "worker", None)
                 label = f"{model or alias} @ {worker}" if worker else model
-                self.post_message(StreamOpened(key, run_key, alias, label, feed, price))
+                call = await live_tool_call(promise, earlier)
+                earlier.append(promise)
+                self.post_message(
+                    StreamOpened(key, run_key, alias, label, feed, price, tool_call=call)
+                )
                 if promise.placed_in_tree:
                     # A network's message (its actor wrote it to the tree): the actor's pane
                     # lasts the run, its later messages streaming in below this one.
@@ -469,7 +478,7 @@ class RamifyApp(
                 if chunk:
                     feed.put(chunk, getattr(chunks, "joined", 1) or 1)
             message = await promise
-            if message.role == "error":
+            if message.role == "error" or getattr(message, "is_error", False):
                 status = MessageStatus.ERROR
             elif getattr(message, "cancelled", False):
                 status = MessageStatus.CANCELLED
@@ -513,6 +522,7 @@ class RamifyApp(
             event.model,
             feed=event.feed,
             output_price=event.output_price,
+            tool_call=event.tool_call,
         )
 
     async def on_stream_closed(self, event: StreamClosed) -> None:
@@ -596,9 +606,11 @@ class RamifyApp(
         """Stream each recorded reply into a pane at its recorded pace; reveal user messages."""
         from ramify.core.sessionfile import replay_chunks
 
+        earlier: list[Any] = []  # the messages before: a tool result's call is among them
         for index, node_hash in enumerate(path):
             node = await controller.session.resolve(node_hash)
             message = await controller.session.message(node)
+            earlier.append(message)
             if node.sender != USER:
                 timings = None
                 if node.run_id:
@@ -610,7 +622,10 @@ class RamifyApp(
                 key = f"replay/{index}"
                 model = getattr(message, "model", None)
                 feed = StreamFeed()
-                self.post_message(StreamOpened(key, "replay", node.sender, model, feed))
+                call = recorded_tool_call(message, earlier)
+                self.post_message(
+                    StreamOpened(key, "replay", node.sender, model, feed, tool_call=call)
+                )
                 try:
                     chunks = replay_chunks(message.text, timings, pace=pace, max_delay=2.0)
                 except ValueError:
@@ -618,7 +633,9 @@ class RamifyApp(
                 for delay, chunk in chunks:
                     await asyncio.sleep(delay)
                     feed.put(chunk)
-                self.post_message(StreamClosed(key, controller.status_of(message)))
+                failed = getattr(message, "is_error", False)
+                status = MessageStatus.ERROR if failed else controller.status_of(message)
+                self.post_message(StreamClosed(key, status))
             self.post_message(ReplayReveal(index + 1))
         self.post_message(ReplayReveal(len(path), finished=True))
 

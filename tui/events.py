@@ -11,7 +11,7 @@ from textual.message import Message
 from ramify.core.recording import RecordedReplies
 from ramify.tui.controller import SessionController
 from ramify.tui.stream_feed import StreamFeed
-from ramify.tui.view_models import MessageStatus
+from ramify.tui.view_models import MessageStatus, ToolCallView
 
 
 class SessionReady(Message):
@@ -36,7 +36,8 @@ class BackgroundChanged(Message):
 class StreamOpened(Message):
     """A reply message started streaming; its text arrives through `feed`.
 
-    `output_price` is dollars per million output tokens, when the config knows it.
+    `output_price` is dollars per million output tokens, when the config knows it;
+    `tool_call` is the call whose result this is, when it is a tool result.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class StreamOpened(Message):
         model: str | None,
         feed: StreamFeed,
         output_price: float | None = None,
+        tool_call: ToolCallView | None = None,
     ) -> None:
         super().__init__()
         self.key = key
@@ -55,6 +57,18 @@ class StreamOpened(Message):
         self.model = model
         self.feed = feed
         self.output_price = output_price
+        self.tool_call = tool_call
+
+
+class ToolReexecuted(Message):
+    """A re-executed tool call ended: its result is on `branch` (None if it did not run, with
+    `error` saying why); `same` when it is the very result it had before."""
+
+    def __init__(self, branch: str | None, error: str | None = None, *, same: bool = False) -> None:
+        super().__init__()
+        self.branch = branch
+        self.error = error
+        self.same = same
 
 
 class StreamClosed(Message):

@@ -54,6 +54,25 @@ class MessageStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ToolStatus(StrEnum):
+    """Lifecycle of one tool call as the UI shows it (`ToolCallLine`).
+
+    `WAITING` ("waiting for approval") is set from outside through `ToolCallLine.set_status`:
+    nothing in the tool loop waits for approval yet; an approval layer drives it when it does.
+    """
+
+    RUNNING = "running"
+    WAITING = "waiting for approval"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def settled(self) -> bool:
+        """Whether the call has ended (done, failed or cancelled)."""
+        return self in (ToolStatus.DONE, ToolStatus.FAILED, ToolStatus.CANCELLED)
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
     """Provider-reported token usage of one message (None when unknown)."""
@@ -78,10 +97,12 @@ class ToolCallView:
     Args:
         name: the tool's name.
         arguments: the arguments as the JSON text the model wrote.
+        call_id: the call's id, when known (a live call: how an approval finds its line).
     """
 
     name: str
     arguments: str
+    call_id: str = field(default="", compare=False)
 
     def short(self, limit: int = 60) -> str:
         """``name(args)`` on one line: ``key=value`` pairs of a JSON object, cut with ``…``."""

@@ -8,8 +8,9 @@ from textual.message import Message
 from textual.widget import AwaitMount, Widget
 
 from ramify.tui.stream_feed import StreamFeed
-from ramify.tui.view_models import MessageStatus
+from ramify.tui.view_models import MessageStatus, ToolCallView
 from ramify.tui.widgets.stream_pane import StreamPane
+from ramify.tui.widgets.tool_call_line import ToolCallLine, ToolCallPane
 
 MIN_PANE_WIDTH = 30
 """Columns a pane needs side by side; with less each, the panes stack one above the other."""
@@ -77,14 +78,20 @@ class AgentPanes(HorizontalGroup):
         *,
         feed: StreamFeed | None = None,
         output_price: float | None = None,
+        tool_call: ToolCallView | None = None,
     ) -> StreamPane:
         """Mount a new live pane for `key`, reading its text from `feed` if given.
 
-        `output_price` (dollars per million output tokens) makes the header show a cost.
+        `output_price` (dollars per million output tokens) makes the header show a cost; with
+        `tool_call` the pane is a `ToolCallPane`, the call's line and its status.
         """
         if key in self._panes:
             raise ValueError(f"a pane for {key!r} is already open")
-        pane = StreamPane(agent_alias, model, key=key, feed=feed, output_price=output_price)
+        pane: StreamPane
+        if tool_call is not None:
+            pane = ToolCallPane(tool_call, agent_alias, key=key, feed=feed)
+        else:
+            pane = StreamPane(agent_alias, model, key=key, feed=feed, output_price=output_price)
         self._panes[key] = pane
         self.set_class(False, "-empty")
         self._restack()
@@ -96,6 +103,14 @@ class AgentPanes(HorizontalGroup):
     def pane(self, key: str) -> StreamPane:
         """The live pane for `key` (KeyError when none is open)."""
         return self._panes[key]
+
+    def tool_line(self, call_id: str) -> ToolCallLine | None:
+        """The live line of tool call `call_id`, while its pane is open (None otherwise): the
+        hook an approval uses to show a call `ToolStatus.WAITING` (`ToolCallLine.set_status`)."""
+        for pane in self._panes.values():
+            if isinstance(pane, ToolCallPane) and pane.line.call.call_id == call_id:
+                return pane.line
+        return None
 
     @property
     def keys(self) -> list[str]:

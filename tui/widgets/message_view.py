@@ -14,7 +14,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ramify.tui.sanitize import literal, sanitize, snippet
-from ramify.tui.view_models import MessageStatus, MessageView
+from ramify.tui.view_models import MessageStatus, MessageView, ToolStatus
 
 PREVIEW_CHARS = 64_000
 """Most characters of a message rendered in the transcript. A 6 MB reply rendered whole took
@@ -95,13 +95,23 @@ def more_notice(view: MessageView, shown: int) -> Text:
     )
 
 
+TOOL_STATUS_MARKS: dict[ToolStatus, tuple[str, str]] = {
+    ToolStatus.RUNNING: ("…", "bold cyan"),
+    ToolStatus.WAITING: ("?", "bold magenta"),
+    ToolStatus.DONE: ("✓", "bold green"),
+    ToolStatus.FAILED: ("✗", "bold red"),
+    ToolStatus.CANCELLED: ("-", "bold yellow"),
+}
+"""The glyph and style of each tool call status, live and settled alike; the word shown after
+the glyph is the status's value (single-cell glyphs, so lines keep their width everywhere)."""
+
 TOOL_SNIPPET_CHARS = 80
 """Characters of a tool result shown while it is collapsed."""
 
 
 def tool_lines(view: MessageView, *, expanded: bool) -> list[RenderableType]:
     """The tool part of a message: one line per call of an assistant message (``▸ name(args)``),
-    or a result's ``▸ name → result · done|failed``; expanded, the full arguments and the
+    or a result's ``▸ name → result  ✓ done|✗ failed``; expanded, the full arguments and the
     whole result, literal."""
     marker = "▾ " if expanded else "▸ "
     parts: list[RenderableType] = []
@@ -121,8 +131,9 @@ def tool_lines(view: MessageView, *, expanded: bool) -> list[RenderableType]:
         if not expanded:
             line.append(snippet(view.text, TOOL_SNIPPET_CHARS))
         line.append("  ")
-        status, style = ("failed", "bold red") if view.tool_failed else ("done", "bold green")
-        line.append(status, style=style)
+        status = ToolStatus.FAILED if view.tool_failed else ToolStatus.DONE
+        glyph, style = TOOL_STATUS_MARKS[status]
+        line.append(f"{glyph} {status.value}", style=style)
         parts.append(line)
         if expanded:
             parts.append(literal(preview(view.text)))

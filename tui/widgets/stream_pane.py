@@ -47,7 +47,7 @@ def pane_header(state: PaneState, width: int | None = None) -> Text:
     else:
         parts.append((f"{state.tokens} tok", "", 2))
         parts.append((f"{state.tokens_per_second:.1f} tok/s", "", 0))
-    parts.append((_duration(state.elapsed), "dim", 1))
+    parts.append((duration(state.elapsed), "dim", 1))
     if state.cost is not None:
         parts.append((_cost(state.cost), "", 3))
     parts.append((state.status.value, _STATUS_STYLE[state.status], 4))
@@ -75,7 +75,7 @@ def _cost(dollars: float) -> str:
     return "<$0.0001" if 0 < dollars < 0.0001 else f"~${dollars:.4f}"
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     """`7s`, `2m05s`: whole seconds, so the header changes at most once a second."""
     whole = int(seconds)
     return f"{whole}s" if whole < 60 else f"{whole // 60}m{whole % 60:02d}s"
@@ -252,7 +252,7 @@ class StreamPane(Vertical):
             self._pending.clear()
             self.body.append(fragment)
             self._refresh_header()
-        elif _duration(self.state.elapsed) != _duration(self.header.state.elapsed):
+        elif duration(self.state.elapsed) != duration(self.header.state.elapsed):
             self._refresh_header()  # no token for a while: the clock still moves
 
     @property
