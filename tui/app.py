@@ -304,7 +304,14 @@ class RamifyApp(
         if grew and len(path) - len(self._shown) <= 8:
             start = len(self._shown)
             if len(path) > start:
-                await transcript.extend(await controller.views(start, len(path)))
+                # The last two messages shown come again: what follows can change how they
+                # read (an approval after a model's calls marks them waiting, its answer
+                # clears that).
+                before = max(start - 2, 0)
+                views = await controller.views(before, len(path))
+                for view in views[: start - before]:
+                    transcript.update_view(view)
+                await transcript.extend(views[start - before :])
         else:
             at_end = controller.selected >= len(path) - 1
             at = None if at_end else controller.selected

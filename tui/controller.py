@@ -28,6 +28,7 @@ from ramify.core import (
 from ramify.core.agents.history import render_markdown_history
 from ramify.core.llm.roles import tool_calls_of
 from ramify.core.recording import RecordedReplies
+from ramify.core.tools.interrupts import InterruptMessage
 from ramify.tui.view_models import (
     BranchRun,
     BranchSummary,
@@ -35,6 +36,7 @@ from ramify.tui.view_models import (
     MessageStatus,
     MessageView,
     ToolCallView,
+    ToolStatus,
     Usage,
     group_runs,
     label_text,
@@ -313,15 +315,31 @@ class SessionController:
 
     async def views(self, start: int, stop: int) -> list[MessageView]:
         """Messages `[start, stop)` of the shown path, ready for the transcript."""
-        hashes = self.path[start:stop]
-        if not hashes:
+        count = len(self.path[start:stop])
+        if not count:
             return []
+        # One node more: an unanswered approval right after a model's calls says they wait.
+        hashes = self.path[start : start + count + 1]
         nodes = [await self.session.resolve(h) for h in hashes]
         messages = await self.session.messages(nodes)
-        return [self.view_of(node, message) for node, message in zip(nodes, messages, strict=True)]
+        views = []
+        for index in range(count):
+            after = messages[index + 1] if index + 1 < len(messages) else None
+            waiting: frozenset[str] = frozenset()
+            if (
+                isinstance(after, InterruptMessage)
+                and after.kind == "approval"
+                and not self._children.get(hashes[index + 1])
+            ):
+                waiting = frozenset(call.id for call in after.calls)
+            views.append(self.view_of(nodes[index], messages[index], waiting=waiting))
+        return views
 
-    def view_of(self, node: Node, message: Message) -> MessageView:
-        """The transcript's view of one node."""
+    def view_of(
+        self, node: Node, message: Message, *, waiting: frozenset[str] = frozenset()
+    ) -> MessageView:
+        """The transcript's view of one node; `waiting`: ids of its tool calls an unanswered
+        approval holds."""
         siblings = self.siblings(node.hash_key)
         index = siblings.index(node.hash_key) + 1 if node.hash_key in siblings else 1
         calls = tool_calls_of(message)
@@ -345,7 +363,14 @@ class SessionController:
             ),
             forwarded=node.forwarded_from is not None,
             receiver=getattr(message, "receiver", None) or None,
-            tool_calls=tuple(ToolCallView(str(call.name), str(call.arguments)) for call in calls),
+            tool_calls=tuple(
+                ToolCallView(
+                    str(call.name),
+                    str(call.arguments),
+                    status=ToolStatus.WAITING if call.id in waiting else None,
+                )
+                for call in calls
+            ),
             tool_name=str(getattr(message, "name", "tool")) if message.role == "tool" else None,
             tool_failed=bool(getattr(message, "is_error", False)),
         )

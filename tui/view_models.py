@@ -57,8 +57,9 @@ class MessageStatus(StrEnum):
 class ToolStatus(StrEnum):
     """Lifecycle of one tool call as the UI shows it (`ToolCallLine`).
 
-    `WAITING` ("waiting for approval") is set from outside through `ToolCallLine.set_status`:
-    nothing in the tool loop waits for approval yet; an approval layer drives it when it does.
+    `WAITING` ("waiting for approval"): a call an unanswered approval interrupt holds (the
+    transcript's call line, `SessionController.views`); a live line takes it through
+    `ToolCallLine.set_status`.
     """
 
     RUNNING = "running"
@@ -98,11 +99,14 @@ class ToolCallView:
         name: the tool's name.
         arguments: the arguments as the JSON text the model wrote.
         call_id: the call's id, when known (a live call: how an approval finds its line).
+        status: `ToolStatus.WAITING` while an unanswered approval holds the call; None once
+            its result (a line of its own) settles it.
     """
 
     name: str
     arguments: str
     call_id: str = field(default="", compare=False)
+    status: ToolStatus | None = None
 
     def short(self, limit: int = 60) -> str:
         """``name(args)`` on one line: ``key=value`` pairs of a JSON object, cut with ``…``."""

@@ -21,6 +21,8 @@ from ramify.core.tools import (
 )
 from ramify.tui.app import RamifyApp
 from ramify.tui.screens import InterruptScreen, PromptScreen
+from ramify.tui.view_models import ToolStatus
+from ramify.tui.widgets import Transcript
 from tests.tui.ide import ide, navigate_mode, send, settled, until
 
 CALLS: list[str] = []
@@ -59,6 +61,12 @@ async def _path_kinds(app: RamifyApp) -> list[str]:
     return [type(message).__name__ for _, message in path]
 
 
+def _call_statuses(app: RamifyApp) -> list[ToolStatus | None]:
+    """The status of each tool call line in the transcript."""
+    views = app.query_one(Transcript).views
+    return [call.status for view in views for call in view.tool_calls]
+
+
 async def _answer(pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
     await settled(pilot)
@@ -75,9 +83,12 @@ async def test_an_ask_shows_the_call_and_allow_once_goes_on(tmp_path: Path) -> N
         assert "calculator" in text
         assert '({"expression":"12*7"})' in text
         assert CALLS == []
+        # Behind the modal, the model's call line in the transcript says it waits.
+        await until(pilot, lambda: _call_statuses(app) == [ToolStatus.WAITING])
         await _answer(pilot, "o")
         await until(pilot, lambda: len(CALLS) == 1)
         await settled(pilot)
+        await until(pilot, lambda: _call_statuses(app) == [None])  # answered: a plain call
         kinds = await _path_kinds(app)
         assert kinds[-4:] == [
             "InterruptMessage",

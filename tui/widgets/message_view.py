@@ -119,7 +119,11 @@ def tool_lines(view: MessageView, *, expanded: bool) -> list[RenderableType]:
         line = Text(no_wrap=not expanded, overflow="ellipsis")
         line.append(marker, style="bold")
         line.append(sanitize(call.short()), style="bold cyan")
-        line.append("  tool call", style="dim")
+        if call.status is None:
+            line.append("  tool call", style="dim")
+        else:
+            glyph, style = TOOL_STATUS_MARKS[call.status]
+            line.append(f"  {glyph} {call.status.value}", style=style)
         parts.append(line)
         if expanded:
             parts.append(literal(call.full()))
@@ -220,6 +224,12 @@ class MessageWidget(Widget):
             self.post_message(self.ShowAll(self.view))
         elif self.view.has_tool_details:
             self.expanded = not self.expanded
+
+    def update_view(self, view: MessageView) -> None:
+        """Show `view` of the same node instead (a status that changed since it was mounted)."""
+        if view != self.view:
+            self.view = view
+            self.watch_expanded(self.expanded)
 
     def watch_expanded(self, expanded: bool) -> None:
         self._renderable = message_renderable(self.view, expanded=expanded)

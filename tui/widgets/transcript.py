@@ -161,6 +161,13 @@ class Transcript(VerticalScroll):
         await self._trim(keep="end")
         self._changed()
 
+    def update_view(self, view: MessageView) -> None:
+        """Show `view` for its node if that node is mounted (its status changed)."""
+        for widget in self._mounted():
+            if widget.node_hash == view.node_hash:
+                widget.update_view(view)
+                return
+
     def select(self, node_hash: str | None) -> None:
         """Highlight the message with this node hash (if mounted now or later)."""
         self._selected = node_hash
