@@ -19,6 +19,7 @@ from .errors import (
     WorkflowTaskFailed,
 )
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
+from .watch import TaskEvent, TaskStatus, TaskTokens, TokenSink, WorkflowWatcher, token_sink
 
 __all__ = [
     "DEFAULT_STEP_LIMIT",
@@ -31,9 +32,13 @@ __all__ = [
     "StepLimitExceeded",
     "Task",
     "TaskError",
+    "TaskEvent",
     "TaskInputMismatch",
     "TaskOutput",
     "TaskOutputMismatch",
+    "TaskStatus",
+    "TaskTokens",
+    "TokenSink",
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowError",
@@ -41,5 +46,7 @@ __all__ = [
     "WorkflowRegistry",
     "WorkflowResult",
     "WorkflowTaskFailed",
+    "WorkflowWatcher",
     "run_workflow",
+    "token_sink",
 ]

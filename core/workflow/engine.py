@@ -41,6 +41,7 @@ from .errors import (
     where,
 )
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
+from .watch import TaskEvent, TaskStatus, TaskTokens, WorkflowWatcher, bind_tokens, reset_tokens
 
 __all__ = ["DEFAULT_STEP_LIMIT", "WorkflowResult", "call_condition", "run_workflow"]
 
@@ -85,12 +86,28 @@ async def call_condition(
 class _Execution:
     """One run of a workflow: its session, branch, dependency scope and records so far."""
 
-    def __init__(self, workflow: Workflow, session: Session, result: WorkflowResult) -> None:
+    def __init__(
+        self,
+        workflow: Workflow,
+        session: Session,
+        result: WorkflowResult,
+        watcher: WorkflowWatcher | None = None,
+    ) -> None:
         self.workflow = workflow
         self.session = session
         self.result = result
+        self.watcher = watcher
         self.scope = DependencyScope()
         self.pid, self.host = this_process()
+
+    def tell(self, task: Task, status: TaskStatus, **details: Any) -> None:
+        """Tell the watcher, if any, that `task` is now `status`."""
+        if self.watcher is None:
+            return
+        event = TaskEvent(self.workflow.name, task.state.name, task.name, status, **details)
+        # A watcher is a view: its bug must not stop the run.
+        with contextlib.suppress(Exception):
+            self.watcher(event)
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
         node = Node(
@@ -145,6 +162,8 @@ class _Execution:
         ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]] = {
             name: loop.create_future() for name in state.tasks
         }
+        for task in state.tasks.values():
+            self.tell(task, TaskStatus.PENDING)
         try:
             async with asyncio.TaskGroup() as group:
                 for task in state.tasks.values():
@@ -181,6 +200,21 @@ class _Execution:
         entry: Node,
         ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]],
     ) -> None:
+        try:
+            await self.attempt_task(task, state_input, entry, ready)
+        except asyncio.CancelledError:
+            self.tell(task, TaskStatus.CANCELLED)
+            raise
+
+    async def attempt_task(
+        self,
+        task: Task,
+        state_input: dict[str, Any],
+        entry: Node,
+        ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]],
+    ) -> None:
+        if task.upstream:
+            self.tell(task, TaskStatus.WAITING)
         upstream = [await ready[source.name] for source in task.upstream]
         merged = dict(state_input)
         for output, _ in upstream:
@@ -196,6 +230,14 @@ class _Execution:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
             await self.session.save_run(run)
+            self.tell(task, TaskStatus.RUNNING, run_id=run.id, attempt=attempt + 1)
+            streaming = bind_tokens(
+                self.watcher,
+                functools.partial(
+                    TaskTokens, self.workflow.name, task.state.name, task.name, run.id
+                ),
+                asyncio.get_running_loop(),
+            )
             try:
                 output = await self.call_task(task, merged)
             except asyncio.CancelledError:
@@ -205,6 +247,8 @@ class _Execution:
                 last_error = error
                 await self.finish_run(run, RunStatus.ERROR, f"{type(error).__name__}: {error}")
                 continue
+            finally:
+                reset_tokens(streaming)
             message = TaskOutput(
                 text=output.model_dump_json(),
                 workflow=self.workflow.name,
@@ -217,6 +261,7 @@ class _Execution:
             await self.finish_run(run, RunStatus.DONE)
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
+            self.tell(task, TaskStatus.DONE, run_id=run.id, attempt=attempt + 1, node=node.hash_key)
             ready[task.name].set_result((output, node))
             return
         assert last_run is not None
@@ -234,6 +279,14 @@ class _Execution:
         last_run.output_nodes = [error_node.hash_key]
         await self.session.save_run(last_run)
         self.result.nodes[(task.state.name, task.name)] = error_node
+        self.tell(
+            task,
+            TaskStatus.FAILED,
+            run_id=last_run.id,
+            attempt=policy.attempts,
+            node=error_node.hash_key,
+            error=f"{type(last_error).__name__}: {last_error}",
+        )
         tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
         raise WorkflowTaskFailed(
             f"{task.place}: failed{tries}: {type(last_error).__name__}: {last_error}",
@@ -313,6 +366,7 @@ async def run_workflow(
     session: Session | None = None,
     branch: str | None = None,
     step_limit: int = DEFAULT_STEP_LIMIT,
+    watcher: WorkflowWatcher | None = None,
 ) -> WorkflowResult:
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
@@ -320,7 +374,8 @@ async def run_workflow(
     whose children are the task runs. Raises `WorkflowTaskFailed` (caused by the task's own
     error, a `TaskInputMismatch` or a `TaskOutputMismatch`) or `StepLimitExceeded`, each with
     `.result`, or `CancelledError` when cancelled; either way what finished stays recorded and
-    the dependencies are torn down.
+    the dependencies are torn down. `watcher` is called with each task's status changes and
+    streamed tokens (see `watch`).
     """
     workflow.validate()
     if step_limit < 1:
@@ -334,7 +389,7 @@ async def run_workflow(
     pid, host = this_process()
     run = Run(agent=workflow.name, session_id=session.id, pid=pid, host=host)
     result = WorkflowResult(workflow.name, session, branch, run)
-    execution = _Execution(workflow, session, result)
+    execution = _Execution(workflow, session, result, watcher)
     await session.save_run(run)
     try:
         entry = await session.append(
