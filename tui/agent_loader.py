@@ -20,8 +20,9 @@ from types import ModuleType
 
 from ramify.core import Agent
 from ramify.core.net import Actor
+from ramify.core.workflow import Workflow
 
-__all__ = ["AgentSpecError", "agent_names", "load_agent_spec"]
+__all__ = ["AgentSpecError", "agent_names", "load_agent_spec", "load_target_spec"]
 
 _USAGE = "expected path/to/file.py:name or module.path:name"
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -37,6 +38,19 @@ def load_agent_spec(spec: str) -> Agent:
     A file is executed afresh on every call (a reload picks up edits); a module is imported
     the usual way. Raises `AgentSpecError` when the file or module is missing, is not Python,
     fails to import, lacks the name, or the name is not an `Agent`.
+    """
+    target = load_target_spec(spec)
+    if isinstance(target, Workflow):
+        raise AgentSpecError(
+            f"{spec.strip()!r} is a workflow, not an agent; open it with `ramify {spec.strip()}`"
+        )
+    return target
+
+
+def load_target_spec(spec: str) -> Agent | Workflow:
+    """What `spec` names: an `Agent` (a network comes as its agent) or a `Workflow`.
+
+    Raises `AgentSpecError` as `load_agent_spec` does for anything else.
     """
     text = spec.strip()
     if text.endswith(".py"):
@@ -56,6 +70,8 @@ def load_agent_spec(spec: str) -> Agent:
     if isinstance(target, Actor):
         # A network (or a single actor) opens as the agent that runs it.
         target = target.as_agent()
+    if isinstance(target, Workflow):
+        return target
     if not isinstance(target, Agent):
         raise AgentSpecError(
             f"{name!r} in {where} is {_kind(target)}, not an agent; {_hint(target)}"
@@ -64,14 +80,17 @@ def load_agent_spec(spec: str) -> Agent:
 
 
 def agent_names(module: ModuleType) -> list[str]:
-    """Public names in `module` bound to agents defined (or forked) there, sorted.
+    """Public names in `module` bound to agents (or workflows) defined (or forked) there, sorted.
 
     An agent imported as it is from another module (``from ramify.core import agent_loop``)
     is left out: it still loads by name, but it is not what the file offers.
     """
     names = []
     for name, value in vars(module).items():
-        if name.startswith("_") or not isinstance(value, Agent | Actor):
+        if name.startswith("_") or not isinstance(value, Agent | Actor | Workflow):
+            continue
+        if isinstance(value, Workflow):
+            names.append(name)
             continue
         target = value.target if isinstance(value, Agent) else type(value)
         home = sys.modules.get(getattr(target, "__module__", "") or "")

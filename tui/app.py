@@ -32,6 +32,7 @@ from ramify.tui.actions import APP, bindings
 from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
+from ramify.tui.app_workflows import WorkflowActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
     InquiryDone,
@@ -58,6 +59,7 @@ from ramify.tui.widgets import (
     MessageWidget,
     StreamPane,
     Transcript,
+    WorkflowView,
 )
 
 SETTLE_DELAY = 0.03
@@ -72,7 +74,7 @@ AgentFactory = Callable[[str], Agent]
 SessionOpener = Callable[[Store], Awaitable[SessionController]]
 
 
-class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
+class RamifyApp(WorkflowActions, NavigationActions, SessionActions, LayoutActions, App[int]):
     """The IDE.
 
     Args:
@@ -156,6 +158,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
             with Vertical(id="centre"):
                 yield Static(Text("opening…", style="dim"), id="path-bar")
                 yield Transcript(id="transcript")
+                yield WorkflowView(id="workflow", classes="-hidden")
                 yield AgentPanes(id="panes")
                 yield Composer(id="composer")
             yield Inspector(id="inspector", classes="-hidden")
@@ -198,6 +201,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         await self._show_path(reset=True)
         await self._rebuild_tree()
         self._watch_store(event.controller)
+        self.start_queued_workflow()
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:
@@ -622,6 +626,8 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
 
     def action_cancel(self) -> None:
         """Esc: cancel the focused pane's run, else the newest run."""
+        if self.cancel_workflow_here():
+            return
         focused = self.focused
         run_key = None
         while focused is not None:
@@ -759,6 +765,7 @@ class RamifyApp(NavigationActions, SessionActions, LayoutActions, App[int]):
         self.exit(0)
 
     async def _cancel_all(self) -> None:
+        await self.cancel_workflow_and_wait()
         running = list(self.inquiries.values())
         self._cancel_requested.update(self.inquiries)
         for replies in running:
