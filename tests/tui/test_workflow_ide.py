@@ -1,0 +1,196 @@
+"""A workflow in the IDE: its board shows live task status, each task streams into its own
+pane, Enter on a task jumps to its output node, and Esc cancels it keeping what finished."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from textual.message import Message as TextualMessage
+from textual.pilot import Pilot
+
+from ramify.core import SQLiteStore, Store
+from ramify.core.runs import RunStatus
+from ramify.core.workflow import Depends, TaskOutput, TokenSink, Workflow, token_sink
+from ramify.tui.agent_loader import load_target_spec
+from ramify.tui.app import RamifyApp
+from ramify.tui.view_models import MessageStatus
+from ramify.tui.widgets import AgentPanes, WorkflowView
+from ramify.tui.widgets.stream_pane import StreamPane
+from tests.tui.ide import ide, until
+
+pytestmark = pytest.mark.timeout(60)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workflows"
+
+
+class Ask(BaseModel):
+    question: str = "why"
+
+
+class Plan(BaseModel):
+    plan: str
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+class Gated:
+    """A workflow whose `slow` task streams a partial answer, then waits for `release()`."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.released = asyncio.Event()
+        self.workflow = Workflow("gated")
+        only = self.workflow.state("only", final=True)
+        gate = self
+
+        @only.task()
+        def planner(ask: Ask) -> Plan:
+            return Plan(plan=f"answer {ask.question}")
+
+        @only.task()
+        async def slow(plan: Plan, tokens: TokenSink = Depends(token_sink)) -> Answer:
+            tokens.put("partial ")
+            tokens.put("answer")
+            gate.started.set()
+            await gate.released.wait()
+            return Answer(answer="partial answer, finished")
+
+        planner >> slow  # type: ignore[operator]
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with SQLiteStore(tmp_path / "wf.db") as opened:
+        yield opened
+
+
+def record_panes(app: RamifyApp) -> dict[str, tuple[str, MessageStatus]]:
+    """Every pane that finishes, by its agent alias: its whole text and status."""
+    finished: dict[str, tuple[str, MessageStatus]] = {}
+    post = app.post_message
+
+    def recording_post(message: TextualMessage) -> bool:
+        if isinstance(message, StreamPane.Finished):
+            finished[message.pane.state.agent_alias] = (message.text, message.status)
+        return post(message)
+
+    app.post_message = recording_post  # type: ignore[method-assign]
+    return finished
+
+
+async def live(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    """Let the app work until `condition()` holds, without waiting for workers to end (the
+    workflow's worker is held at its gate meanwhile)."""
+    async with asyncio.timeout(20):
+        while not condition():
+            await pilot.pause()
+
+
+async def ended(pilot: Pilot[Any], view: WorkflowView) -> None:
+    app = pilot.app
+    await until(pilot, lambda: view.outcome != "running" and not app.query_one(AgentPanes).keys)
+
+
+async def test_the_board_shows_live_status_and_enter_jumps_to_a_tasks_output(
+    store: Store,
+) -> None:
+    gated = Gated()
+    async with ide(store) as (app, pilot):
+        finished = record_panes(app)
+        app.start_workflow(gated.workflow, {"question": "how"})
+        view = app.query_one(WorkflowView)
+        assert not view.has_class("-hidden")
+        async with asyncio.timeout(20):
+            await gated.started.wait()
+        # Live: the planner is done, the slow task is running, highlighted as the current one.
+        await live(pilot, lambda: view.statuses[("only", "slow")] == "running")
+        assert view.statuses[("only", "planner")] == "done"
+        assert view.running == [("only", "slow")]
+        row = str(view.get_option_at_index(view.row_of("only", "slow")).prompt)
+        assert "▶ slow" in row
+        assert "← planner" in row
+        # The running task streams into its own pane.
+        panes = app.query_one(AgentPanes)
+        await live(pilot, lambda: len(panes.keys) == 1)
+        assert panes.pane(panes.keys[0]).state.agent_alias == "only/slow"
+        gated.release()
+        await ended(pilot, view)
+        assert view.outcome == "done"
+        assert set(view.statuses.values()) == {"done"}
+        assert finished["only/slow"] == ("partial answer", MessageStatus.DONE)
+        # Enter on the planner's row selects its output node in the tree.
+        view.focus()
+        view.highlighted = view.row_of("only", "planner")
+        await pilot.press("enter")
+        controller = app.controller
+        assert controller is not None
+        await until(pilot, lambda: controller.selected_hash == view.nodes[("only", "planner")])
+        node = await controller.session.resolve(view.nodes[("only", "planner")])
+        message = await controller.session.store.get_message(node.message)
+        assert isinstance(message, TaskOutput)
+        assert message.task == "planner"
+        assert controller.branch == "workflow-gated-1"
+
+
+async def test_escape_on_the_board_cancels_the_workflow_keeping_finished_tasks(
+    store: Store,
+) -> None:
+    gated = Gated()
+    async with ide(store) as (app, pilot):
+        finished = record_panes(app)
+        app.start_workflow(gated.workflow, {})
+        view = app.query_one(WorkflowView)
+        async with asyncio.timeout(20):
+            await gated.started.wait()
+        await live(pilot, lambda: view.statuses[("only", "slow")] == "running")
+        view.focus()
+        await pilot.press("escape")
+        await ended(pilot, view)
+        assert view.outcome == "cancelled"
+        assert view.statuses == {("only", "planner"): "done", ("only", "slow"): "cancelled"}
+        # The streamed partial stays in its pane's text; the finished task's node stays.
+        assert finished["only/slow"] == ("partial answer", MessageStatus.CANCELLED)
+        controller = app.controller
+        assert controller is not None
+        path = await controller.session.path_messages("workflow-gated-1")
+        tasks = [m.task for _, m in path if isinstance(m, TaskOutput)]
+        assert tasks == ["planner"]
+        runs = {run.agent: run for run in await controller.session.runs()}
+        assert runs["gated"].status is RunStatus.CANCELLED
+        assert runs["gated/only/slow"].status is RunStatus.CANCELLED
+
+
+async def test_the_streaming_example_on_the_demo_model_streams_each_task_into_its_pane(
+    store: Store,
+) -> None:
+    example = load_target_spec(f"{EXAMPLES / 'streaming.py'}:streaming")
+    assert isinstance(example, Workflow)
+    async with ide(store) as (app, pilot):
+        finished = record_panes(app)
+        app.queue_workflow(example, {"topic": "forks"})
+        app.start_queued_workflow()
+        view = app.query_one(WorkflowView)
+        await ended(pilot, view)
+        assert view.outcome == "done"
+        controller = app.controller
+        assert controller is not None
+        path = await controller.session.path_messages("workflow-streaming-1")
+        outputs = {m.task: m for _, m in path if isinstance(m, TaskOutput)}
+        assert list(outputs) == ["outline", "writer", "critic"]
+        # Each streaming task's pane got exactly the text it streamed, which is its output.
+        article = Answer.model_validate_json(
+            outputs["writer"].text.replace('"article"', '"answer"')
+        ).answer
+        assert finished["draft/writer"] == (article, MessageStatus.DONE)
+        assert finished["draft/outline"] == ("", MessageStatus.DONE)
+        assert finished["review/critic"][0]
