@@ -194,3 +194,44 @@ async def test_the_streaming_example_on_the_demo_model_streams_each_task_into_it
         assert finished["draft/writer"] == (article, MessageStatus.DONE)
         assert finished["draft/outline"] == ("", MessageStatus.DONE)
         assert finished["review/critic"][0]
+
+
+async def test_replaying_an_exported_workflow_run_shows_its_outputs_and_runs_no_task() -> (
+    None
+):
+    from ramify.core import MemoryStore, Ramify, Session
+    from ramify.core.llm import demo_agent
+    from ramify.core.sessionfile import export_markdown, import_markdown
+    from ramify.core.workflow import run_workflow
+    from ramify.tui.controller import SessionController
+    from ramify.tui.widgets import Transcript
+
+    calls: list[str] = []
+    wf = Workflow("counted")
+    only = wf.state("only", final=True)
+
+    @only.task()
+    def planner(ask: Ask) -> Plan:
+        calls.append("planner")
+        return Plan(plan=f"answer {ask.question}")
+
+    recorded = await Session.create(MemoryStore(), title="recorded")
+    await run_workflow(wf, Ask(), session=recorded)
+    text = await export_markdown(recorded, "tree")
+    store = MemoryStore()
+    session = await import_markdown(store, text)
+    await session.set_active_branch("workflow-counted-1")
+    expected = [m.text for _, m in await session.path_messages("workflow-counted-1")]
+    assert calls == ["planner"]
+
+    async def opener(opened: Store) -> SessionController:
+        controller = SessionController(session, demo_agent)
+        await controller.load()
+        return controller
+
+    app = RamifyApp(store, opener, replay_pace=50.0)
+    async with Ramify(errors_as_messages=True), app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app._replay_path is None and app._replayed)
+        await until(pilot, lambda: len(app.query_one(Transcript).views) == len(expected))
+        assert [view.text for view in app.query_one(Transcript).views] == expected
+    assert calls == ["planner"]  # the replay showed the outputs; no task ran again
