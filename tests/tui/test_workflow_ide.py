@@ -196,9 +196,7 @@ async def test_the_streaming_example_on_the_demo_model_streams_each_task_into_it
         assert finished["review/critic"][0]
 
 
-async def test_replaying_an_exported_workflow_run_shows_its_outputs_and_runs_no_task() -> (
-    None
-):
+async def test_replaying_an_exported_workflow_run_shows_its_outputs_and_runs_no_task() -> None:
     from ramify.core import MemoryStore, Ramify, Session
     from ramify.core.llm import demo_agent
     from ramify.core.sessionfile import export_markdown, import_markdown
