@@ -4,6 +4,7 @@ pane, Enter on a task jumps to its output node, and Esc cancels it keeping what 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,14 @@ import pytest
 from pydantic import BaseModel
 from textual.message import Message as TextualMessage
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from ramify.core import SQLiteStore, Store
 from ramify.core.runs import RunStatus
 from ramify.core.workflow import Depends, TaskOutput, TokenSink, Workflow, token_sink
 from ramify.tui.agent_loader import load_target_spec
 from ramify.tui.app import RamifyApp
+from ramify.tui.screens import PromptScreen
 from ramify.tui.view_models import MessageStatus
 from ramify.tui.widgets import AgentPanes, WorkflowView
 from ramify.tui.widgets.stream_pane import StreamPane
@@ -233,3 +236,52 @@ async def test_replaying_an_exported_workflow_run_shows_its_outputs_and_runs_no_
         await until(pilot, lambda: len(app.query_one(Transcript).views) == len(expected))
         assert [view.text for view in app.query_one(Transcript).views] == expected
     assert calls == ["planner"]  # the replay showed the outputs; no task ran again
+
+
+async def test_run_workflow_from_the_palette_key_asks_for_the_file_and_input(
+    store: Store,
+) -> None:
+    async with ide(store) as (app, pilot):
+        await pilot.press("f10")
+        await live(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*f"{EXAMPLES / 'streaming.py'}:streaming")
+        await pilot.press("enter")
+        await live(pilot, lambda: "Input for workflow streaming" in _question(app))
+        screen = app.screen
+        screen.query_one(Input).value = '{"topic": "palettes"}'
+        await pilot.press("enter")
+        view = app.query_one(WorkflowView)
+        await ended(pilot, view)
+        assert view.outcome == "done"
+        controller = app.controller
+        assert controller is not None
+        path = await controller.session.path_messages("workflow-streaming-1")
+        assert json.loads(path[0][1].text) == {"topic": "palettes"}
+        # `w` in navigate mode hides the board and shows it again.
+        await pilot.press("ctrl+g", "w")
+        assert view.has_class("-hidden")
+        await pilot.press("w")
+        assert not view.has_class("-hidden")
+        assert app.focused is view
+
+
+async def test_bad_input_json_from_the_palette_is_one_line_and_starts_nothing(
+    store: Store,
+) -> None:
+    async with ide(store, notifications=True) as (app, pilot):
+        await pilot.press("f10")
+        await live(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*f"{EXAMPLES / 'streaming.py'}:streaming")
+        await pilot.press("enter")
+        await live(pilot, lambda: "Input for workflow streaming" in _question(app))
+        app.screen.query_one(Input).value = "[1]"
+        await pilot.press("enter")
+        await live(pilot, lambda: bool(app._notifications))
+        (notice,) = list(app._notifications)
+        assert notice.message == 'the input must be a JSON object, such as {"topic": "x"}'
+        assert app.query_one(WorkflowView).workflow is None
+
+
+def _question(app: RamifyApp) -> str:
+    found = app.screen.query("#prompt-question")
+    return str(found.first().render()) if found else ""
