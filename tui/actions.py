@@ -123,7 +123,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("tree.narrower", "f8", "Narrower branches pane", "Make the branches pane narrower",
            "View"),
     Action("tree.wider", "f9", "Wider branches pane", "Make the branches pane wider", "View"),
-    Action("workflow.run", "f10", "Run workflow…",
+    Action("workflow.run", "f12", "Run workflow…",
            "Run a workflow (FILE.py:NAME) on JSON input, its tasks shown live", "Workflows"),
     Action("workflow.view", "w", "Workflow view",
            "Show or hide the workflow board: states, tasks and their live status", "Workflows",

@@ -242,7 +242,7 @@ async def test_run_workflow_from_the_palette_key_asks_for_the_file_and_input(
     store: Store,
 ) -> None:
     async with ide(store) as (app, pilot):
-        await pilot.press("f10")
+        await pilot.press("f12")
         await live(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*f"{EXAMPLES / 'streaming.py'}:streaming")
         await pilot.press("enter")
@@ -269,7 +269,7 @@ async def test_bad_input_json_from_the_palette_is_one_line_and_starts_nothing(
     store: Store,
 ) -> None:
     async with ide(store, notifications=True) as (app, pilot):
-        await pilot.press("f10")
+        await pilot.press("f12")
         await live(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*f"{EXAMPLES / 'streaming.py'}:streaming")
         await pilot.press("enter")
