@@ -9,12 +9,13 @@ ordinary agent pane, opened by `StreamOpened`) drains, as a reply's tokens do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.message import Message
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from ramify.core.workflow import (
     TaskEvent,
@@ -209,7 +210,10 @@ class WorkflowActions(_AppBase):
         worker = self._workflow_worker
         if worker is not None and not worker.is_finished:
             worker.cancel()
-            await asyncio.wait_for(worker.wait(), timeout=5)
+            # `wait` raises WorkerCancelled, which is the outcome asked for; a run that takes
+            # longer to record its end is left to the runtime's own shutdown.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed, TimeoutError):
+                await asyncio.wait_for(worker.wait(), timeout=5)
 
     # --- the run ------------------------------------------------------------------------------
 

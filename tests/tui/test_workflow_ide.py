@@ -285,3 +285,22 @@ async def test_bad_input_json_from_the_palette_is_one_line_and_starts_nothing(
 def _question(app: RamifyApp) -> str:
     found = app.screen.query("#prompt-question")
     return str(found.first().render()) if found else ""
+
+
+async def test_quitting_mid_workflow_records_the_run_cancelled_and_exits_cleanly(
+    store: Store,
+) -> None:
+    gated = Gated()
+    async with ide(store) as (app, pilot):
+        app.start_workflow(gated.workflow, {})
+        async with asyncio.timeout(20):
+            await gated.started.wait()
+        controller = app.controller
+        assert controller is not None
+        session = controller.session
+        await pilot.press("ctrl+q")
+        await live(pilot, lambda: not app.is_running)
+    assert app.return_code == 0
+    runs = {run.agent: run for run in await session.runs()}
+    assert runs["gated"].status is RunStatus.CANCELLED
+    assert runs["gated/only/planner"].status is RunStatus.DONE
