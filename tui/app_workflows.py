@@ -245,8 +245,9 @@ class WorkflowActions(_AppBase):
                 close(key, _PANE_STATUS[event.status])
             self.post_message(WorkflowTaskChanged(event))
 
-        branch = await controller.session.free_branch_name(f"workflow-{workflow.name}")
+        branch: str | None = None
         try:
+            branch = await controller.session.free_branch_name(f"workflow-{workflow.name}")
             await run_workflow(
                 workflow, value, session=controller.session, branch=branch, watcher=watch
             )
@@ -274,7 +275,12 @@ class WorkflowActions(_AppBase):
         view.finish(event.outcome)
         if event.error:
             self.notify(f"Workflow failed: {event.error}", severity="error", markup=False)
-        if event.branch is not None:
+        controller = self._need()
+        if controller is None:
+            return
+        await controller.refresh()
+        # No branch when the run stopped before writing its input (a definition error).
+        if event.branch is not None and event.branch in controller.heads:
             await self.switch_branch(event.branch)
         await self._catch_up(tree=True)
 

@@ -97,6 +97,8 @@ class _Execution:
         self.session = session
         self.result = result
         self.watcher = watcher
+        # The run of each task's latest attempt, so a cancel event can name it.
+        self.attempt_runs: dict[tuple[str, str], str] = {}
         self.scope = DependencyScope()
         self.pid, self.host = this_process()
 
@@ -203,7 +205,8 @@ class _Execution:
         try:
             await self.attempt_task(task, state_input, entry, ready)
         except asyncio.CancelledError:
-            self.tell(task, TaskStatus.CANCELLED)
+            key = (task.state.name, task.name)
+            self.tell(task, TaskStatus.CANCELLED, run_id=self.attempt_runs.get(key))
             raise
 
     async def attempt_task(
@@ -230,6 +233,7 @@ class _Execution:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
             await self.session.save_run(run)
+            self.attempt_runs[(task.state.name, task.name)] = run.id
             self.tell(task, TaskStatus.RUNNING, run_id=run.id, attempt=attempt + 1)
             streaming = bind_tokens(
                 self.watcher,

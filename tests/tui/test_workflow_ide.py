@@ -71,6 +71,24 @@ class Gated:
         self.released.set()
 
 
+class Broken:
+    """A workflow whose second task always fails."""
+
+    def __init__(self) -> None:
+        self.workflow = Workflow("broken")
+        only = self.workflow.state("only", final=True)
+
+        @only.task()
+        def planner(ask: Ask) -> Plan:
+            return Plan(plan="go")
+
+        @only.task()
+        def crash(plan: Plan) -> Answer:
+            raise RuntimeError("the tool is down")
+
+        planner >> crash  # type: ignore[operator]
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SQLiteStore(tmp_path / "wf.db") as opened:
@@ -304,3 +322,28 @@ async def test_quitting_mid_workflow_records_the_run_cancelled_and_exits_cleanly
     runs = {run.agent: run for run in await session.runs()}
     assert runs["gated"].status is RunStatus.CANCELLED
     assert runs["gated/only/planner"].status is RunStatus.DONE
+
+
+async def test_a_failed_task_shows_failed_and_enter_jumps_to_its_error_node(store: Store) -> None:
+    from ramify.core.workflow import TaskError
+
+    async with ide(store, notifications=True) as (app, pilot):
+        app.start_workflow(Broken().workflow, {})
+        view = app.query_one(WorkflowView)
+        await ended(pilot, view)
+        assert view.outcome == "failed"
+        assert view.statuses == {("only", "planner"): "done", ("only", "crash"): "failed"}
+        row = str(view.get_option_at_index(view.row_of("only", "crash")).prompt)
+        assert "✗ crash" in row
+        notices = [n.message for n in app._notifications]
+        assert any("the tool is down" in notice for notice in notices)
+        view.focus()
+        view.highlighted = view.row_of("only", "crash")
+        await pilot.press("enter")
+        controller = app.controller
+        assert controller is not None
+        error_node = view.nodes[("only", "crash")]
+        await until(pilot, lambda: controller.selected_hash == error_node)
+        node = await controller.session.resolve(error_node)
+        assert isinstance(await controller.session.store.get_message(node.message), TaskError)
+        assert controller.branch == "workflow-broken-1"

@@ -176,6 +176,10 @@ async def test_cancel_marks_the_running_task_cancelled_after_the_finished_one_do
     with pytest.raises(asyncio.CancelledError):
         await running
     assert statuses(events)[-1] == ("slow", "cancelled")
+    slow_events = [e for e in events if isinstance(e, TaskEvent) and e.task == "slow"]
+    # The cancel names the attempt's run, as its running event did.
+    assert slow_events[-1].run_id is not None
+    assert slow_events[-1].run_id == slow_events[-2].run_id
 
 
 async def test_a_watcher_that_raises_does_not_stop_the_run() -> None:
