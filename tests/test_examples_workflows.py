@@ -48,3 +48,18 @@ async def test_write_run_fix_gives_up_after_n_tries() -> None:
     result = await example.main(2)
     assert result.states == ["attempt", "attempt", "gave_up"]
     assert result.result["summary"].startswith("gave up after 2 tries: AssertionError")
+
+
+async def test_streaming_example_streams_each_writing_task_into_the_watcher(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    example = _load("streaming")
+    example.TOKENS_PER_SECOND = 0.0
+    result = await example.main("branching conversations")
+    out = capsys.readouterr().out
+    # The tokens printed by the watcher are the writer's article, streamed before it is done.
+    article = result.outputs[("draft", "writer")].article
+    assert article in out
+    assert out.index(article) < out.index("[draft/writer: done]")
+    assert result.states == ["draft", "review"]
+    assert isinstance(example.streaming, type(example.build()))

@@ -138,6 +138,11 @@ ACTIONS: tuple[Action, ...] = (
            "Show the approval or breakpoint a run waits at, to answer it", "Runs", NAVIGATE),
     Action("breakpoint.add", "p", "Add breakpoint",
            "Stop runs before or after a tool or agent (a name or glob)", "Runs", NAVIGATE),
+    Action("workflow.run", "f12", "Run workflow…",
+           "Run a workflow (FILE.py:NAME) on JSON input, its tasks shown live", "Workflows"),
+    Action("workflow.view", "v", "Workflow view",
+           "Show or hide the workflow board: states, tasks and their live status", "Workflows",
+           NAVIGATE),
 )  # fmt: skip
 
 REGISTRY: dict[str, Action] = {action.id: action for action in ACTIONS}

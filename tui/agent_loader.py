@@ -18,15 +18,20 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
 from ramify.core import Agent
 from ramify.core.net import Actor
+
+if TYPE_CHECKING:
+    from ramify.core.workflow import Workflow
 
 __all__ = [
     "AgentSpecError",
     "agent_names",
     "load_agent_spec",
     "load_named_object",
+    "load_target_spec",
     "load_worker_spec",
 ]
 
@@ -45,7 +50,30 @@ def load_agent_spec(spec: str) -> Agent:
     the usual way. Raises `AgentSpecError` when the file or module is missing, is not Python,
     fails to import, lacks the name, or the name is not an `Agent`.
     """
-    return _as_agent(*_load_target(spec))
+    target, name, where = _load_target(spec)
+    if _is_workflow(target):
+        raise AgentSpecError(
+            f"{spec.strip()!r} is a workflow, not an agent; open it with `ramify {spec.strip()}`"
+        )
+    return _as_agent(target, name, where)
+
+
+def load_target_spec(spec: str) -> Agent | Workflow:
+    """What `spec` names: an `Agent` (a network comes as its agent) or a `Workflow`.
+
+    Raises `AgentSpecError` as `load_agent_spec` does for anything else.
+    """
+    target, name, where = _load_target(spec)
+    if _is_workflow(target):
+        return cast("Workflow", target)
+    return _as_agent(target, name, where)
+
+
+def _is_workflow(target: object) -> bool:
+    # A file that made a Workflow imported the workflow package; one that did not is loaded
+    # without importing it (worker and IDE start-up stay as fast as for agents alone).
+    workflows = sys.modules.get("ramify.core.workflow")
+    return workflows is not None and isinstance(target, workflows.Workflow)
 
 
 def _as_agent(target: object, name: str, where: str) -> Agent:
@@ -63,15 +91,12 @@ def load_worker_spec(spec: str) -> list[Agent]:
     """What `ramify worker` serves for `spec`: the agent it names, or, for a `Workflow`,
     one agent per task (``workflow/state/task``). Raises `AgentSpecError` as above."""
     target, name, where = _load_target(spec)
-    # A file that made a Workflow imported the workflow package; one that did not is served
-    # without importing it (worker start-up stays as fast as for agents alone).
-    workflows = sys.modules.get("ramify.core.workflow")
-    if workflows is not None and isinstance(target, workflows.Workflow):
+    if _is_workflow(target):
         from ramify.core.remote.tasks import workflow_agents
         from ramify.core.workflow import WorkflowDefinitionError
 
         try:
-            return workflow_agents(target)
+            return workflow_agents(cast("Workflow", target))
         except WorkflowDefinitionError as error:
             raise AgentSpecError(f"{name!r} in {where}: {error}") from None
     return [_as_agent(target, name, where)]
@@ -109,14 +134,19 @@ def load_named_object(
 
 
 def agent_names(module: ModuleType) -> list[str]:
-    """Public names in `module` bound to agents defined (or forked) there, sorted.
+    """Public names in `module` bound to agents (or workflows) defined (or forked) there, sorted.
 
     An agent imported as it is from another module (``from ramify.core import agent_loop``)
     is left out: it still loads by name, but it is not what the file offers.
     """
     names = []
     for name, value in vars(module).items():
-        if name.startswith("_") or not isinstance(value, Agent | Actor):
+        if name.startswith("_"):
+            continue
+        if _is_workflow(value):
+            names.append(name)
+            continue
+        if not isinstance(value, Agent | Actor):
             continue
         target = value.target if isinstance(value, Agent) else type(value)
         home = sys.modules.get(getattr(target, "__module__", "") or "")

@@ -35,6 +35,7 @@ from ramify.tui.app_layout import LayoutActions
 from ramify.tui.app_navigation import NavigationActions
 from ramify.tui.app_sessions import SessionActions
 from ramify.tui.app_tools import ToolActions
+from ramify.tui.app_workflow_runs import WorkflowRunActions
 from ramify.tui.app_workflows import WorkflowActions
 from ramify.tui.controller import DETACHED, SessionController, code_blocks
 from ramify.tui.events import (
@@ -64,6 +65,7 @@ from ramify.tui.widgets import (
     MessageWidget,
     StreamPane,
     Transcript,
+    WorkflowView,
 )
 
 SETTLE_DELAY = 0.03
@@ -82,11 +84,13 @@ BackgroundJob = Callable[[Callable[[], None]], Awaitable[str | None]]
 
 
 class RamifyApp(
+    # First: its cancel and quit hooks wrap the navigation ones.
+    WorkflowActions,
     NavigationActions,
     SessionActions,
     LayoutActions,
     ToolActions,
-    WorkflowActions,
+    WorkflowRunActions,
     InterruptActions,
     App[int],
 ):
@@ -176,6 +180,7 @@ class RamifyApp(
             with Vertical(id="centre"):
                 yield Static(Text("opening…", style="dim"), id="path-bar")
                 yield Transcript(id="transcript")
+                yield WorkflowView(id="workflow", classes="-hidden")
                 yield AgentPanes(id="panes")
                 yield Composer(id="composer")
             yield Inspector(id="inspector", classes="-hidden")
@@ -240,6 +245,7 @@ class RamifyApp(
         await self._rebuild_tree()
         self._watch_store(event.controller)
         self.offer_interrupt()  # a run left waiting (before a restart, too) asks again
+        self.start_queued_workflow()
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:
@@ -686,6 +692,8 @@ class RamifyApp(
 
     def action_cancel(self) -> None:
         """Esc: cancel the focused pane's run, else the newest run."""
+        if self.cancel_workflow_here():
+            return
         focused = self.focused
         run_key = None
         while focused is not None:
@@ -823,6 +831,7 @@ class RamifyApp(
         self.exit(0)
 
     async def _cancel_all(self) -> None:
+        await self.cancel_workflow_and_wait()
         running = list(self.inquiries.values())
         self._cancel_requested.update(self.inquiries)
         for replies in running:

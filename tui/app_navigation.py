@@ -26,7 +26,7 @@ from ramify.tui.actions import ACTIONS, is_navigation_only
 from ramify.tui.sanitize import one_line
 from ramify.tui.screens import EditScreen, PickScreen, PromptScreen
 from ramify.tui.screens.edit import EditResult
-from ramify.tui.widgets import BranchTree, Composer, StreamPane, Transcript
+from ramify.tui.widgets import BranchTree, Composer, StreamPane, Transcript, WorkflowView
 from ramify.tui.widgets.welcome import Welcome
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class NavigationActions(_AppBase):
         async def _catch_up(self, *, tree: bool = False) -> None: ...
         def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> Worker[None]: ...
         def _autosave_soon(self) -> None: ...
+        @property
+        def workflow_running(self) -> bool: ...
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(id="_default")
@@ -118,6 +120,8 @@ class NavigationActions(_AppBase):
             composers = self.query(Composer)
             if isinstance(self.focused, StreamPane):
                 return False  # Esc on a live reply's pane cancels that reply (`cancel`)
+            if isinstance(self.focused, WorkflowView) and self.workflow_running:
+                return False  # Esc on a running workflow's board cancels it (`cancel`)
             if self.navigating:
                 return True
             return bool(composers) and self.focused is not composers.first().area

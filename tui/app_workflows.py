@@ -1,96 +1,291 @@
-"""The IDE's workflow actions: resume the workflow run of the selected node, and rerun the
-selected task (and what follows it) on a new branch.
+"""The IDE's workflow actions: run a workflow, watch it on the board, stream its tasks to panes.
 
-`WorkflowActions` is a mixin of `RamifyApp` implementing the registry's `workflow.*` ids. The
-work runs in a worker that only posts `WorkflowFinished`; the handler checks the branch out
-and refreshes. The definition is loaded from the file the run recorded (`workflow_loader`).
+A run is a worker calling `run_workflow` on the open session (the session layer records it).
+Its watcher runs on the app's loop and never touches a widget: status changes travel as
+`WorkflowTaskChanged` messages, and a task's tokens go into a `StreamFeed` that its pane (an
+ordinary agent pane, opened by `StreamOpened`) drains, as a reply's tokens do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+import asyncio
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App
 from textual.message import Message
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from ramify.tui.sanitize import one_line, snippet
+from ramify.core.workflow import (
+    TaskEvent,
+    TaskStatus,
+    TaskTokens,
+    Workflow,
+    WorkflowError,
+    run_workflow,
+)
+from ramify.tui.events import StreamClosed, StreamOpened
+from ramify.tui.sanitize import one_line
 from ramify.tui.screens import PromptScreen
+from ramify.tui.stream_feed import StreamFeed
+from ramify.tui.view_models import MessageStatus
+from ramify.tui.widgets.stream_pane import StreamPane
+from ramify.tui.widgets.workflow_view import WorkflowView
+from ramify.tui.workflow_board import board_of
+
+__all__ = ["WORKFLOW_RUN_KEY", "WorkflowActions", "WorkflowInputError", "parse_workflow_input"]
+
+WORKFLOW_RUN_KEY = "workflow"
+"""The run key of a workflow task's pane (what `action_cancel` looks up)."""
+
+_PANE_STATUS = {
+    TaskStatus.DONE: MessageStatus.DONE,
+    TaskStatus.FAILED: MessageStatus.ERROR,
+    TaskStatus.CANCELLED: MessageStatus.CANCELLED,
+}
+
+
+class WorkflowInputError(ValueError):
+    """Input JSON that cannot start a workflow; the message says what to write instead."""
+
+
+def parse_workflow_input(text: str) -> dict[str, Any]:
+    """A workflow's input from JSON text: an object (blank: ``{}``)."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise WorkflowInputError(
+            f"the input is not JSON ({error.msg} at column {error.colno}); "
+            'write an object such as {"topic": "x"}'
+        ) from None
+    if not isinstance(value, dict):
+        raise WorkflowInputError('the input must be a JSON object, such as {"topic": "x"}')
+    return value
+
+
+class WorkflowTaskChanged(Message):
+    """A task of the running workflow changed status."""
+
+    def __init__(self, event: TaskEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class WorkflowEnded(Message):
+    """The workflow run ended: `outcome` is done, cancelled or failed: why."""
+
+    def __init__(self, outcome: str, branch: str | None, error: str | None = None) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.branch = branch
+        self.error = error
+
 
 if TYPE_CHECKING:
-    from ramify.core.workflow import WorkflowResult
+    from textual.app import App
+
     from ramify.tui.controller import SessionController
 
     _AppBase = App[int]
 else:
     _AppBase = object
 
-RERUN_TASK_QUESTION = "Rerun the task and what follows it on branch:"
-
-
-class WorkflowFinished(Message):
-    """A resume or task rerun ended: on `branch`, or with `error` (one line)."""
-
-    def __init__(self, branch: str | None, error: str | None) -> None:
-        super().__init__()
-        self.branch = branch
-        self.error = error
-
 
 class WorkflowActions(_AppBase):
-    """Resume and rerun-task for `RamifyApp` (see the module docstring)."""
+    """Mixed into `RamifyApp`: the workflow view, "Run workflow…" and cancelling a run."""
 
-    controller: SessionController | None
-
-    if TYPE_CHECKING:  # provided by RamifyApp
+    if TYPE_CHECKING:  # provided by RamifyApp and its other mixins
+        inquiries: dict[str, Any]
 
         def _need(self) -> SessionController | None: ...
         async def _catch_up(self, *, tree: bool = False) -> None: ...
+        async def switch_branch(self, name: str | None) -> None: ...
+        async def jump_to(self, node_hash: str) -> None: ...
 
-    async def action_workflow_resume(self) -> None:
+    _workflow_worker: Worker[None] | None = None
+    _workflow_to_start: tuple[Workflow, dict[str, Any]] | None = None
+
+    # --- starting -----------------------------------------------------------------------------
+
+    def queue_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
+        """Run `workflow` on `value` once the session is open (`ramify FILE.py:NAME`)."""
+        self._workflow_to_start = (workflow, value)
+
+    def start_queued_workflow(self) -> None:
+        """Start the workflow queued at launch, if any (called when the session is ready)."""
+        queued, self._workflow_to_start = self._workflow_to_start, None
+        if queued is not None:
+            self.start_workflow(*queued)
+
+    def start_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
+        """Show `workflow` on the board and run it on `value` in the open session."""
         controller = self._need()
-        node = controller.selected_hash if controller else None
-        if controller is None or node is None:
+        if controller is None:
             return
-        from ramify.tui.workflow_loader import resume_workflow_at
-
-        session = controller.session
-        self.notify("Resuming the workflow run…", timeout=3)
-        self._workflow_job(lambda: resume_workflow_at(session, node))
-
-    async def action_workflow_rerun_task(self) -> None:
-        controller = self._need()
-        node = controller.selected_hash if controller else None
-        if controller is None or node is None:
+        if self.workflow_running:
+            self.notify("A workflow is running already; cancel it first (Esc).", severity="warning")
             return
-        from ramify.tui.workflow_loader import rerun_task_at
+        view = self.query_one(WorkflowView)
+        view.show_workflow(workflow.name, board_of(workflow))
+        view.remove_class("-hidden")
+        self._workflow_worker = self._run_workflow(controller, workflow, value)
 
-        session = controller.session
-        proposal = await controller.free_branch_name("rerun")
+    @property
+    def workflow_running(self) -> bool:
+        """Whether a workflow run is going on."""
+        worker = self._workflow_worker
+        return worker is not None and not worker.is_finished
 
-        def named(branch: str | None) -> None:
-            if branch is not None:
-                self._workflow_job(lambda: rerun_task_at(session, node, branch))
+    async def action_workflow_run(self) -> None:
+        """Ask for FILE.py:NAME, then for its input as JSON, and start it."""
+        from ramify.tui.agent_loader import AgentSpecError, load_target_spec
 
-        self.push_screen(PromptScreen(RERUN_TASK_QUESTION, default=proposal), named)
+        def asked_input(workflow: Workflow, text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                value = parse_workflow_input(text)
+            except WorkflowInputError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.start_workflow(workflow, value)
+
+        def asked_spec(spec: str | None) -> None:
+            if spec is None:
+                return
+            try:
+                target = load_target_spec(spec)
+            except AgentSpecError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            if not isinstance(target, Workflow):
+                self.notify(f"{spec} is an agent, not a workflow", severity="error", markup=False)
+                return
+            self.push_screen(
+                PromptScreen(f"Input for workflow {target.name} (JSON)", "{}"),
+                lambda text: asked_input(target, text),
+            )
+
+        self.push_screen(
+            PromptScreen("Run which workflow?", placeholder="path/to/file.py:NAME"), asked_spec
+        )
+
+    def action_workflow_view(self) -> None:
+        """Show or hide the workflow board (focused when shown)."""
+        view = self.query_one(WorkflowView)
+        if view.workflow is None:
+            self.notify("No workflow yet: run one from the palette (Run workflow…).", timeout=4)
+            return
+        view.toggle_class("-hidden")
+        if not view.has_class("-hidden"):
+            view.focus()
+
+    # --- cancelling ---------------------------------------------------------------------------
+
+    def cancel_workflow_here(self) -> bool:
+        """Esc: cancel the running workflow if the focus is on it (its board or a task's
+        pane), or if no other run streams. True when it did."""
+        worker = self._workflow_worker
+        if worker is None or worker.is_finished:
+            return False
+        focused = self.focused
+        ours = not self.inquiries
+        while focused is not None and not ours:
+            if isinstance(focused, WorkflowView):
+                ours = True
+            elif isinstance(focused, StreamPane):
+                ours = focused.key.startswith("wf:")
+                break
+            focused = focused.parent  # type: ignore[assignment]
+        if ours:
+            worker.cancel()
+            self.notify("Workflow cancelled; finished tasks are kept.", timeout=3)
+        return ours
+
+    async def cancel_workflow_and_wait(self) -> None:
+        """Cancel the running workflow and wait (briefly) until it has recorded its end."""
+        worker = self._workflow_worker
+        if worker is not None and not worker.is_finished:
+            worker.cancel()
+            # `wait` raises WorkerCancelled, which is the outcome asked for; a run that takes
+            # longer to record its end is left to the runtime's own shutdown.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed, TimeoutError):
+                await asyncio.wait_for(worker.wait(), timeout=5)
+
+    # --- the run ------------------------------------------------------------------------------
 
     @work(group="workflow", exit_on_error=False)
-    async def _workflow_job(self, start: Callable[[], Awaitable[WorkflowResult]]) -> None:
-        """Run a resume or rerun; post where it ended (never touches a widget)."""
-        try:
-            result = await start()
-        except Exception as error:
-            self.post_message(WorkflowFinished(None, one_line(error)))
-            return
-        self.post_message(WorkflowFinished(result.branch, None))
+    async def _run_workflow(
+        self, controller: SessionController, workflow: Workflow, value: dict[str, Any]
+    ) -> None:
+        panes: dict[tuple[str, str], tuple[str, StreamFeed]] = {}
 
-    async def on_workflow_finished(self, event: WorkflowFinished) -> None:
-        controller = self.controller
-        if event.error is not None:
-            self.notify(event.error, severity="error", timeout=8, markup=False)
-        if controller is None or event.branch is None:
+        def close(key: tuple[str, str], status: MessageStatus) -> None:
+            pane = panes.pop(key, None)
+            if pane is not None:
+                self.post_message(StreamClosed(pane[0], status))
+
+        def watch(event: TaskEvent | TaskTokens) -> None:
+            key = (event.state, event.task)
+            if isinstance(event, TaskTokens):
+                pane = panes.get(key)
+                if pane is not None:
+                    pane[1].put(event.text)
+                return
+            if event.status is TaskStatus.RUNNING:
+                close(key, MessageStatus.ERROR)  # a retry: the failed attempt's pane ends
+                feed = StreamFeed()
+                panes[key] = (f"wf:{event.run_id}", feed)
+                alias = f"{event.state}/{event.task}"
+                self.post_message(StreamOpened(panes[key][0], WORKFLOW_RUN_KEY, alias, None, feed))
+            elif event.status in _PANE_STATUS:
+                close(key, _PANE_STATUS[event.status])
+            self.post_message(WorkflowTaskChanged(event))
+
+        branch: str | None = None
+        try:
+            branch = await controller.session.free_branch_name(f"workflow-{workflow.name}")
+            await run_workflow(
+                workflow, value, session=controller.session, branch=branch, watcher=watch
+            )
+        except asyncio.CancelledError:
+            for key in list(panes):
+                close(key, MessageStatus.CANCELLED)
+            self.post_message(WorkflowEnded("cancelled", branch))
+            raise
+        except WorkflowError as error:
+            self.post_message(WorkflowEnded("failed", branch, one_line(error)))
             return
-        await controller.checkout(event.branch)
+        except Exception as error:  # the user's task code: reported, never a traceback
+            self.post_message(WorkflowEnded("failed", branch, one_line(error)))
+            return
+        self.post_message(WorkflowEnded("done", branch))
+
+    def on_workflow_task_changed(self, event: WorkflowTaskChanged) -> None:
+        task = event.event
+        self.query_one(WorkflowView).update_task(
+            task.state, task.task, task.status.value, task.node
+        )
+
+    async def on_workflow_ended(self, event: WorkflowEnded) -> None:
+        view = self.query_one(WorkflowView)
+        view.finish(event.outcome)
+        if event.error:
+            self.notify(f"Workflow failed: {event.error}", severity="error", markup=False)
+        controller = self._need()
+        if controller is None:
+            return
+        await controller.refresh()
+        # No branch when the run stopped before writing its input (a definition error).
+        if event.branch is not None and event.branch in controller.heads:
+            await self.switch_branch(event.branch)
         await self._catch_up(tree=True)
-        self.notify(f"Workflow done on {snippet(event.branch, 40)}.", timeout=4, markup=False)
+
+    async def on_workflow_view_task_chosen(self, event: WorkflowView.TaskChosen) -> None:
+        if event.node is None:
+            self.notify(f"{event.state}/{event.task} has no output yet.", timeout=3, markup=False)
+            return
+        await self.jump_to(event.node)

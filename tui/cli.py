@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         "agent",
         nargs="?",
         metavar="FILE.py:NAME",
-        help="talk to an @agent (or a team) defined in a Python file",
+        help="talk to an @agent (or a team) defined in a Python file, or run a Workflow",
+    )
+    parser.add_argument(
+        "--input", metavar="JSON", help="a workflow's input, a JSON object (default: {})"
     )
     return parser
 
@@ -212,6 +215,7 @@ def _main(args_list: list[str]) -> int:
         LaunchOptions(
             demo=args.demo,
             tools=args.tools,
+            workflow_input=getattr(args, "input", None),
             agent_spec=getattr(args, "agent", None),
             open_file=args.file if command == "open" else None,
             replay_file=args.file if command == "replay" else None,

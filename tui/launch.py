@@ -11,13 +11,14 @@ import difflib
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ramify.core import Agent, Store, StoreError
     from ramify.core.llm import RamifyConfig
+    from ramify.core.workflow import Workflow
     from ramify.tui.app import BackgroundJob, RamifyApp
     from ramify.tui.controller import SessionController
 
@@ -34,6 +35,7 @@ class LaunchOptions:
     new_session: bool = False
     store: str | None = None
     tools: bool = False
+    workflow_input: str | None = None
 
 
 def _warn(text: str) -> None:
@@ -97,16 +99,19 @@ def _store_notices(options: LaunchOptions, config: RamifyConfig) -> list[str]:
     return [warning]
 
 
-def pick_target(options: LaunchOptions, config: RamifyConfig) -> tuple[Agent | None, list[str]]:
-    """The agent the IDE talks to (None: the agent file cannot be used, already reported),
-    and the start-up notices saying why it is the demo model when the config named another."""
+def pick_target(
+    options: LaunchOptions, config: RamifyConfig
+) -> tuple[Agent | Workflow | None, list[str]]:
+    """The agent the IDE talks to, or the workflow it runs (None: the agent file cannot be
+    used, already reported), and the start-up notices saying why it is the demo model when
+    the config named another."""
     from ramify.core.llm import agent_for_model, default_agent_problem, demo_agent
 
     if options.agent_spec:
-        from ramify.tui.agent_loader import AgentSpecError, load_agent_spec
+        from ramify.tui.agent_loader import AgentSpecError, load_target_spec
 
         try:
-            return load_agent_spec(options.agent_spec), []
+            return load_target_spec(options.agent_spec), []
         except AgentSpecError as error:
             _warn(str(error))
             return None, []
@@ -128,7 +133,7 @@ def run(options: LaunchOptions) -> int:
 
 
 async def _run(options: LaunchOptions) -> int:
-    from ramify.core import Ramify, StoreError
+    from ramify.core import Agent, Ramify, StoreError
     from ramify.core.llm import agent_for_model, set_setting
     from ramify.core.redact import redact_urls
 
@@ -136,6 +141,17 @@ async def _run(options: LaunchOptions) -> int:
     notices.extend(_store_notices(options, config))
     target, target_notices = pick_target(options, config)
     if target is None:
+        return 2
+    workflow = None
+    if not isinstance(target, Agent):
+        workflow = _workflow_start(target, options)
+        if workflow is None:
+            return 2
+        # The composer talks to the usual agent while the workflow runs on its board.
+        target, target_notices = pick_target(replace(options, agent_spec=None), config)
+        assert isinstance(target, Agent)
+    elif options.workflow_input is not None:
+        _warn("--input goes with a workflow: ramify FILE.py:NAME --input JSON, NAME a Workflow")
         return 2
     target = _configured(target, config)
     if options.tools:
@@ -183,6 +199,8 @@ async def _run(options: LaunchOptions) -> int:
         startup_notices=(*notices, *target_notices),
         background=background,
     )
+    if workflow is not None:
+        app.queue_workflow(*workflow)
     try:
         async with Ramify(errors_as_messages=True, shutdown_timeout=2.0):
             await app.run_async()
@@ -197,6 +215,19 @@ async def _run(options: LaunchOptions) -> int:
         return 1
     # Textual sets 1 when the app died of an error: that must not exit 0.
     return app.return_code or 0
+
+
+def _workflow_start(
+    workflow: Workflow, options: LaunchOptions
+) -> tuple[Workflow, dict[str, Any]] | None:
+    """The workflow and its input from ``--input`` (None: the input is bad, reported)."""
+    from ramify.tui.app_workflows import WorkflowInputError, parse_workflow_input
+
+    try:
+        return workflow, parse_workflow_input(options.workflow_input or "")
+    except WorkflowInputError as error:
+        _warn(f"--input: {error}")
+        return None
 
 
 def _configured(agent: Agent, config: RamifyConfig) -> Agent:

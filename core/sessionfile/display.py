@@ -86,6 +86,9 @@ def node_heading(node: Node, message: Message, anchor: str) -> str:
     model = _field(message, "model")
     if isinstance(model, str) and model:
         parts.append(inline_text(model))
+    place = _workflow_place(message)
+    if place:
+        parts.append(inline_text(place))
     if message.role not in (None, "user", "assistant"):
         parts.append(inline_text(str(message.role)))
     tool_name = _field(message, "name") if message.role == "tool" else None
@@ -101,6 +104,16 @@ def node_heading(node: Node, message: Message, anchor: str) -> str:
     if when:
         parts.append(when)
     return f'### <a id="{anchor}"></a>' + " · ".join(parts)
+
+
+def _workflow_place(message: Message) -> str:
+    """``state/task`` (or ``state``) of a workflow's node, so an export reads as the run went."""
+    if not isinstance(_field(message, "workflow"), str):
+        return ""
+    state, task = _field(message, "state"), _field(message, "task")
+    if isinstance(state, str) and isinstance(task, str):
+        return f"{state}/{task}"
+    return state if isinstance(state, str) else ""
 
 
 def _field(message: Message, name: str) -> object:

@@ -30,6 +30,7 @@ from .errors import (
 )
 from .executor import TaskPlacement
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
+from .watch import TaskEvent, TaskStatus, TaskTokens, TokenSink, WorkflowWatcher, token_sink
 
 __all__ = [
     "DEFAULT_STEP_LIMIT",
@@ -43,10 +44,14 @@ __all__ = [
     "StepLimitExceeded",
     "Task",
     "TaskError",
+    "TaskEvent",
     "TaskInputMismatch",
     "TaskOutput",
     "TaskOutputMismatch",
     "TaskPlacement",
+    "TaskStatus",
+    "TaskTokens",
+    "TokenSink",
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowError",
@@ -57,10 +62,12 @@ __all__ = [
     "WorkflowResumeError",
     "WorkflowRunInfo",
     "WorkflowTaskFailed",
+    "WorkflowWatcher",
     "check_input",
     "find_workflow_run",
     "rerun_task",
     "resume_workflow",
     "run_workflow",
+    "token_sink",
     "workflow_runs",
 ]

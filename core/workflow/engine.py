@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import json
 import time
@@ -46,6 +47,7 @@ from .errors import (
 )
 from .executor import TaskPlacement, call_local, check_output, first_error, task_input
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
+from .watch import TaskEvent, TaskStatus, TaskTokens, WorkflowWatcher, bind_tokens, reset_tokens
 
 __all__ = [
     "DEFAULT_STEP_LIMIT",
@@ -123,11 +125,15 @@ class _Execution:
         *,
         reusable: frozenset[str] = frozenset(),
         progress: Progress | None = None,
+        watcher: WorkflowWatcher | None = None,
     ) -> None:
         self.workflow = workflow
         self.tasks_on = tasks_on
         self.session = session
         self.result = result
+        self.watcher = watcher
+        # The run of each task's latest attempt, so a cancel event can name it.
+        self.attempt_runs: dict[tuple[str, str], str] = {}
         self.scope = DependencyScope()
         self.pid, self.host = this_process()
         self.reusable = reusable
@@ -157,6 +163,15 @@ class _Execution:
         """Make a reused node the run's latest and a member of the session again."""
         await self.session.store.put_nodes((node,), session_id=self.session.id)
         self.result.head = node
+
+    def tell(self, task: Task, status: TaskStatus, **details: Any) -> None:
+        """Tell the watcher, if any, that `task` is now `status`."""
+        if self.watcher is None:
+            return
+        event = TaskEvent(self.workflow.name, task.state.name, task.name, status, **details)
+        # A watcher is a view: its bug must not stop the run.
+        with contextlib.suppress(Exception):
+            self.watcher(event)
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
         node = Node(
@@ -221,6 +236,8 @@ class _Execution:
         ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]] = {
             name: loop.create_future() for name in state.tasks
         }
+        for task in state.tasks.values():
+            self.tell(task, TaskStatus.PENDING)
         try:
             async with asyncio.TaskGroup() as group:
                 for task in state.tasks.values():
@@ -268,6 +285,22 @@ class _Execution:
         entry: Node,
         ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]],
     ) -> None:
+        try:
+            await self.attempt_task(task, state_input, entry, ready)
+        except asyncio.CancelledError:
+            key = (task.state.name, task.name)
+            self.tell(task, TaskStatus.CANCELLED, run_id=self.attempt_runs.get(key))
+            raise
+
+    async def attempt_task(
+        self,
+        task: Task,
+        state_input: dict[str, Any],
+        entry: Node,
+        ready: dict[str, asyncio.Future[tuple[BaseModel, Node]]],
+    ) -> None:
+        if task.upstream:
+            self.tell(task, TaskStatus.WAITING)
         upstream = [await ready[source.name] for source in task.upstream]
         merged = dict(state_input)
         for output, _ in upstream:
@@ -286,6 +319,15 @@ class _Execution:
             run = last_run = self.new_run(agent, parent)
             await self.session.save_run(run)
             self.report(task, "started")
+            self.attempt_runs[(task.state.name, task.name)] = run.id
+            self.tell(task, TaskStatus.RUNNING, run_id=run.id, attempt=attempt + 1)
+            streaming = bind_tokens(
+                self.watcher,
+                functools.partial(
+                    TaskTokens, self.workflow.name, task.state.name, task.name, run.id
+                ),
+                asyncio.get_running_loop(),
+            )
             try:
                 output = await self.call_task(task, merged, run)
             except asyncio.CancelledError:
@@ -295,6 +337,8 @@ class _Execution:
                 last_error = error
                 await self.finish_run(run, RunStatus.ERROR, f"{type(error).__name__}: {error}")
                 continue
+            finally:
+                reset_tokens(streaming)
             message = TaskOutput(
                 text=output.model_dump_json(),
                 workflow=self.workflow.name,
@@ -308,6 +352,7 @@ class _Execution:
             self.report(task, "done")
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
+            self.tell(task, TaskStatus.DONE, run_id=run.id, attempt=attempt + 1, node=node.hash_key)
             ready[task.name].set_result((output, node))
             return
         assert last_run is not None
@@ -326,6 +371,14 @@ class _Execution:
         await self.session.save_run(last_run)
         self.result.nodes[(task.state.name, task.name)] = error_node
         self.report(task, "failed")
+        self.tell(
+            task,
+            TaskStatus.FAILED,
+            run_id=last_run.id,
+            attempt=policy.attempts,
+            node=error_node.hash_key,
+            error=f"{type(last_error).__name__}: {last_error}",
+        )
         tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
         raise WorkflowTaskFailed(
             f"{task.place}: failed{tries}: {type(last_error).__name__}: {last_error}",
@@ -361,6 +414,7 @@ class _Execution:
         self.result.outputs[(task.state.name, task.name)] = output
         self.result.nodes[(task.state.name, task.name)] = node
         self.report(task, "reused")
+        self.tell(task, TaskStatus.DONE, node=node.hash_key)
         ready[task.name].set_result((output, node))
         return True
 
@@ -442,6 +496,7 @@ async def run_workflow(
     tasks_on: TaskPlacement | None = None,
     source: str = "",
     progress: Progress | None = None,
+    watcher: WorkflowWatcher | None = None,
 ) -> WorkflowResult:
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
@@ -453,6 +508,7 @@ async def run_workflow(
     `.result`, or `CancelledError` when cancelled; either way what finished stays recorded and
     the dependencies are torn down. `tasks_on` runs the tasks it `executes` elsewhere
     (``remote_tasks(url)`` on NATS workers); their outputs are recorded here all the same.
+    `watcher` is called with each task's status changes and streamed tokens (see `watch`).
     """
     workflow.validate()
     if step_limit < 1:
@@ -466,7 +522,7 @@ async def run_workflow(
     pid, host = this_process()
     run = Run(agent=workflow.name, session_id=session.id, pid=pid, host=host)
     result = WorkflowResult(workflow.name, session, branch, run)
-    execution = _Execution(workflow, session, result, tasks_on, progress=progress)
+    execution = _Execution(workflow, session, result, tasks_on, progress=progress, watcher=watcher)
     await session.save_run(run)
 
     async def enter() -> Node:
@@ -498,6 +554,7 @@ async def continue_workflow(
     step_limit: int = DEFAULT_STEP_LIMIT,
     progress: Progress | None = None,
     tasks_on: TaskPlacement | None = None,
+    watcher: WorkflowWatcher | None = None,
 ) -> WorkflowResult:
     """Run `workflow` again from `run`'s input node, as `run`, taking over `reusable` outputs.
 
@@ -520,7 +577,13 @@ async def continue_workflow(
     run.status, run.error, run.ended_at = RunStatus.RUNNING, None, None
     result = WorkflowResult(workflow.name, session, branch, run)
     execution = _Execution(
-        workflow, session, result, tasks_on, reusable=reusable, progress=progress
+        workflow,
+        session,
+        result,
+        tasks_on,
+        reusable=reusable,
+        progress=progress,
+        watcher=watcher,
     )
     await session.save_run(run)
 

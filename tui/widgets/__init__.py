@@ -8,6 +8,7 @@ from ramify.tui.widgets.inspector import Inspector
 from ramify.tui.widgets.message_view import MessageWidget
 from ramify.tui.widgets.stream_pane import StreamPane
 from ramify.tui.widgets.transcript import Transcript
+from ramify.tui.widgets.workflow_view import WorkflowView
 
 __all__ = [
     "AgentPanes",
@@ -18,4 +19,5 @@ __all__ = [
     "MessageWidget",
     "StreamPane",
     "Transcript",
+    "WorkflowView",
 ]
