@@ -210,8 +210,11 @@ def langgraph_fan_out(width: int) -> Any:
 
 
 def _langgraph(
-    make: Callable[[], Any], start: dict[str, Any], check: Callable[[dict[str, Any]], bool],
-    saver: str, repeat: int,
+    make: Callable[[], Any],
+    start: dict[str, Any],
+    check: Callable[[dict[str, Any]], bool],
+    saver: str,
+    repeat: int,
 ) -> Timing:
     timings = []
     for _ in range(repeat):

@@ -8,6 +8,7 @@ are set up on first use and torn down when the run ends, however it ends.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Hashable
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -43,12 +44,23 @@ class Depends:
 
 
 def dependency_parameters(function: Callable[..., Any]) -> dict[str, Depends]:
-    """The parameters of `function` whose default is a `Depends`."""
+    """The parameters of `function` whose default is a `Depends` (looked up once per function:
+    a task runs many times, and reading a signature costs more than a small task)."""
+    try:
+        return _parameters(function)
+    except TypeError:  # unhashable callable
+        return _read_parameters(function)
+
+
+def _read_parameters(function: Callable[..., Any]) -> dict[str, Depends]:
     return {
         name: parameter.default
         for name, parameter in inspect.signature(function).parameters.items()
         if isinstance(parameter.default, Depends)
     }
+
+
+_parameters = functools.lru_cache(maxsize=4096)(_read_parameters)
 
 
 class DependencyScope:

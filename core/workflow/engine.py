@@ -45,6 +45,7 @@ from .errors import (
     where,
 )
 from .executor import TaskPlacement, call_local, check_output, first_error, task_input
+from .recorder import Recorder
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
 __all__ = [
@@ -132,6 +133,7 @@ class _Execution:
         self.pid, self.host = this_process()
         self.reusable = reusable
         self.progress = progress
+        self.recorder = Recorder(session)
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
@@ -166,7 +168,7 @@ class _Execution:
             run_id=run_id,
             created_at=time.time(),
         )
-        await self.session.store.put_nodes((node,), (message,), session_id=self.session.id)
+        self.recorder.node(node, message)
         self.result.head = node
         return node
 
@@ -176,6 +178,7 @@ class _Execution:
         A branch is not moved back to a reused node it already passed: a resumed run replays
         from its input, and its branch already shows how far it got.
         """
+        await self.recorder.drain()
         head = self.result.head
         if head is None:
             return
@@ -212,7 +215,7 @@ class _Execution:
         run.status = status
         run.error = error
         run.ended_at = time.time()
-        await self.session.save_run(run)
+        self.recorder.run(run)
 
     async def run_state(
         self, state: State, state_input: dict[str, Any], entry: Node
@@ -284,7 +287,10 @@ class _Execution:
             if attempt and policy.delay:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
-            await self.session.save_run(run)
+            self.recorder.run(run)
+            # Stored before the task runs (in one batch with whatever else is queued, such
+            # as its inputs): a run killed now is found running, with its inputs recorded.
+            await self.recorder.drain()
             self.report(task, "started")
             try:
                 output = await self.call_task(task, merged, run)
@@ -305,7 +311,7 @@ class _Execution:
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
             await self.finish_run(run, RunStatus.DONE)
-            self.report(task, "done")
+            self.recorder.after(lambda: self.report(task, "done"))
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
             ready[task.name].set_result((output, node))
@@ -323,7 +329,7 @@ class _Execution:
             last_run.id,
         )
         last_run.output_nodes = [error_node.hash_key]
-        await self.session.save_run(last_run)
+        self.recorder.run(last_run)
         self.result.nodes[(task.state.name, task.name)] = error_node
         self.report(task, "failed")
         tries = f" after {policy.attempts} attempts" if policy.attempts > 1 else ""
@@ -577,5 +583,6 @@ async def _close(execution: _Execution, status: RunStatus, error: str | None) ->
         if execution.result.head is not None:
             run.output_nodes = [execution.result.head.hash_key]
         await execution.finish_run(run, status, error)
+        await execution.recorder.drain()
     finally:
         await execution.scope.aclose()
