@@ -36,8 +36,9 @@ DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SKIPPED_MINIAGENTS = "MiniAgents anchor: skipped (install .[bench])"
 REPRODUCE = (
     "Reproduce: `pip install -e '.[bench]'`, then `python -m benchmarks` (about 2-3 minutes "
-    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net|remote|workflow` for one "
-    "section, `--only huge` for the huge-reply rows alone; the remote section needs .[nats])."
+    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net|remote|workflow` "
+    "for one section, `--only huge` for the huge-reply rows alone; the remote section needs "
+    ".[nats])."
 )
 
 Section = Callable[[bool], list[Row]]

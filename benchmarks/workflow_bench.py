@@ -18,6 +18,7 @@ Timed: one run, graph/workflow built and store/connection opened beforehand; bes
 from __future__ import annotations
 
 import asyncio
+import itertools
 import operator
 import sqlite3
 import sys
@@ -71,8 +72,8 @@ def ramify_chain(length: int) -> Workflow:
         return Value(value=item.value + 1)
 
     tasks = [state.task(f"t{index}")(step) for index in range(length)]
-    for first, second in zip(tasks, tasks[1:], strict=False):
-        first >> second  # noqa: B015 - the edge is the point
+    for first, second in itertools.pairwise(tasks):
+        state.edge(first, second)
     return workflow
 
 
@@ -309,8 +310,8 @@ def run(quick: bool = False) -> list[Row]:
                 None if sqlite_saver is None else sqlite_saver[0],
                 RECORDED_GOAL,
                 version,
-                "vs LangGraph + SqliteSaver on a file; Ramify writes every task output as a "
-                f"node and every task run to a SQLiteStore file (LangGraph CPU {_cpu(sqlite_saver)})",
+                "vs LangGraph + SqliteSaver on a file; Ramify writes every task output as a node "
+                f"and every task run to a SQLiteStore file (LangGraph CPU {_cpu(sqlite_saver)})",
             )
         )
     return rows

@@ -129,7 +129,7 @@ class _Execution:
         self.tasks_on = tasks_on
         self.session = session
         self.result = result
-        self.scope = DependencyScope()
+        self.scope = DependencyScope(session)
         self.pid, self.host = this_process()
         self.reusable = reusable
         self.progress = progress
