@@ -250,3 +250,19 @@ def test_quick_workflow_run_checks_every_output_is_a_node_with_or_without_langgr
     else:
         assert names[0].startswith("LangGraph: skipped")
         assert all(row.anchor is None for row in measured)
+
+
+@pytest.mark.slow
+def test_workflow_section_skips_langgraph_side_when_it_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks import workflow_bench
+
+    # What the module sets when `import langgraph` fails (the test extra does not install it).
+    monkeypatch.setattr(workflow_bench, "LANGGRAPH_ERROR", "ModuleNotFoundError: no langgraph")
+    rows = entry.workflow_rows(quick=True)
+    assert rows[0].name == "LangGraph: skipped (ModuleNotFoundError: no langgraph)"
+    measured = rows[1:]
+    assert len(measured) == 4
+    assert all(row.ours is not None and row.anchor is None for row in measured)
+    assert all(row.met is None for row in measured)
