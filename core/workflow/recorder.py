@@ -36,6 +36,8 @@ class Recorder:
         self._stored = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        """A write that failed: every later `drain` raises it, so the run cannot end as done."""
 
     def node(self, node: Node, message: Message) -> None:
         self._nodes.append(node)
@@ -71,6 +73,7 @@ class Recorder:
                 if runs:
                     await self.session.save_runs(runs)
             except Exception as error:
+                self._error = error
                 self._stored = target
                 self._wake(target, error)
                 continue
@@ -92,7 +95,9 @@ class Recorder:
         self._waiters = waiting
 
     async def drain(self) -> None:
-        """Wait until everything queued before this call is stored; raise if its write failed."""
+        """Wait until everything queued before this call is stored; raise if a write failed."""
+        if self._error is not None:
+            raise self._error
         if self._stored >= self._queued:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
