@@ -36,8 +36,9 @@ DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SKIPPED_MINIAGENTS = "MiniAgents anchor: skipped (install .[bench])"
 REPRODUCE = (
     "Reproduce: `pip install -e '.[bench]'`, then `python -m benchmarks` (about 2-3 minutes "
-    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net|remote` for one "
-    "section, `--only huge` for the huge-reply rows alone; the remote section needs .[nats])."
+    "on 2 cores; `--quick` for a smoke run, `--only core|store|coldstart|tui|net|remote|workflow` "
+    "for one section, `--only huge` for the huge-reply rows alone; the remote section needs "
+    ".[nats])."
 )
 
 Section = Callable[[bool], list[Row]]
@@ -179,6 +180,13 @@ def remote_rows(quick: bool) -> list[Row]:
     return remote_bench.run(quick=quick)
 
 
+def workflow_rows(quick: bool) -> list[Row]:
+    """Workflows vs LangGraph, in memory and recorded to SQLite (`benchmarks.workflow_bench`)."""
+    from . import workflow_bench
+
+    return workflow_bench.run(quick=quick)
+
+
 SECTIONS: dict[str, Section] = {
     "core": core_rows,
     "store": store_rows,
@@ -186,6 +194,7 @@ SECTIONS: dict[str, Section] = {
     "tui": tui_rows,
     "net": net_rows,
     "remote": remote_rows,
+    "workflow": workflow_rows,
 }
 PARTS: dict[str, Section] = {"huge": huge_rows}
 """Parts of a section that `--only` can run alone; a full run gets them from their section."""

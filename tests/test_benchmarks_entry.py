@@ -227,3 +227,42 @@ def test_only_huge_runs_just_the_huge_reply_rows(tmp_path: Path) -> None:
         "2 MB reply: Enter to settled",
         "2 MB reply: RSS above the app's baseline, peak",
     ]
+
+
+@pytest.mark.slow
+def test_quick_workflow_run_checks_every_output_is_a_node_with_or_without_langgraph() -> None:
+    # The bench itself asserts every task output is stored as a node; a failed assert would
+    # show as a "failed:" row and exit code 1. Without LangGraph its side is a skipped row.
+    from benchmarks import workflow_bench
+
+    rows = entry.workflow_rows(quick=True)
+    names = [row.name for row in rows]
+    assert not any(name.startswith("failed") for name in names)
+    measured = [row for row in rows if row.ours is not None]
+    assert [row.name for row in measured] == [
+        "chain of 10 tasks, in memory",
+        "chain of 10 tasks, recorded to SQLite",
+        "fan-out to 50 tasks + join, in memory",
+        "fan-out to 50 tasks + join, recorded to SQLite",
+    ]
+    if workflow_bench.LANGGRAPH_ERROR is None:
+        assert all(row.anchor is not None and row.ratio is not None for row in measured)
+    else:
+        assert names[0].startswith("LangGraph: skipped")
+        assert all(row.anchor is None for row in measured)
+
+
+@pytest.mark.slow
+def test_workflow_section_skips_langgraph_side_when_it_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks import workflow_bench
+
+    # What the module sets when `import langgraph` fails (the test extra does not install it).
+    monkeypatch.setattr(workflow_bench, "LANGGRAPH_ERROR", "ModuleNotFoundError: no langgraph")
+    rows = entry.workflow_rows(quick=True)
+    assert rows[0].name == "LangGraph: skipped (ModuleNotFoundError: no langgraph)"
+    measured = rows[1:]
+    assert len(measured) == 4
+    assert all(row.ours is not None and row.anchor is None for row in measured)
+    assert all(row.met is None for row in measured)

@@ -8,6 +8,7 @@ process died; `rerun_task` reruns one task and what follows it on a new branch.
 
 from __future__ import annotations
 
+from .builtins import Memory, MemoryEntry, current_session, current_store, memory, model_agent
 from .depends import DependencyScope, Depends
 from .dsl import Condition, RetryPolicy, State, Task, Workflow, WorkflowRegistry
 from .durable import WorkflowRunInfo, find_workflow_run, rerun_task, resume_workflow, workflow_runs
@@ -37,6 +38,8 @@ __all__ = [
     "Condition",
     "DependencyScope",
     "Depends",
+    "Memory",
+    "MemoryEntry",
     "Progress",
     "RetryPolicy",
     "State",
@@ -64,7 +67,11 @@ __all__ = [
     "WorkflowTaskFailed",
     "WorkflowWatcher",
     "check_input",
+    "current_session",
+    "current_store",
     "find_workflow_run",
+    "memory",
+    "model_agent",
     "rerun_task",
     "resume_workflow",
     "run_workflow",

@@ -8,12 +8,19 @@ are set up on first use and torn down when the run ends, however it ends.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import inspect
 from collections.abc import Callable, Hashable
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
-__all__ = ["DependencyScope", "Depends", "dependency_parameters"]
+__all__ = ["CURRENT_SESSION", "DependencyScope", "Depends", "dependency_parameters"]
+
+CURRENT_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "ramify_workflow_session", default=None
+)
+"""The session of the run whose scope is making a dependency (see `builtins`)."""
 
 
 class Depends:
@@ -43,7 +50,15 @@ class Depends:
 
 
 def dependency_parameters(function: Callable[..., Any]) -> dict[str, Depends]:
-    """The parameters of `function` whose default is a `Depends`."""
+    """The parameters of `function` whose default is a `Depends` (looked up once per function:
+    a task runs many times, and reading a signature costs more than a small task)."""
+    try:
+        return _parameters(function)
+    except TypeError:  # unhashable callable
+        return _read_parameters(function)
+
+
+def _read_parameters(function: Callable[..., Any]) -> dict[str, Depends]:
     return {
         name: parameter.default
         for name, parameter in inspect.signature(function).parameters.items()
@@ -51,10 +66,15 @@ def dependency_parameters(function: Callable[..., Any]) -> dict[str, Depends]:
     }
 
 
+_parameters = functools.lru_cache(maxsize=4096)(_read_parameters)
+
+
 class DependencyScope:
     """The dependencies of one run: resolved on demand, cached, torn down by `aclose`."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Any = None) -> None:
+        self.session = session
+        """The run's session, for the built-in dependencies (`builtins.current_session`)."""
         self._stack = AsyncExitStack()
         self._values: dict[Hashable, Any] = {}
 
@@ -70,6 +90,15 @@ class DependencyScope:
             if name not in depends.kwargs
         }
         kwargs = {**nested, **depends.kwargs}
+        token = CURRENT_SESSION.set(self.session)
+        try:
+            value = await self._make(factory, depends, kwargs)
+        finally:
+            CURRENT_SESSION.reset(token)
+        self._values[key] = value
+        return value
+
+    async def _make(self, factory: Callable[..., Any], depends: Depends, kwargs: Any) -> Any:
         if inspect.isasyncgenfunction(factory):
             value = await self._stack.enter_async_context(
                 asynccontextmanager(factory)(*depends.args, **kwargs)
@@ -80,7 +109,6 @@ class DependencyScope:
             value = factory(*depends.args, **kwargs)
             if inspect.isawaitable(value):
                 value = await value
-        self._values[key] = value
         return value
 
     async def arguments(self, function: Callable[..., Any]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from .errors import (
     where,
 )
 from .executor import TaskPlacement, call_local, check_output, first_error, task_input
+from .recorder import Recorder
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 from .watch import TaskEvent, TaskStatus, TaskTokens, WorkflowWatcher, bind_tokens, reset_tokens
 
@@ -134,10 +135,11 @@ class _Execution:
         self.watcher = watcher
         # The run of each task's latest attempt, so a cancel event can name it.
         self.attempt_runs: dict[tuple[str, str], str] = {}
-        self.scope = DependencyScope()
+        self.scope = DependencyScope(session)
         self.pid, self.host = this_process()
         self.reusable = reusable
         self.progress = progress
+        self.recorder = Recorder(session)
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
@@ -181,7 +183,7 @@ class _Execution:
             run_id=run_id,
             created_at=time.time(),
         )
-        await self.session.store.put_nodes((node,), (message,), session_id=self.session.id)
+        self.recorder.node(node, message)
         self.result.head = node
         return node
 
@@ -191,6 +193,7 @@ class _Execution:
         A branch is not moved back to a reused node it already passed: a resumed run replays
         from its input, and its branch already shows how far it got.
         """
+        await self.recorder.drain()
         head = self.result.head
         if head is None:
             return
@@ -227,7 +230,7 @@ class _Execution:
         run.status = status
         run.error = error
         run.ended_at = time.time()
-        await self.session.save_run(run)
+        self.recorder.run(run)
 
     async def run_state(
         self, state: State, state_input: dict[str, Any], entry: Node
@@ -317,7 +320,10 @@ class _Execution:
             if attempt and policy.delay:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
-            await self.session.save_run(run)
+            self.recorder.run(run)
+            # Stored before the task runs (in one batch with whatever else is queued, such
+            # as its inputs): a run killed now is found running, with its inputs recorded.
+            await self.recorder.drain()
             self.report(task, "started")
             self.attempt_runs[(task.state.name, task.name)] = run.id
             self.tell(task, TaskStatus.RUNNING, run_id=run.id, attempt=attempt + 1)
@@ -349,9 +355,11 @@ class _Execution:
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
             await self.finish_run(run, RunStatus.DONE)
-            self.report(task, "done")
+            self.recorder.after(lambda: self.report(task, "done"))
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
+            # Told now, not once stored: the board shows the next task start after this one
+            # ends. The node lands with the batch a few milliseconds later (`Recorder`).
             self.tell(task, TaskStatus.DONE, run_id=run.id, attempt=attempt + 1, node=node.hash_key)
             ready[task.name].set_result((output, node))
             return
@@ -368,7 +376,7 @@ class _Execution:
             last_run.id,
         )
         last_run.output_nodes = [error_node.hash_key]
-        await self.session.save_run(last_run)
+        self.recorder.run(last_run)
         self.result.nodes[(task.state.name, task.name)] = error_node
         self.report(task, "failed")
         self.tell(
@@ -640,5 +648,6 @@ async def _close(execution: _Execution, status: RunStatus, error: str | None) ->
         if execution.result.head is not None:
             run.output_nodes = [execution.result.head.hash_key]
         await execution.finish_run(run, status, error)
+        await execution.recorder.drain()
     finally:
         await execution.scope.aclose()

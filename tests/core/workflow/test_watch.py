@@ -58,8 +58,9 @@ async def test_watcher_sees_each_task_pending_waiting_running_done_in_order() ->
     assert statuses(events) == [
         ("a", "pending"),
         ("b", "pending"),
-        ("a", "running"),
+        # a's run record is stored before a runs; b starts waiting on it meanwhile.
         ("b", "waiting"),
+        ("a", "running"),
         ("a", "done"),
         ("b", "running"),
         ("b", "done"),

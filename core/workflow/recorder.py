@@ -1,0 +1,105 @@
+"""Group commit for a workflow run's records: nodes and runs written in batches.
+
+A task's records (its run started, its output node, its run finished) are queued, not
+written one by one: a flusher task writes whatever is queued in one `put_nodes` and one
+`put_runs`, then whatever queued meanwhile. Many tasks at once thus share a transaction, and
+a run's start and end queued together are one write. `drain` waits until what was queued
+before it is stored: the engine drains before a task runs (a run killed then is found
+running, its inputs recorded), before it moves a branch (a ref must name stored nodes) and
+when the run ends; `after` says a task is done only once its output is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ..messages import Message
+from ..runs import Run
+from ..session import Session
+from ..tree import Node
+
+__all__ = ["Recorder"]
+
+
+class Recorder:
+    """Queues one run's nodes (in write order, parents first) and runs; writes them in batches."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._nodes: list[Node] = []
+        self._messages: list[Message] = []
+        self._runs: dict[str, Run] = {}
+        self._after: list[Callable[[], None]] = []
+        self._queued = 0
+        """How many items were ever queued; `_stored` how many of them are stored."""
+        self._stored = 0
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        """A write that failed: every later `drain` raises it, so the run cannot end as done."""
+
+    def node(self, node: Node, message: Message) -> None:
+        self._nodes.append(node)
+        self._messages.append(message)
+        self._kick()
+
+    def run(self, run: Run) -> None:
+        # A later save of the same run supersedes an earlier one not yet written.
+        self._runs[run.id] = run
+        self._kick()
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once everything queued so far is stored (a progress line saying a
+        task is done must mean its output survives a kill)."""
+        self._after.append(callback)
+        self._kick()
+
+    def _kick(self) -> None:
+        self._queued += 1
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+
+    async def _flush(self) -> None:
+        while self._stored < self._queued:
+            target = self._queued
+            nodes, messages, after = self._nodes, self._messages, self._after
+            # Copies: the engine goes on changing a run while its record is written.
+            runs = [run.model_copy() for run in self._runs.values()]
+            self._nodes, self._messages, self._runs, self._after = [], [], {}, []
+            try:
+                if nodes:
+                    await self.session.store.put_nodes(nodes, messages, session_id=self.session.id)
+                if runs:
+                    await self.session.save_runs(runs)
+            except Exception as error:
+                self._error = error
+                self._stored = target
+                self._wake(target, error)
+                continue
+            self._stored = target
+            for callback in after:
+                callback()
+            self._wake(target, None)
+
+    def _wake(self, target: int, error: BaseException | None) -> None:
+        waiting = []
+        for wanted, future in self._waiters:
+            if wanted > target:
+                waiting.append((wanted, future))
+            elif not future.done():
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
+        self._waiters = waiting
+
+    async def drain(self) -> None:
+        """Wait until everything queued before this call is stored; raise if a write failed."""
+        if self._error is not None:
+            raise self._error
+        if self._stored >= self._queued:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((self._queued, future))
+        await future
