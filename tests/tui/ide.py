@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from ramify.core import Agent, InteractionContext, MessagePromise, Ramify, Store, agent
 from ramify.tui.app import RamifyApp
@@ -63,6 +65,13 @@ class Gate:
 AGENTS: dict[str, Agent] = {echo.alias: echo, shout.alias: shout}
 
 
+async def workers_done(app: RamifyApp) -> None:
+    """Wait for the app's running workers to end. A worker an exclusive group replaced ends
+    cancelled, which `wait_for_complete` raises as `WorkerCancelled`: that is ended too."""
+    with contextlib.suppress(WorkerCancelled):
+        await app.workers.wait_for_complete()
+
+
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], limit: float = 20) -> None:
     """Let the app work until `condition()` holds (bounded by `limit` seconds)."""
     app = pilot.app
@@ -71,7 +80,7 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], limit: float =
             await pilot.pause()
             if condition():
                 return
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause(0.01)
 
 

@@ -22,7 +22,7 @@ from ramify.tui.widgets import AgentPanes, Transcript
 from ramify.tui.widgets.message_view import MessageWidget
 from ramify.tui.widgets.tool_call_line import ToolCallLine, ToolCallPane
 from tests.tui.hosts import HostApp, rendered_text
-from tests.tui.ide import ide, navigate_mode, send, settled, until
+from tests.tui.ide import ide, navigate_mode, send, settled, until, workers_done
 
 QUESTION = "what is 12*7"
 
@@ -189,7 +189,7 @@ async def test_a_destructive_tool_asks_first_and_a_no_runs_nothing(tmp_path: Pat
         assert "destructive" in app.screen.query_one("#confirm-question").render().plain  # type: ignore[attr-defined]
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert held.calls == ["12*7"]
         await _select_result(app, pilot)
@@ -213,7 +213,7 @@ async def test_reexecute_on_a_message_that_is_no_tool_result_runs_nothing(
         assert controller is not None
         controller.select(0)
         await pilot.press("R")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert held.calls == ["12*7"]
         assert "reexecute-1" not in controller.heads
