@@ -17,7 +17,7 @@ from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
 from .postgres_connection import PostgresConnection
-from .record_rows import readable_rows, run_from_row, session_from_row
+from .record_rows import readable_rows, run_from_row, run_row, session_from_row
 
 if TYPE_CHECKING:
     import asyncpg
@@ -339,20 +339,7 @@ def run_writer(run: Run) -> Body[None]:
 
 
 def runs_writer(runs: Sequence[Run]) -> Body[None]:
-    # `data` holds the whole run; the other columns are copies queries filter and sort on.
-    rows = [
-        (
-            run.id,
-            run.session_id,
-            run.parent_run_id,
-            run.status.value,
-            run.started_at,
-            run.fingerprint,
-            run.input_node,
-            run.model_dump_json(),
-        )
-        for run in runs
-    ]
+    rows = [run_row(run) for run in runs]
 
     async def body(db: asyncpg.Connection) -> None:
         if len(rows) == 1:

@@ -16,7 +16,7 @@ from ..runs import Run
 from .base import SessionRecord
 from .damage import damaged_message, report_damage
 
-__all__ = ["readable_rows", "run_from_row", "session_from_row", "verified_message"]
+__all__ = ["readable_rows", "run_from_row", "run_row", "session_from_row", "verified_message"]
 
 _T = TypeVar("_T")
 
@@ -55,6 +55,23 @@ def session_from_row(row: Sequence[Any]) -> SessionRecord:
         )
     except (ValueError, TypeError) as error:
         raise report_damage("session", str(session_id), _reason(error)) from None
+
+
+def run_row(run: Run) -> tuple[Any, ...]:
+    """The `runs` columns of `run` (both databases): id, session_id, parent_run_id, status,
+    started_at, fingerprint, input_node, data. `data` holds the whole run, so every field (and
+    any field added to `Run` later) round-trips; the others are copies queries filter and sort
+    on."""
+    return (
+        run.id,
+        run.session_id,
+        run.parent_run_id,
+        run.status.value,
+        run.started_at,
+        run.fingerprint,
+        run.input_node,
+        run.model_dump_json(),
+    )
 
 
 def run_from_row(row: Sequence[Any]) -> Run:

@@ -17,7 +17,7 @@ from ..errors import (
 from ..runs import Run, RunStatus
 from ..tree import Ref, ReflogEntry
 from .base import FIRST_TEXT_CHARS, REASON_DELETE, REASON_RENAME, SessionRecord, SessionSummary
-from .record_rows import readable_rows, run_from_row, session_from_row
+from .record_rows import readable_rows, run_from_row, run_row, session_from_row
 from .sqlite_connection import SQLiteConnection
 from .sqlite_history import history_writer
 from .sqlite_paths import ONLY_ON_PATH
@@ -327,21 +327,7 @@ def run_writer(run: Run) -> Body[None]:
 
 
 def runs_writer(runs: Sequence[Run]) -> Body[None]:
-    # `data` holds the whole run, so every field (and any field added to `Run` later)
-    # round-trips; the other columns are copies that queries filter and sort on.
-    rows = [
-        (
-            run.id,
-            run.session_id,
-            run.parent_run_id,
-            run.status.value,
-            run.started_at,
-            run.fingerprint,
-            run.input_node,
-            run.model_dump_json(),
-        )
-        for run in runs
-    ]
+    rows = [run_row(run) for run in runs]
 
     async def body(db: aiosqlite.Connection) -> None:
         await db.executemany(_PUT_RUN, rows)
