@@ -6,8 +6,15 @@ from __future__ import annotations
 import pytest
 
 from ramify.core import Ramify, Session, SQLiteStore, UserMessage
+from ramify.core.llm import demo_agent
 from ramify.core.store.location import resolve_database_path
-from ramify.core.tools import agent_with_tools, answer_interrupt, pending_interrupts, tool
+from ramify.core.tools import (
+    agent_with_tools,
+    answer_interrupt,
+    interrupt_settings,
+    pending_interrupts,
+    tool,
+)
 from ramify.tui.cli import main
 
 
@@ -43,6 +50,28 @@ def test_runs_waiting_lists_the_waiting_run_and_what_it_waits_for(
     assert "333333333333" in line
     assert "waiting" in line
     assert f"waits at {node[:12]}: ⏸ waiting for approval: calculator" in line
+
+
+def test_runs_waiting_lists_a_plain_agent_stopped_at_a_breakpoint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import asyncio
+
+    async def stop() -> str:
+        async with Ramify(), SQLiteStore(resolve_database_path()) as store:
+            session = await Session.create(store, session_id="4444444444444444")
+            interrupt_settings(session).add_breakpoint("before", "DEMO_*")
+            await session.append(UserMessage("hello"))
+            await session.inquire(demo_agent).recorded()
+            [(node, _)] = await pending_interrupts(session)
+            return node
+
+    node = asyncio.run(stop())
+    assert main(["runs", "--waiting"]) == 0
+    [line] = capsys.readouterr().out.strip().split("\n")[1:]
+    assert "444444444444" in line
+    assert "DEMO_AGENT" in line
+    assert f"waits at {node[:12]}: ⏸ waiting at a breakpoint before DEMO_AGENT" in line
 
 
 def test_an_answered_run_no_longer_waits(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,13 +14,20 @@ Provider failures (`ProviderError`) end the reply at the position they happened:
 errors-as-messages the message resolves to an `ErrorMessage` (its ``partial_text`` keeps
 what streamed), otherwise consuming it raises the `ProviderError`. Cancelling the reply
 closes the HTTP stream and keeps the partial reply (``promise.partial().cancelled``).
+
+In a session, the session's breakpoints on the agent's alias stop it like a tool loop's
+model step (`ramify.core.tools.gate`): before the model is asked (the last message's text
+editable) or after its reply is recorded, each as an `InterruptMessage` reply that leaves
+the run waiting. Run again from the answer (`answer_interrupt`), the agent reads the edit
+instead of the recorded text, and after an answered "after" breakpoint it replies nothing:
+the model is never asked again for what it already said.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..agents import Agent, InteractionContext, agent
 from ..frozen import FrozenMapping
@@ -33,6 +40,9 @@ from .keys import DEFAULT_KEY_ENV, has_api_key
 from .openai_provider import stream_openai
 from .pricing import configured_prices, estimate_cost
 from .stream import StreamResult, TokenStream
+
+if TYPE_CHECKING:
+    from ..tools.gate import Gate
 
 __all__ = [
     "ANTHROPIC_AGENT",
@@ -103,10 +113,31 @@ def _plain_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _plain(value) for key, value in kwargs.items()}
 
 
+def _breakpoints(ctx: InteractionContext, history: list[Message]) -> Gate | None:
+    """The session's breakpoints and the answers in `history` (None outside a session)."""
+    if ctx.session is None:
+        return None
+    # Breakpoints belong to the tools layer, above this one (the tool loop's steps stop at
+    # the same ones): imported when a session first runs a model agent.
+    from ..tools.gate import model_step_gate
+
+    return model_step_gate(ctx.session, history)
+
+
 async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFactory) -> None:
-    """Reply one `AssistantMessage` streamed from `factory(input)`; record its usage."""
+    """Reply one `AssistantMessage` streamed from `factory(input)`; record its usage. In a
+    session, stop at a breakpoint before or after it (see the module docstring)."""
     messages = list(await ctx.message_promises)
     alias = ctx.this_agent.alias
+    gate = _breakpoints(ctx, messages)
+    if gate is not None:
+        if gate.answered_after_model(alias, messages):
+            return
+        stop = gate.before_model(alias, messages)
+        if stop is not None:
+            ctx.reply(stop)
+            return
+        messages = gate.model_view(messages)
 
     async def tokens(fields: dict[str, Any]) -> AsyncIterator[str]:
         stream = factory(messages)
@@ -133,13 +164,18 @@ async def _reply_streamed(ctx: InteractionContext, model: str, factory: StreamFa
     # Stay in the call until the reply has streamed, so the run records its usage; a
     # failure is already recorded in the message at its position, so it is not re-raised.
     try:
-        await promise
+        message = await promise
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise
+        return
     except Exception:
-        pass
+        return
+    if gate is not None and isinstance(message, AssistantMessage):
+        stop = gate.after_model(alias, message)
+        if stop is not None:
+            ctx.reply(stop)
 
 
 def _required_model(kwargs: Mapping[str, Any], agent_name: str) -> str:

@@ -1,23 +1,26 @@
-"""The tool loop's checkpoints: which calls run, which are refused, and where the run stops
-for a person (see `interrupts.py` for the nodes, `policy.py` for the rules).
+"""The checkpoints of a model agent's run: which tool calls run, which are refused, and where
+the run stops for a person (see `interrupts.py` for the nodes, `policy.py` for the rules).
 
-Every answer the loop needs is in its history (an `InterruptAnswer` under the interrupt it
-answers, matched by key), so a run started again from an answer node takes the same way up
-to that point and goes past it, with no state kept between processes.
+The tool loop asks its `Gate` at every step; a plain model agent (`ramify.core.llm.agents`,
+one model step, no tools) asks `model_step_gate` before and after its one step. Every answer
+either needs is in its history (an `InterruptAnswer` under the interrupt it answers, matched
+by key), so a run started again from an answer node takes the same way up to that point and
+goes past it, with no state kept between processes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..llm.roles import tool_calls_of
 from ..messages import Message
 from .interrupts import INTERRUPT_ROLE, InterruptAnswer, InterruptMessage
 from .messages import TOOL_ROLE, ToolCall, ToolResultMessage
-from .policy import InterruptSettings, Policy, policy_of
+from .policy import BreakpointKind, InterruptSettings, Policy, interrupt_settings, policy_of
 from .tool import Tool
 
-__all__ = ["CallPlan", "Gate"]
+__all__ = ["CallPlan", "Gate", "model_step_gate"]
 
 
 def _refused(call: ToolCall, why: str) -> ToolResultMessage:
@@ -52,9 +55,9 @@ class Gate:
         #: Whether this run starts from an answer (it goes on from there, it does not restart).
         self.resumed = bool(history) and isinstance(history[-1], InterruptAnswer)
 
-    def _stops(self, point: str, name: str) -> bool:
+    def _stops(self, point: str, name: str, kind: BreakpointKind) -> bool:
         return self._settings is not None and self._settings.stops(
-            "before" if point == "before" else "after", name
+            "before" if point == "before" else "after", name, kind
         )
 
     def plan_calls(self, calls: Sequence[ToolCall]) -> CallPlan:
@@ -88,7 +91,7 @@ class Gate:
             else:
                 plan.run.append(call)
         for index, call in enumerate(plan.run):
-            if not self._stops("before", call.name):
+            if not self._stops("before", call.name, "tool"):
                 continue
             key = f"before-tool:{call.id}"
             answer = self._answers.get(key)
@@ -118,7 +121,11 @@ class Gate:
         }
         for call in tool_calls_of(asking):
             key = f"after-tool:{call.id}"
-            if call.id in results and self._stops("after", call.name) and key not in self._answers:
+            if (
+                call.id in results
+                and self._stops("after", call.name, "tool")
+                and key not in self._answers
+            ):
                 return InterruptMessage(
                     text=f"⏸ waiting at a breakpoint after {call.name}",
                     kind="breakpoint",
@@ -135,7 +142,7 @@ class Gate:
         message as recorded, not as an edit changed it)."""
         last = next((item for item in reversed(history) if item.role != INTERRUPT_ROLE), None)
         key = f"before-agent:{last.hash_key if last is not None else ''}"
-        if not self._stops("before", alias) or key in self._answers:
+        if not self._stops("before", alias, "agent") or key in self._answers:
             return None
         return InterruptMessage(
             text=f"⏸ waiting at a breakpoint before {alias}",
@@ -148,7 +155,7 @@ class Gate:
     def after_model(self, alias: str, message: Message) -> InterruptMessage | None:
         """A breakpoint after `alias`'s model step, not yet answered."""
         key = f"after-agent:{message.hash_key}"
-        if not self._stops("after", alias) or key in self._answers:
+        if not self._stops("after", alias, "agent") or key in self._answers:
             return None
         return InterruptMessage(
             text=f"⏸ waiting at a breakpoint after {alias}",
@@ -156,6 +163,19 @@ class Gate:
             key=key,
             point="after",
             target=alias,
+        )
+
+    def answered_after_model(self, alias: str, history: Sequence[Message]) -> bool:
+        """Whether this run starts from the answer to a breakpoint after `alias`'s last reply:
+        that reply is recorded, so a plain model agent has nothing left to do."""
+        last = history[-1] if self.resumed else None
+        if not isinstance(last, InterruptAnswer) or not last.key.startswith("after-agent:"):
+            return False
+        return any(
+            isinstance(message, InterruptMessage)
+            and message.key == last.key
+            and message.target == alias
+            for message in reversed(history)
         )
 
     def model_view(self, history: Sequence[Message]) -> list[Message]:
@@ -172,3 +192,9 @@ class Gate:
                 edited = edits.get(f"after-tool:{message.call_id}", edited)
             seen.append(message if edited is None else message.model_copy(update={"text": edited}))
         return seen
+
+
+def model_step_gate(session: Any, history: Sequence[Message]) -> Gate:
+    """The gate of a plain model agent's one step in `session`: its breakpoints (no tools, so
+    no policies) and the answers in `history`, the agent's input."""
+    return Gate({}, {}, interrupt_settings(session), history)

@@ -7,9 +7,11 @@ asked about, any other is allowed. The agent's ``policies`` (by tool name or glo
 default, and a session's own choices (an ``allow always`` answer, `InterruptSettings`)
 override those. A denied call gets an error result the model reads.
 
-Breakpoints (``before`` or ``after``, a glob over tool and agent names) stop the tool loop
-before a call runs, after its result, before a model step of an agent or after one. A
-session's breakpoints and choices are kept in a small JSON file beside the default database
+Breakpoints (``before`` or ``after``, a glob over tool names, agent aliases or both: the
+breakpoint's ``kind`` is ``tool``, ``agent`` or ``any``) stop a run before a tool call runs,
+after its result, before a model step of an agent or after one: the tool loop's steps, and
+the one step of a plain model agent (`ramify.core.llm.agents`). A session's breakpoints and
+choices are kept in a small JSON file beside the default database
 (``interrupts/<session id>.json``), so they survive a restart.
 """
 
@@ -27,6 +29,7 @@ from .tool import Tool
 
 __all__ = [
     "Breakpoint",
+    "BreakpointKind",
     "InterruptSettings",
     "Point",
     "Policy",
@@ -37,8 +40,11 @@ __all__ = [
 
 Policy = Literal["allow", "ask", "deny"]
 Point = Literal["before", "after"]
+#: What a breakpoint's glob is matched against: tool names, agent aliases, or both.
+BreakpointKind = Literal["tool", "agent", "any"]
 
 POLICIES: tuple[Policy, ...] = ("allow", "ask", "deny")
+KINDS: tuple[BreakpointKind, ...] = ("tool", "agent", "any")
 
 
 def default_policy(tool: Tool) -> Policy:
@@ -75,14 +81,30 @@ def policy_of(
 
 @dataclass(frozen=True)
 class Breakpoint:
-    """Stop ``before`` or ``after`` each tool or agent whose name matches `pattern` (a glob)."""
+    """Stop ``before`` or ``after`` each tool or agent whose name matches `pattern` (a glob);
+    `kind` ``tool`` or ``agent`` limits it to one of them."""
 
     point: Point
     pattern: str
+    kind: BreakpointKind = "any"
 
-    def matches(self, point: Point, name: str) -> bool:
-        """Whether this breakpoint stops at `point` of `name`."""
+    def matches(self, point: Point, name: str, kind: BreakpointKind = "any") -> bool:
+        """Whether this breakpoint stops at `point` of `name`, a `kind` (``tool`` or ``agent``;
+        ``any``: whichever this breakpoint is for)."""
+        if self.kind != "any" and kind != "any" and self.kind != kind:
+            return False
         return self.point == point and fnmatch.fnmatchcase(name, self.pattern)
+
+    def describe(self) -> str:
+        """``before calc*``, ``after agent gpt-*``: how the IDE and its prompt spell it."""
+        kind = "" if self.kind == "any" else f"{self.kind} "
+        return f"{self.point} {kind}{self.pattern}"
+
+
+def _kind(value: str) -> BreakpointKind:
+    if value not in KINDS:
+        raise ValueError(f"a breakpoint is for a tool, an agent or any, not {value!r}")
+    return "tool" if value == "tool" else "agent" if value == "agent" else "any"
 
 
 def _settings_dir() -> Path:
@@ -110,8 +132,12 @@ class InterruptSettings:
         if not isinstance(data, dict):
             return
         for item in data.get("breakpoints", []):
-            if isinstance(item, list) and len(item) == 2 and item[0] in ("before", "after"):
-                self.breakpoints.append(Breakpoint(item[0], str(item[1])))
+            # [point, pattern] (any kind, the first format) or [point, pattern, kind].
+            if not isinstance(item, list) or len(item) not in (2, 3):
+                continue
+            kind = item[2] if len(item) == 3 else "any"
+            if item[0] in ("before", "after") and kind in KINDS:
+                self.breakpoints.append(Breakpoint(item[0], str(item[1]), _kind(kind)))
         for name, policy in dict(data.get("policies", {})).items():
             if policy in POLICIES:
                 self.policies[str(name)] = policy
@@ -119,29 +145,33 @@ class InterruptSettings:
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
-            "breakpoints": [[item.point, item.pattern] for item in self.breakpoints],
+            "breakpoints": [
+                [item.point, item.pattern, *(() if item.kind == "any" else (item.kind,))]
+                for item in self.breakpoints
+            ],
             "policies": self.policies,
         }
         partial = self.path.with_suffix(".partial")
         partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.replace(partial, self.path)
 
-    def add_breakpoint(self, point: str, pattern: str) -> Breakpoint:
-        """Stop `point` (``before`` or ``after``) tools and agents matching `pattern`."""
+    def add_breakpoint(self, point: str, pattern: str, kind: str = "any") -> Breakpoint:
+        """Stop `point` (``before`` or ``after``) tools and agents matching `pattern`; `kind`
+        ``tool`` or ``agent`` stops only those (``any``: both)."""
         if point not in ("before", "after"):
             raise ValueError(f"a breakpoint is before or after, not {point!r}")
         if not pattern.strip():
             raise ValueError("a breakpoint needs a tool or agent name (a glob like 'calc*')")
-        added = Breakpoint("before" if point == "before" else "after", pattern.strip())
+        added = Breakpoint("before" if point == "before" else "after", pattern.strip(), _kind(kind))
         if added not in self.breakpoints:
             self.breakpoints.append(added)
             self._save()
         return added
 
-    def remove_breakpoint(self, point: str, pattern: str) -> bool:
+    def remove_breakpoint(self, point: str, pattern: str, kind: str = "any") -> bool:
         """Remove a breakpoint; False when there was none such."""
         for item in self.breakpoints:
-            if item.point == point and item.pattern == pattern:
+            if (item.point, item.pattern, item.kind) == (point, pattern, kind):
                 self.breakpoints.remove(item)
                 self._save()
                 return True
@@ -154,9 +184,9 @@ class InterruptSettings:
         self.policies[name] = "allow" if policy == "allow" else "ask" if policy == "ask" else "deny"
         self._save()
 
-    def stops(self, point: Point, name: str) -> bool:
-        """Whether a breakpoint stops at `point` of the tool or agent `name`."""
-        return any(item.matches(point, name) for item in self.breakpoints)
+    def stops(self, point: Point, name: str, kind: BreakpointKind = "any") -> bool:
+        """Whether a breakpoint stops at `point` of `name`, a tool or an agent (`kind`)."""
+        return any(item.matches(point, name, kind) for item in self.breakpoints)
 
 
 def interrupt_settings(session: Any) -> InterruptSettings:

@@ -1,7 +1,8 @@
-"""The process a durability test kills: it runs a tool agent against the loopback fake
-provider into a real SQLite file until the run waits at an interrupt, says so, and hangs.
+"""The process a durability test kills: it runs a tool agent (or, in mode ``agent``, a plain
+OpenAI agent with a breakpoint after it) against the loopback fake provider into a real
+SQLite file until the run waits at an interrupt, says so, and hangs.
 
-    python -m tests.core.tools.interrupt_child DB BASE_URL approval|breakpoint
+    python -m tests.core.tools.interrupt_child DB BASE_URL approval|breakpoint|agent
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from ramify.core import Ramify, Session, SQLiteStore, UserMessage
 from ramify.core.agents import Agent
+from ramify.core.llm import openai_agent
 from ramify.core.tools import agent_with_tools, interrupt_settings, pending_interrupts, tool
 
 SESSION_ID = "durable"
@@ -21,6 +23,8 @@ def make_agent(db: str, base_url: str, mode: str) -> Agent:
     """The tool agent both processes build: one destructive tool (it only notes its calls in
     ``DB.calls``), reached over the fake. For a breakpoint the tool is allowed, so only the
     breakpoint stops the run."""
+    if mode == "agent":
+        return openai_agent.fork(alias="writer", model="gpt-4o-mini", base_url=base_url)
     marker = Path(db + ".calls")
 
     @tool(destructive=True)
@@ -46,6 +50,8 @@ async def _main(db: str, base_url: str, mode: str) -> None:
         session = await Session.create(store, session_id=SESSION_ID)
         if mode == "breakpoint":
             interrupt_settings(session).add_breakpoint("before", "rem*")
+        elif mode == "agent":
+            interrupt_settings(session).add_breakpoint("after", "writer", kind="agent")
         await session.append(UserMessage("remove notes.txt"))
         await session.inquire(make_agent(db, base_url, mode)).recorded()
         [(node, _)] = await pending_interrupts(session)

@@ -1,9 +1,12 @@
-"""Breakpoints: before or after a tool or an agent, by name or glob; continue, or edit the
-pending text and continue (offline demo model)."""
+"""Breakpoints: before or after a tool or an agent (or only one kind), by name or glob;
+continue, or edit the pending text and continue (offline demo model, tool loop agents; plain
+model agents are in test_agent_breakpoints.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +20,7 @@ from ramify.core.tools import (
     interrupt_settings,
     pending_interrupts,
 )
-from ramify.core.tools.policy import InterruptSettings
+from ramify.core.tools.policy import Breakpoint, InterruptSettings
 
 from .test_interrupts import FAST, Counter
 
@@ -137,6 +140,36 @@ async def test_breakpoints_and_choices_survive_a_new_settings_object(session: Se
     assert not InterruptSettings(settings.path).breakpoints
 
 
+def test_a_breakpoint_kind_is_kept_and_an_old_settings_file_reads_as_any(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"breakpoints": [["before", "calc*"]], "policies": {}}', encoding="utf-8")
+    settings = InterruptSettings(path)
+    assert settings.breakpoints == [Breakpoint("before", "calc*", "any")]
+    settings.add_breakpoint("after", "gpt-*", kind="agent")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["breakpoints"] == [["before", "calc*"], ["after", "gpt-*", "agent"]]
+    again = InterruptSettings(path)
+    assert again.stops("after", "gpt-4o", "agent")
+    assert not again.stops("after", "gpt-4o", "tool")
+    assert again.stops("before", "calculator", "tool")
+    assert again.stops("before", "calculator", "agent")
+    assert again.breakpoints[1].describe() == "after agent gpt-*"
+    assert not again.remove_breakpoint("after", "gpt-*")
+    assert again.remove_breakpoint("after", "gpt-*", "agent")
+
+
+async def test_a_tool_breakpoint_skips_an_agent_of_the_same_name(session: Session) -> None:
+    counter = Counter()
+    agent = agent_with_tools([counter.tool(read_only=True)], alias="calculator")
+    interrupt_settings(session).add_breakpoint("before", "calculator", kind="tool")
+    await session.append(UserMessage("what is 12*7"))
+    await session.inquire(agent, **FAST).recorded()
+    _node, interrupt = await _waiting(session)
+    # Not before the agent's model step (an agent), but before the call (a tool).
+    assert interrupt.key.startswith("before-tool:")
+    assert interrupt.pending == '{"expression":"12*7"}'
+
+
 def test_bad_breakpoints_and_policies_say_what_to_do(tmp_path: object) -> None:
     from pathlib import Path
 
@@ -145,6 +178,8 @@ def test_bad_breakpoints_and_policies_say_what_to_do(tmp_path: object) -> None:
         settings.add_breakpoint("during", "x")
     with pytest.raises(ValueError, match="glob"):
         settings.add_breakpoint("before", " ")
+    with pytest.raises(ValueError, match="a tool, an agent or any"):
+        settings.add_breakpoint("before", "x", kind="model")
     with pytest.raises(ValueError, match="allow, ask or deny"):
         settings.set_policy("x", "maybe")
     with pytest.raises(ValueError, match="allow, ask or deny"):

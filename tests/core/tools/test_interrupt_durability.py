@@ -1,7 +1,7 @@
-"""A waiting run survives ``kill -9``: a child process runs a tool agent against the loopback
-fake provider into a real SQLite file until it waits at an interrupt; it is killed there, and
-this process reopens the session, answers, and the run finishes without the model being
-asked again for what it already said."""
+"""A waiting run survives ``kill -9``: a child process runs a tool agent (or a plain model
+agent) against the loopback fake provider into a real SQLite file until it waits at an
+interrupt; it is killed there, and this process reopens the session, answers, and the run
+finishes without the model being asked again for what it already said."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from ramify.core.llm import close_clients
 from ramify.core.runs import RunStatus
 from ramify.core.testing import FakeProvider, Reply, ScriptedToolCall, fake_provider
 from ramify.core.tools import (
+    InterruptAnswer,
+    InterruptMessage,
     ToolCallsMessage,
     ToolResultMessage,
     answer_interrupt,
@@ -104,3 +106,30 @@ async def test_a_waiting_run_survives_kill_9_and_resumes_without_asking_the_mode
     assert result.text == "removed notes.txt"
     assert isinstance(answer, ToolCallsMessage)
     assert answer.text == "Removed notes.txt."
+
+
+@pytest.mark.slow
+async def test_a_plain_agent_waiting_after_its_reply_survives_kill_9_without_a_second_request(
+    tmp_path: Path, fake: FakeProvider
+) -> None:
+    fake.enqueue(Reply(text="Trees have rings."))
+    db = tmp_path / "durable.sqlite3"
+    node = await _run_until_waiting(db, fake, "agent")
+    assert len(fake.requests) == 1
+
+    async with Ramify(), SQLiteStore(db) as store:
+        session = await Session.open(store, SESSION_ID)
+        [(found, interrupt)] = await pending_interrupts(session)
+        assert (found, interrupt.point, interrupt.target) == (node, "after", "writer")
+        [run] = await session.runs()
+        assert run.status is RunStatus.WAITING
+        agent = make_agent(str(db), fake.openai_base_url, "agent")
+        await (await answer_interrupt(session, node, "continue", agent)).recorded()
+        messages = [message for _, message in await session.path_messages("main")]
+        assert await pending_interrupts(session) == []
+
+    assert len(fake.requests) == 1
+    assert [message.text for message in messages[:2]] == ["remove notes.txt", "Trees have rings."]
+    assert isinstance(messages[2], InterruptMessage)
+    assert isinstance(messages[3], InterruptAnswer)
+    assert len(messages) == 4
