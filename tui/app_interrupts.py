@@ -5,7 +5,8 @@ breakpoints.
 ``interrupt.answer`` and ``breakpoint.add`` ids. When a run ends waiting, and when a session
 opens with a run waiting (after a restart too), the modal (`InterruptScreen`) comes up; the
 answer goes to the session layer (`answer_interrupt`), which runs the agent on from the
-interrupt in a run of its own.
+interrupt in a run of its own. A tool loop and a plain model agent (the demo model, a
+configured model) wait and go on alike.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
+
+
+def parse_breakpoint(typed: str) -> tuple[str, str, str]:
+    """``before|after [tool|agent|any] GLOB`` as (point, kind, pattern); the kind is ``any``
+    when left out. What is wrong is left to `InterruptSettings.add_breakpoint` to say."""
+    point, _, rest = typed.strip().partition(" ")
+    first, _, pattern = rest.strip().partition(" ")
+    if first in ("tool", "agent", "any") and pattern.strip():
+        return point, first, pattern.strip()
+    return point, "any", rest.strip()
 
 
 def interrupt_view(node: str, message: InterruptMessage) -> InterruptView:
@@ -95,7 +106,7 @@ class InterruptActions(_AppBase):
         self.offer_interrupt(quiet=False)
 
     def action_breakpoint_add(self) -> None:
-        """Ask for ``before|after NAME`` and set that breakpoint for this session."""
+        """Ask for ``before|after [tool|agent] NAME`` and set that breakpoint for this session."""
         controller = self.controller
         if controller is None:
             return
@@ -105,18 +116,21 @@ class InterruptActions(_AppBase):
                 return
             from ramify.core.tools import interrupt_settings
 
-            point, _, pattern = answer.strip().partition(" ")
+            point, kind, pattern = parse_breakpoint(answer)
             try:
-                added = interrupt_settings(controller.session).add_breakpoint(point, pattern)
+                added = interrupt_settings(controller.session).add_breakpoint(point, pattern, kind)
             except ValueError as error:
-                self.notify(f"{one_line(error)} (type e.g. 'before calc*')", severity="error")
+                self.notify(
+                    f"{one_line(error)} (type e.g. 'before calc*' or 'after agent gpt-*')",
+                    severity="error",
+                )
                 return
-            self.notify(f"Breakpoint {added.point} {added.pattern}", timeout=3, markup=False)
+            self.notify(f"Breakpoint {added.describe()}", timeout=3, markup=False)
 
         self.push_screen(
             PromptScreen(
-                "Breakpoint: before|after a tool or agent name (a glob)",
-                placeholder="before calculator",
+                "Breakpoint: before|after [tool|agent] a name or glob (both kinds if left out)",
+                placeholder="before calculator · after agent gpt-*",
             ),
             typed,
         )

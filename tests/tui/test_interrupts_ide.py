@@ -1,6 +1,6 @@
 """Approvals and breakpoints in the IDE: the modal comes up when a run waits and again when a
-session with a waiting run is reopened; its answer goes on with the run (real SQLite file,
-offline demo model)."""
+session with a waiting run is reopened; its answer goes on with the run, a tool loop's or a
+plain model agent's (real SQLite file, offline demo model)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
 from ramify.core import Ramify, Session, SQLiteStore, UserMessage
+from ramify.core.llm import demo_agent
+from ramify.core.runs import RunStatus
 from ramify.core.tools import (
     InterruptAnswer,
     ToolResultMessage,
@@ -22,7 +24,7 @@ from ramify.core.tools import (
 from ramify.tui.app import RamifyApp
 from ramify.tui.screens import InterruptScreen, PromptScreen
 from ramify.tui.view_models import ToolStatus
-from ramify.tui.widgets import Transcript
+from ramify.tui.widgets import BranchTree, Transcript
 from tests.tui.ide import ide, navigate_mode, send, settled, until
 
 CALLS: list[str] = []
@@ -177,3 +179,85 @@ async def test_the_modal_shows_arguments_literally_and_escape_leaves_the_run_wai
         await pilot.press("a")
         await pilot.pause()
     assert answers == [None, InterruptChoice("allow_always")]
+
+
+WRITER = demo_agent.fork(alias="writer", tokens_per_second=0)
+
+
+def _waiting_rows(app: RamifyApp) -> list[str]:
+    """The branch rows of the tree pane that end at a waiting interrupt."""
+    rows = app.query_one(BranchTree).branch_rows()
+    return [row.ends for row in rows if row.ends.startswith("⏸ waiting")]
+
+
+async def test_a_plain_agent_breakpoint_from_the_prompt_stops_it_and_the_edit_is_asked(
+    tmp_path: Path,
+) -> None:
+    async with SQLiteStore(tmp_path / "s.sqlite3") as store, ide(store, WRITER) as (app, pilot):
+        await navigate_mode(app, pilot)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        for key in "before agent wri*":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.controller is not None
+        settings = interrupt_settings(app.controller.session)
+        assert settings.stops("before", "writer", "agent")
+        assert not settings.stops("before", "writer", "tool")
+        await send(app, pilot, "tell me about trees")
+        await until(pilot, lambda: _modal(app) is not None)
+        modal = _modal(app)
+        assert modal is not None
+        assert "Breakpoint before writer" in _shown_text(modal)
+        # Behind the modal, the tree says the branch waits.
+        assert _waiting_rows(app) == ["⏸ waiting at a breakpoint before writer"]
+        area = modal.query_one(TextArea)
+        assert area.text == "tell me about trees"
+        area.text = "tell me about rivers"
+        modal.query_one("#interrupt-continue").focus()
+        await _answer(pilot, "enter")
+        await until(pilot, lambda: _modal(app) is None and not _waiting_rows(app))
+        await settled(pilot)
+        kinds = await _path_kinds(app)
+        assert kinds == ["UserMessage", "InterruptMessage", "InterruptAnswer", "AssistantMessage"]
+        path = await app.controller.session.path_messages("main")
+        assert "rivers" in path[-1][1].text
+        assert await pending_interrupts(app.controller.session) == []
+
+
+async def test_a_plain_agent_waiting_after_its_reply_is_answered_with_w_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    async with SQLiteStore(tmp_path / "s.sqlite3") as store:
+        async with Ramify():
+            session = await Session.create(store, session_id="waits")
+            interrupt_settings(session).add_breakpoint("after", "writer", "agent")
+            await session.append(UserMessage("tell me about trees"))
+            await session.inquire(WRITER).recorded()
+        async with ide(store, WRITER, session_id="waits") as (app, pilot):
+            await until(pilot, lambda: _modal(app) is not None)
+            await _answer(pilot, "escape")
+            assert _modal(app) is None
+            await until(pilot, lambda: bool(_waiting_rows(app)))
+            assert _waiting_rows(app) == ["⏸ waiting at a breakpoint after writer"]
+            await navigate_mode(app, pilot)
+            await pilot.press("w")
+            await until(pilot, lambda: _modal(app) is not None)
+            modal = _modal(app)
+            assert modal is not None
+            assert not modal.query(TextArea)  # after a reply: nothing to edit
+            await _answer(pilot, "ctrl+enter")
+            await until(pilot, lambda: not _waiting_rows(app))
+            await settled(pilot)
+            assert app.controller is not None
+            session = app.controller.session
+            assert await pending_interrupts(session) == []
+            # Continuing did not ask the model again: one reply, then the interrupt and answer.
+            assert await _path_kinds(app) == [
+                "UserMessage",
+                "AssistantMessage",
+                "InterruptMessage",
+                "InterruptAnswer",
+            ]
+            assert {run.status for run in await session.runs()} == {RunStatus.DONE}
