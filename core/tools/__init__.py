@@ -26,7 +26,8 @@ call whose arguments do not match the schema (refused before the call), each giv
 result the model reads; ``on_tool_error`` decides whether the run goes on.
 
 Approvals and breakpoints (`policy.py`, `gate.py`, `interrupts.py`): a tool's policy (allow,
-ask, deny; read-only tools allowed) and a session's breakpoints stop the loop at an
+ask, deny; read-only tools allowed) and a session's breakpoints (before or after a tool or an
+agent, by name or glob) stop the loop, or a plain model agent of `ramify.core.llm`, at an
 `InterruptMessage` node; `answer_interrupt` goes on from it, in this process or a later one.
 
 `demo_tool_agent` (the demo model with a calculator and a clock) shows all of it with no key.
@@ -53,7 +54,13 @@ from .loop import (
     with_tools,
 )
 from .messages import TOOL_ROLE, ToolCall, ToolCallsMessage, ToolResultMessage
-from .policy import Breakpoint, InterruptSettings, default_policy, interrupt_settings
+from .policy import (
+    Breakpoint,
+    BreakpointKind,
+    InterruptSettings,
+    default_policy,
+    interrupt_settings,
+)
 from .reexecute import ConfirmationRequired, NotAToolResult, reexecute
 from .tool import Tool, ToolAnnotations, ToolArgumentsError, tool, tools_by_name
 
@@ -65,6 +72,7 @@ __all__ = [
     "TOOL_ROLE",
     "Api",
     "Breakpoint",
+    "BreakpointKind",
     "ConfirmationRequired",
     "InterruptAnswer",
     "InterruptMessage",

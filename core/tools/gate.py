@@ -140,9 +140,11 @@ class Gate:
     def before_model(self, alias: str, history: Sequence[Message]) -> InterruptMessage | None:
         """A breakpoint before `alias` asks the model, not yet answered (keyed by the last
         message as recorded, not as an edit changed it)."""
+        if not self._stops("before", alias, "agent"):
+            return None
         last = next((item for item in reversed(history) if item.role != INTERRUPT_ROLE), None)
         key = f"before-agent:{last.hash_key if last is not None else ''}"
-        if not self._stops("before", alias, "agent") or key in self._answers:
+        if key in self._answers:
             return None
         return InterruptMessage(
             text=f"⏸ waiting at a breakpoint before {alias}",
@@ -154,8 +156,10 @@ class Gate:
 
     def after_model(self, alias: str, message: Message) -> InterruptMessage | None:
         """A breakpoint after `alias`'s model step, not yet answered."""
+        if not self._stops("after", alias, "agent"):
+            return None
         key = f"after-agent:{message.hash_key}"
-        if not self._stops("after", alias, "agent") or key in self._answers:
+        if key in self._answers:
             return None
         return InterruptMessage(
             text=f"⏸ waiting at a breakpoint after {alias}",

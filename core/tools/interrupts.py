@@ -1,11 +1,13 @@
-"""Interrupts: where a tool run stops for a person, and the answer that lets it go on.
+"""Interrupts: where a run stops for a person, and the answer that lets it go on.
 
-An approval (a call whose tool's policy is ``ask``) or a breakpoint hit is replied as an
-`InterruptMessage` node, and the run ends there with status ``waiting``. Nothing else is kept
-in memory, so a waiting run survives the process: `pending_interrupts` finds the unanswered
-interrupt nodes of a session, and `answer_interrupt` appends an `InterruptAnswer` under one and
-runs the agent again from the answer. The tool loop reads the answer from its history and goes
-on from the recorded assistant message: the model is not asked again for what it already said.
+An approval (a call whose tool's policy is ``ask``) or a breakpoint hit (in the tool loop, or
+before or after a plain model agent's one step) is replied as an `InterruptMessage` node, and
+the run ends there with status ``waiting``. Nothing else is kept in memory, so a waiting run
+survives the process: `pending_interrupts` finds the unanswered interrupt nodes of a session,
+and `answer_interrupt` appends an `InterruptAnswer` under one and runs the agent again from
+the answer. The agent reads the answer from its history and goes on from what is recorded
+(the tool loop from the assistant message and its calls; a plain model agent past a breakpoint
+after its reply ends at once): the model is not asked again for what it already said.
 Answering the same interrupt again differently appends a sibling answer, on a new branch.
 """
 
@@ -151,7 +153,7 @@ async def answer_interrupt(
     edited: str | None = None,
     **kwargs: Any,
 ) -> RecordedReplies:
-    """Answer the interrupt at `node` and run `agent` (the tool agent that stopped) on from it.
+    """Answer the interrupt at `node` and run `agent` (the agent that stopped) on from it.
 
     The answer becomes a child of the interrupt node; another answer there already makes this
     one a sibling on a new branch (``answer-N``). Returns the replies as `Session.inquire`
