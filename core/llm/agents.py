@@ -15,12 +15,13 @@ errors-as-messages the message resolves to an `ErrorMessage` (its ``partial_text
 what streamed), otherwise consuming it raises the `ProviderError`. Cancelling the reply
 closes the HTTP stream and keeps the partial reply (``promise.partial().cancelled``).
 
-In a session, the session's breakpoints on the agent's alias stop it like a tool loop's
-model step (`ramify.core.tools.gate`): before the model is asked (the last message's text
-editable) or after its reply is recorded, each as an `InterruptMessage` reply that leaves
-the run waiting. Run again from the answer (`answer_interrupt`), the agent reads the edit
-instead of the recorded text, and after an answered "after" breakpoint it replies nothing:
-the model is never asked again for what it already said.
+Run by a session (`Session.inquire`, not called inside another agent's run), the session's
+breakpoints on the agent's alias stop it like a tool loop's model step
+(`ramify.core.tools.gate`): before the model is asked (the last message's text editable) or
+after its reply is recorded, each as an `InterruptMessage` reply that leaves the run waiting.
+Run again from the answer (`answer_interrupt`), the agent reads the edit instead of the
+recorded text, and after an answered "after" breakpoint it replies nothing: the model is
+never asked again for what it already said.
 """
 
 from __future__ import annotations
@@ -114,8 +115,10 @@ def _plain_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _breakpoints(ctx: InteractionContext, history: list[Message]) -> Gate | None:
-    """The session's breakpoints and the answers in `history` (None outside a session)."""
-    if ctx.session is None:
+    """The session's breakpoints and the answers in `history`; None outside a session, and
+    for a call inside another agent's run (a team's member, a network's relay), whose caller
+    could not go on from an answer."""
+    if ctx.session is None or ctx.run is None or ctx.run.parent_run_id is not None:
         return None
     # Breakpoints belong to the tools layer, above this one (the tool loop's steps stop at
     # the same ones): imported when a session first runs a model agent.

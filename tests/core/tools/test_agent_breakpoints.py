@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ramify.core import AssistantMessage, Message, Ramify, Session, SQLiteStore, UserMessage
-from ramify.core.agents import Agent
+from ramify.core.agents import Agent, InteractionContext, agent
 from ramify.core.llm import close_clients, demo_agent, openai_agent
 from ramify.core.runs import RunStatus
 from ramify.core.testing import FakeProvider, Reply, fake_provider
@@ -126,6 +126,23 @@ async def test_a_breakpoint_for_tools_only_leaves_a_plain_agent_alone(db: Path) 
             "UserMessage",
             "AssistantMessage",
         ]
+
+
+async def test_a_member_called_inside_another_agents_run_is_not_stopped(db: Path) -> None:
+    # Its caller could not go on from an answer, so only the session's own runs stop.
+    @agent(alias="lead")
+    async def lead(ctx: InteractionContext) -> None:
+        ctx.reply(DEMO.inquire(await ctx.message_promises))
+
+    async with Ramify(), SQLiteStore(db) as store:
+        session = await Session.create(store, session_id="bp")
+        interrupt_settings(session).add_breakpoint("before", "demo-*")
+        await session.append(UserMessage("hello"))
+        await session.inquire(lead).recorded()
+        assert await pending_interrupts(session) == []
+        _user, reply = await _path(session)
+        assert isinstance(reply, AssistantMessage)
+        assert {run.agent for run in await session.runs()} == {"lead", "demo-writer"}
 
 
 async def test_before_an_openai_agent_the_edit_goes_to_the_provider_once(
