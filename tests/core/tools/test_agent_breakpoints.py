@@ -1,7 +1,7 @@
-"""Breakpoints on plain model agents (no tools): the demo model and an OpenAI agent against the
-loopback fake provider stop before the model is asked or after its reply, wait, and go on from
-the answer (an edit included) without the model being asked again, in a new session object
-over the same SQLite file too."""
+"""Breakpoints on plain model agents (no tools): the demo model, and OpenAI and Anthropic
+agents against the loopback fake provider, stop before the model is asked or after its reply,
+wait, and go on from the answer (an edit included) without the model being asked again, in a
+new session object over the same SQLite file too."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from ramify.core import AssistantMessage, Message, Ramify, Session, SQLiteStore, UserMessage
 from ramify.core.agents import Agent, InteractionContext, agent
-from ramify.core.llm import close_clients, demo_agent, openai_agent
+from ramify.core.llm import anthropic_agent, close_clients, demo_agent, openai_agent
 from ramify.core.runs import RunStatus
 from ramify.core.testing import FakeProvider, Reply, fake_provider
 from ramify.core.tools import (
@@ -34,6 +34,7 @@ async def db(tmp_path: Path) -> Path:
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeProvider]:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-0123456789abcdef")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789abcdef")
     async with fake_provider("unused") as server:
         yield server
         await close_clients()
@@ -195,3 +196,19 @@ async def _answer_keeping_one_pending(db: Path, agent: Agent, node: str, point: 
         await (await answer_interrupt(session, node, "continue", agent)).recorded()
         [(_, interrupt)] = await pending_interrupts(session)
         assert interrupt.point == point
+
+
+async def test_before_an_anthropic_agent_the_edit_goes_to_the_provider_once(
+    db: Path, fake: FakeProvider
+) -> None:
+    fake.enqueue(Reply(text="Rivers run to the sea."))
+    claude = anthropic_agent.fork(
+        alias="claude-writer", model="claude-test", base_url=fake.anthropic_base_url
+    )
+    node = await _start(db, claude, "before", "claude-*", "tell me about trees")
+    assert fake.requests == []
+    path = await _answer(db, claude, node, edited="tell me about rivers")
+    [request] = fake.requests
+    assert "tell me about rivers" in str(request.json["messages"])
+    assert "trees" not in str(request.json["messages"])
+    assert path[-1].text == "Rivers run to the sea."
