@@ -210,8 +210,10 @@ async def test_a_plain_agent_breakpoint_from_the_prompt_stops_it_and_the_edit_is
         modal = _modal(app)
         assert modal is not None
         assert "Breakpoint before writer" in _shown_text(modal)
-        # Behind the modal, the tree says the branch waits.
+        # Behind the modal, the tree and the writer's message in the transcript say it waits.
         assert _waiting_rows(app) == ["⏸ waiting at a breakpoint before writer"]
+        last = app.query_one(Transcript).views[-1]
+        assert (last.sender, last.text) == ("writer", "⏸ waiting at a breakpoint before writer")
         area = modal.query_one(TextArea)
         assert area.text == "tell me about trees"
         area.text = "tell me about rivers"
