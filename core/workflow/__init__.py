@@ -21,6 +21,7 @@ from .engine import (
     run_workflow,
 )
 from .errors import (
+    NetworkAnswerMissing,
     StepLimitExceeded,
     TaskInputMismatch,
     TaskOutputMismatch,
@@ -40,6 +41,7 @@ __all__ = [
     "Depends",
     "Memory",
     "MemoryEntry",
+    "NetworkAnswerMissing",
     "Progress",
     "RetryPolicy",
     "State",

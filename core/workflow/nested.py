@@ -26,10 +26,11 @@ is one `Run`, and everything the inner machine records hangs off it:
   conversation can be checked out. The output is ``answer(result)`` when given; else the
   last message that left the network (or, when none left, the last one sent) that is not a
   `NetError` or a `Stopped` notice, read into `output`: the message itself if it is one,
-  else its fields, else its text as JSON. No such message, or one that fits none of these,
-  fails the task. A network is not resumed midway: an unfinished one runs again whole.
-  One `Network` object runs one conversation at a time, so a workflow holding one is not
-  run twice at once.
+  else its fields, else its text as JSON. A network that ends with a `NetError` and no
+  answer, or sends nothing, fails the task (`NetworkAnswerMissing`); a message that fits
+  none of these fails it too (`TaskOutputMismatch`). A network is not resumed midway: an
+  unfinished one runs again whole. One `Network` object runs one conversation at a time, so
+  a workflow holding one is not run twice at once.
 
 Watching: the inner tasks' events and tokens reach the run's watcher (and its `progress`)
 with `state` = ``OUTER_STATE/TASK/INNER_STATE``, so ``(state, task)`` stays unique at every
@@ -61,7 +62,7 @@ from .engine import (
     _Execution,
     run_workflow,
 )
-from .errors import TaskOutputMismatch, WorkflowDefinitionError, where
+from .errors import NetworkAnswerMissing, TaskOutputMismatch, WorkflowDefinitionError, where
 from .executor import first_error
 from .records import WorkflowInput
 from .watch import TaskEvent, TaskTokens, TokenSink
@@ -392,13 +393,17 @@ class NetworkBody:
                     f"{self.output_model.__name__}"
                 )
             return output
-        chosen = _last_answer(result.outputs) or _last_answer(result.messages)
+        chosen = _last_answer(result.outputs)
+        if chosen is None and result.errors:
+            raise NetworkAnswerMissing(
+                f"{place}: network {self.network.name!r} ended with an error and no answer: "
+                f"{result.errors[0].text}"
+            )
+        chosen = chosen or _last_answer(result.messages)
         if chosen is None:
-            errors = "; ".join(error.text for error in result.errors[:1])
-            why = f" ({errors})" if errors else ""
-            raise TaskOutputMismatch(
-                f"{place}: network {self.network.name!r} ended without a result{why}; "
-                "check its actors, or give answer="
+            raise NetworkAnswerMissing(
+                f"{place}: network {self.network.name!r} sent no message to answer with; "
+                "check its entry actor and what ask= sends it"
             )
         if isinstance(chosen, self.output_model):
             return chosen
