@@ -123,6 +123,11 @@ def _signature_models(
 class NestedBody(Protocol):
     """What a nested task runs instead of a function: a sub-workflow or a network (`nested`)."""
 
+    @property
+    def label(self) -> str:
+        """What it holds, for a display: ``workflow NAME`` or ``network NAME``."""
+        ...
+
     def nested_workflows(self) -> tuple[Workflow, ...]:
         """The workflows it runs (checked for nesting cycles)."""
         ...

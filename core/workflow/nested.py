@@ -240,6 +240,10 @@ class SubWorkflowBody:
     def limit(self) -> int:
         return self.step_limit or DEFAULT_STEP_LIMIT
 
+    @property
+    def label(self) -> str:
+        return f"workflow {self.workflow.name}"
+
     def nested_workflows(self) -> tuple[Workflow, ...]:
         return (self.workflow,)
 
@@ -365,6 +369,10 @@ class NetworkBody:
         self.output_model = output_model
         self.ask = ask
         self.answer = answer
+
+    @property
+    def label(self) -> str:
+        return f"network {self.network.name}"
 
     def nested_workflows(self) -> tuple[Workflow, ...]:
         return ()
