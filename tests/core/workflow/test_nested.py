@@ -464,3 +464,47 @@ async def test_a_nested_task_called_as_a_plain_function_runs_its_machine_in_memo
     assert await wf.states["s"].tasks["nest"](Num(n=3)) == Squared(squared=36)
     pair = network_workflow().states["s"].tasks["pair"]
     assert await pair(Num(n=3)) == Doubled(doubled=6)
+
+
+class Stalling(Actor):
+    """Answers a question only once `gate` is released."""
+
+    def __init__(self, name: str, gate: Gate) -> None:
+        super().__init__(name)
+        self.gate = gate
+
+    async def receive_question(self, message: Question) -> Answer:
+        self.gate.started.set()
+        await self.gate.release.wait()
+        return Answer.reply_to(message, receiver=USER, doubled=message.n * 2, text="late")
+
+
+async def test_cancel_stops_a_network_in_a_state_and_keeps_its_messages(tmp_path: Path) -> None:
+    gate = Gate()
+    wf = Workflow("netcancel")
+    s = wf.state("s", final=True)
+    net = Network("slow", [Asker("asker"), Stalling("doubler", gate)])
+    s.network(
+        net,
+        input=Num,
+        output=Doubled,
+        ask=lambda x: Question(text="go", sender=USER, receiver="asker", n=x.n),
+    )
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        running = asyncio.create_task(run_workflow(wf, Num(n=1), session=session, branch="wf"))
+        await gate.started.wait()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        runs = {run.agent: run for run in await session.runs()}
+        assert runs["netcancel"].status is RunStatus.CANCELLED
+        assert runs["netcancel/s/slow"].status is RunStatus.CANCELLED
+        # The question, the asker's relay and the network's cancelled notice stay in the tree.
+        path = await session.path_messages("wf/slow-1")
+        assert [type(m).__name__ for _, m in path] == [
+            "WorkflowInput",
+            "Question",
+            "Question",
+            "Stopped",
+        ]
