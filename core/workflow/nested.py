@@ -52,7 +52,7 @@ from pydantic import BaseModel, ValidationError
 from ..messages import Message
 from ..promising import MessagePromise
 from ..tree import USER, Node
-from .dsl import RetryPolicy, State, Task, Workflow
+from .dsl import NestedBody, RetryPolicy, State, Task, Workflow
 from .engine import (
     DEFAULT_STEP_LIMIT,
     Progress,
@@ -132,7 +132,7 @@ def nested_agents(workflow: Workflow) -> frozenset[str]:
 def _place_task(
     state: State,
     name: str,
-    body: Any,
+    body: NestedBody,
     input_model: type[BaseModel] | None,
     output_model: type[BaseModel],
     call: Callable[[BaseModel | None], Any],
@@ -186,7 +186,7 @@ def subworkflow_task(
     step_limit: int | None,
 ) -> Task:
     """`State.subworkflow`: place a task running `workflow` (see the module doc)."""
-    task_name = name or workflow.name
+    task_name = name or str(getattr(workflow, "name", ""))
     place = where(state.workflow.name, state.name, task_name)
     if not isinstance(workflow, Workflow):
         raise WorkflowDefinitionError(f"{place}: subworkflow() takes a Workflow, got {workflow!r}")
