@@ -9,28 +9,28 @@ in memory, unrecorded). The engine runs its `NestedBody` instead of a function; 
 is one `Run`, and everything the inner machine records hangs off it:
 
 - A sub-workflow's nodes hang under the nested task's input node: a `WorkflowInput` (sender
-  the inner workflow), then its tasks' and states' nodes as in any run. Its task runs are
-  child runs of the attempt's run; its branch moves are left out (the outer run moves its
-  branch). The input is the task's validated input; the output is the inner run's result
-  (its last state's result) validated into `output` (`TaskOutputMismatch` when it does not
-  fit). The inner machine has its own step limit (`step_limit`, default the engine's). A
-  failure inside (a task's, a condition's, the step limit) leaves its error node inside and
-  fails the nested task, whose own `TaskError` node lands where its output would be; a cancel
-  stops the inner machine too, its finished nodes kept. Resuming takes over every inner
-  output an earlier attempt finished (see `durable`), so a kill in the middle of a
-  sub-workflow reruns only its unfinished tasks.
+  the inner workflow, `source` the nested task's ``WF/STATE/TASK``), then its tasks' and
+  states' nodes as in any run. Its task runs are child runs of the attempt's run; it leaves
+  the branch to the outer run. The input is the task's validated input; the output is the
+  inner run's result (its last state's result) validated into `output`
+  (`TaskOutputMismatch` when it does not fit). The inner machine has its own step limit
+  (`step_limit`, default the engine's). A failure inside (a task's, a condition's, the step
+  limit) leaves its error node inside and fails the nested task, whose own `TaskError` node
+  lands where its output would be; a cancel stops the inner machine too, its finished nodes
+  kept. Resuming takes over every inner output an earlier attempt finished (see `durable`),
+  so a kill in the middle of a sub-workflow reruns only its unfinished tasks.
 - A network gets ``ask(input)`` (default: a `NetMessage` whose text is the input's JSON, to
-  the entry actor) as a node under the nested task's input node, and `NetRecorder` writes its
-  conversation below it, the actors' runs being child runs of the attempt's run, on a branch
-  of its own, ``BRANCH/TASK-N`` (the first free one), so the
-  conversation can be checked out. The output is ``answer(result)`` when given; else the
-  last message that left the network (or, when none left, the last one sent) that is not a
-  `NetError` or a `Stopped` notice, read into `output`: the message itself if it is one,
-  else its fields, else its text as JSON. A network that ends with a `NetError` and no
-  answer, or sends nothing, fails the task (`NetworkAnswerMissing`); a message that fits
-  none of these fails it too (`TaskOutputMismatch`). A network is not resumed midway: an
-  unfinished one runs again whole. One `Network` object runs one conversation at a time, so
-  a workflow holding one is not run twice at once.
+  the entry actor) as a node under the nested task's input node, and `NetRecorder` writes
+  its conversation below it, the actors' runs being child runs of the attempt's run, on a
+  branch of its own, ``BRANCH/TASK-N`` (the first free one), so the conversation can be
+  checked out. The output is ``answer(result)`` when given; else the last message that left
+  the network (or, when none left, the last one sent) that is not a `NetError` or a
+  `Stopped` notice, read into `output`: the message itself if it is one, else its fields,
+  else its text as JSON. A network that ends with a `NetError` and no answer, or sends
+  nothing, fails the task (`NetworkAnswerMissing`); a message that fits none of these fails
+  it too (`TaskOutputMismatch`). A network is not resumed midway: an unfinished one runs
+  again whole. One `Network` object runs one conversation at a time, so a workflow holding
+  one is not run twice at once.
 
 Watching: the inner tasks' events and tokens reach the run's watcher (and its `progress`)
 with `state` = ``OUTER_STATE/TASK/INNER_STATE``, so ``(state, task)`` stays unique at every
@@ -277,9 +277,12 @@ class SubWorkflowBody:
         async def enter() -> Node:
             # The same input under the same node is the same node (hashes are content):
             # on a resume this finds the inner tasks an earlier attempt recorded below it.
+            # `source` names the nested task: two of them running one workflow on one input
+            # under one node are two runs, not one.
             message = WorkflowInput(
                 text=json.dumps(state_input, ensure_ascii=False, default=str),
                 workflow=self.workflow.name,
+                source=f"{outer.workflow.name}/{task.state.name}/{task.name}",
             )
             return await inner.write(message, parent, run.id)
 
