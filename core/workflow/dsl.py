@@ -323,7 +323,7 @@ class State:
     ) -> Task:
         """A task (named `name`, default the network's name) that runs `network` on
         ``ask(input)`` and returns ``answer(result)`` as `output`; see `nested`."""
-        from .nested import network_task
+        from .nested_network import network_task
 
         return network_task(
             self,
