@@ -1,4 +1,5 @@
-"""examples/workflows/: the MetaGPT-style SOP and the write -> run -> fix loop, offline."""
+"""examples/workflows/: the MetaGPT-style SOP, the write -> run -> fix loop, streaming, and the
+nested ones (a sub-workflow and a network in a state), offline."""
 
 from __future__ import annotations
 
@@ -63,3 +64,34 @@ async def test_streaming_example_streams_each_writing_task_into_the_watcher(
     assert out.index(article) < out.index("[draft/writer: done]")
     assert result.states == ["draft", "review"]
     assert isinstance(example.streaming, type(example.build()))
+
+
+async def test_nested_example_runs_the_editing_workflow_inside_the_publishing_one() -> None:
+    example = _load("nested")
+    result = await example.main("trees")
+    assert result.result["article"] == "Trees: why; how; what next. (3 drafts)"
+    assert result.outputs[("write", "edit")].revisions == 3
+    session = result.session
+    runs = await session.runs()
+    edit_run = next(run for run in runs if run.agent == "publish/write/edit")
+    drafts = [run for run in runs if run.agent == "editing/draft/draft"]
+    # The inner loop ran draft three times, each a child run of edit's run, each output a
+    # node below edit's input (the outline's node).
+    assert [run.parent_run_id for run in drafts] == [edit_run.id] * 3
+    outline = result.nodes[("write", "outline")]
+    for run in drafts:
+        path = await session.path(run.output_nodes[0])
+        assert outline.hash_key in [node.hash_key for node in path]
+
+
+async def test_network_in_state_example_decides_by_the_panel_and_records_its_messages() -> None:
+    example = _load("network_in_state")
+    hired = await example.main("Ada", 5)
+    assert hired.result["letter"] == "Dear Ada, welcome aboard (2 votes)."
+    assert hired.outputs[("decide", "panel")] == example.Verdict(
+        candidate="Ada", hire=True, votes=2
+    )
+    path = await hired.session.path_messages("workflow-hiring-1/panel-1")
+    assert [node.sender for node, _ in path][-4:] == ["hiring", "alice", "bob", "chair"]
+    rejected = await example.main("Bo", 3)
+    assert rejected.result["letter"] == "Dear Bo, thank you for applying."

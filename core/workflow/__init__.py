@@ -3,7 +3,9 @@
 Nothing in here imports on behalf of the user's code: a program builds `Workflow` objects and
 runs them with `run_workflow`, which records every task execution as a `Run` and every output
 as a node of a `Session`. `resume_workflow` continues a run from those records after its
-process died; `rerun_task` reruns one task and what follows it on a new branch.
+process died; `rerun_task` reruns one task and what follows it on a new branch. A state's
+task may hold a whole sub-workflow or agent network (`State.subworkflow`, `State.network`;
+see `nested`), so machines nest.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .engine import (
     run_workflow,
 )
 from .errors import (
+    NetworkAnswerMissing,
     StepLimitExceeded,
     TaskInputMismatch,
     TaskOutputMismatch,
@@ -40,6 +43,7 @@ __all__ = [
     "Depends",
     "Memory",
     "MemoryEntry",
+    "NetworkAnswerMissing",
     "Progress",
     "RetryPolicy",
     "State",

@@ -17,10 +17,23 @@
     (design & satisfactory) >> coding      # ~cond, cond & cond, cond | cond work too
     (design & ~satisfactory) >> design
 
+A state may hold a whole machine as one task (see `nested`), so machines nest:
+
+    review = design.subworkflow(review_wf, name="review", input=Design, output=Review)
+    debate = design.network(net, name="debate", input=Design, output=Verdict)
+    write_design >> review >> write_code   # edges, retry=, conditions as for any task
+
+A sub-workflow's input is the task's validated input; its output is its last state's result
+validated into `output`. A network gets ``ask(input)`` (default: a message with the input's
+JSON to its entry actor) and its output is ``answer(NetResult)`` (default: the last message
+that left the network, read into `output`). `input` and `output` default to what the
+sub-workflow's start tasks take and its final task returns, when that is one model each.
+
 Nothing registers itself on import: a program builds its `Workflow` objects and hands them
 to whoever runs them (a `WorkflowRegistry`, or `run_workflow` directly). Mistakes that can
 be seen before running (a cycle, an edge to a task of another state, a non-pydantic
-annotation) raise `WorkflowDefinitionError` at once, naming the workflow, state and task.
+annotation, a workflow nesting itself directly or through others) raise
+`WorkflowDefinitionError` at once, naming the workflow, state and task.
 """
 
 from __future__ import annotations
@@ -29,16 +42,21 @@ import inspect
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from .depends import Depends
 from .errors import WorkflowDefinitionError, where
 
+if TYPE_CHECKING:
+    from ..net import NetResult, Network
+    from ..runs import Run
+
 __all__ = [
     "Condition",
     "Guard",
+    "NestedBody",
     "RetryPolicy",
     "State",
     "Task",
@@ -102,8 +120,30 @@ def _signature_models(
     return input_name, input_model, output_model
 
 
+class NestedBody(Protocol):
+    """What a nested task runs instead of a function: a sub-workflow or a network (`nested`)."""
+
+    @property
+    def label(self) -> str:
+        """What it holds, for a display: ``workflow NAME`` or ``network NAME``."""
+        ...
+
+    def nested_workflows(self) -> tuple[Workflow, ...]:
+        """The workflows it runs (checked for nesting cycles)."""
+        ...
+
+    async def execute(
+        self, execution: Any, task: Task, value: BaseModel | None, run: Run
+    ) -> BaseModel:
+        """Run as the attempt `run` of `task` in the engine's `execution`; return the output."""
+        ...
+
+
 class Task:
     """A function placed in a state; its edges say whose outputs it takes as input."""
+
+    nested: NestedBody | None = None
+    """Set on a task that holds a sub-workflow or a network (`State.subworkflow`/`network`)."""
 
     def __init__(
         self, state: State, name: str, function: Callable[..., Any], retry: RetryPolicy | None
@@ -232,15 +272,69 @@ class State:
 
         def place(function: Callable[..., Any]) -> Task:
             task_name = name or function.__name__
-            if task_name in self.tasks:
-                raise WorkflowDefinitionError(
-                    f"{where(self.workflow.name, self.name, task_name)}: defined twice"
-                )
+            self.check_free(task_name)
             task = Task(self, task_name, function, retry)
             self.tasks[task_name] = task
             return task
 
         return place
+
+    def check_free(self, name: str) -> None:
+        """Raise if this state has a task named `name` already."""
+        if name in self.tasks:
+            raise WorkflowDefinitionError(
+                f"{where(self.workflow.name, self.name, name)}: defined twice"
+            )
+
+    def subworkflow(
+        self,
+        workflow: Workflow,
+        name: str | None = None,
+        *,
+        input: type[BaseModel] | None = None,
+        output: type[BaseModel] | None = None,
+        retry: RetryPolicy | None = None,
+        step_limit: int | None = None,
+    ) -> Task:
+        """A task (named `name`, default the workflow's name) that runs `workflow` on its input
+        and returns the sub-workflow's result as `output`; see `nested`."""
+        from .nested import subworkflow_task
+
+        return subworkflow_task(
+            self,
+            workflow,
+            name,
+            input_model=input,
+            output_model=output,
+            retry=retry,
+            step_limit=step_limit,
+        )
+
+    def network(
+        self,
+        network: Network,
+        name: str | None = None,
+        *,
+        input: type[BaseModel] | None,
+        output: type[BaseModel],
+        ask: Callable[[Any], Any] | None = None,
+        answer: Callable[[NetResult], BaseModel] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Task:
+        """A task (named `name`, default the network's name) that runs `network` on
+        ``ask(input)`` and returns ``answer(result)`` as `output`; see `nested`."""
+        from .nested_network import network_task
+
+        return network_task(
+            self,
+            network,
+            name,
+            input_model=input,
+            output_model=output,
+            ask=ask,
+            answer=answer,
+            retry=retry,
+        )
 
     def condition(self, name: str | None = None) -> Callable[[Callable[..., Any]], Condition]:
         """Decorate a predicate ``(result: Model) -> bool`` (sync or async) over this state's
@@ -352,11 +446,20 @@ class Workflow:
         return [t for t in own if t.condition is not None] + [t for t in own if t.condition is None]
 
     def validate(self) -> None:
-        """Check what only a whole definition shows: every state has a task."""
+        """Check what only a whole definition shows: every state has a task, and every
+        workflow nested in it is valid and does not nest this one."""
         for state in self.states.values():
             if not state.tasks:
                 raise WorkflowDefinitionError(f"{state.place}: has no task")
         self.start  # noqa: B018 (raises for a workflow without states)
+        for state in self.states.values():
+            for task in state.tasks.values():
+                if task.nested is not None:
+                    from .nested import check_nesting
+
+                    for inner in task.nested.nested_workflows():
+                        check_nesting(self, inner, task.place)
+                        inner.validate()
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r})"

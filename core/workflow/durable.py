@@ -33,6 +33,7 @@ from .dsl import Workflow
 from .engine import DEFAULT_STEP_LIMIT, Progress, WorkflowResult, continue_workflow
 from .errors import WorkflowResumeError, where
 from .executor import TaskPlacement
+from .nested import nested_agents
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
 
 __all__ = [
@@ -128,7 +129,7 @@ async def resume_workflow(
         session,
         record,
         branch=branch,
-        reusable=await _reusable(session, record),
+        reusable=await _reusable(session, record, nested_agents(workflow)),
         step_limit=step_limit,
         progress=progress,
         tasks_on=tasks_on,
@@ -163,8 +164,11 @@ async def rerun_task(
             "pick the output node of the task to rerun"
         )
     original = await find_workflow_run(session, target)
-    recorded = await _reusable(session, original)
-    taken_over = recorded - await _downstream(session, target.hash_key, recorded)
+    recorded = await _reusable(session, original, nested_agents(workflow))
+    rerun = await _downstream(session, target.hash_key, recorded)
+    # A nested task that runs again runs its inner machine again too: what its earlier
+    # attempts recorded inside (their descendant runs' outputs) is not taken over.
+    taken_over = recorded - rerun - await _inner_outputs(session, original, rerun)
     taken = {ref.name for ref in await session.branches()}
     name = branch or "rerun"
     if branch is None or name in taken:
@@ -206,14 +210,34 @@ async def rerun_task(
     )
 
 
-async def _reusable(session: Session, run: Run) -> frozenset[str]:
-    """The outputs `run` recorded (or took over): its finished child runs' nodes."""
-    return frozenset(
-        node
-        for child in await session.runs(parent_run_id=run.id)
-        if child.status is RunStatus.DONE
-        for node in child.output_nodes
-    )
+async def _reusable(
+    session: Session, run: Run, nested: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The outputs `run` recorded (or took over): its finished child runs' nodes, and inside
+    the runs of nested tasks (agents in `nested`, any status: a killed attempt's finished
+    inner tasks count), their finished child runs' nodes, at any depth."""
+    found: set[str] = set()
+    for child in await session.runs(parent_run_id=run.id):
+        if child.status is RunStatus.DONE:
+            found.update(child.output_nodes)
+        if child.agent in nested:
+            found |= await _reusable(session, child, nested)
+    return frozenset(found)
+
+
+async def _inner_outputs(session: Session, run: Run, nodes: set[str]) -> set[str]:
+    """What the tasks that wrote `nodes` recorded inside, in any attempt or execution of them
+    under `run`: the outputs of their runs' descendant runs."""
+    writers = {(await session.store.get_node(key)).run_id for key in nodes}
+    children = await session.runs(parent_run_id=run.id)
+    agents = {child.agent for child in children if child.id in writers}
+    found: set[str] = set()
+    todo = [child.id for child in children if child.agent in agents]
+    while todo:
+        for inner in await session.runs(parent_run_id=todo.pop()):
+            found.update(inner.output_nodes)
+            todo.append(inner.id)
+    return found
 
 
 async def _downstream(session: Session, start: str, nodes: frozenset[str]) -> set[str]:

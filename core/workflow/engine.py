@@ -428,7 +428,9 @@ class _Execution:
 
     async def call_task(self, task: Task, merged: dict[str, Any], run: Run) -> BaseModel:
         value = task_input(task, merged)
-        if self.tasks_on is not None and self.tasks_on.executes(task):
+        if task.nested is not None:  # a sub-workflow or a network (see `nested`)
+            output = await task.nested.execute(self, task, value, run)
+        elif self.tasks_on is not None and self.tasks_on.executes(task):
             output = await self.tasks_on.execute(task, value, run)
         else:
             output = await call_local(task, value, self.scope)

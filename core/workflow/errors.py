@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "NetworkAnswerMissing",
     "StepLimitExceeded",
     "TaskInputMismatch",
     "TaskOutputMismatch",
@@ -55,6 +56,10 @@ class WorkflowTaskFailed(WorkflowError):
         super().__init__(message)
         self.state = state
         self.task = task
+
+
+class NetworkAnswerMissing(WorkflowError):
+    """A network in a state ended without a message to make the task's output from."""
 
 
 class StepLimitExceeded(WorkflowError):

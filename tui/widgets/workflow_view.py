@@ -53,6 +53,7 @@ class WorkflowView(OptionList):
         self.nodes: dict[tuple[str, str], str] = {}
         self.outcome = ""
         self._upstream: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._holds: dict[tuple[str, str], str] = {}
         # Option id of each task's row (ids by position: names may hold any character).
         self._row_ids: dict[tuple[str, str], str] = {}
 
@@ -62,6 +63,7 @@ class WorkflowView(OptionList):
         self.outcome = "running"
         self.nodes = {}
         self._upstream = {(s.name, t.name): t.upstream for s in board for t in s.tasks}
+        self._holds = {(s.name, t.name): t.holds for s in board for t in s.tasks}
         self.statuses = dict.fromkeys(self._upstream, "pending")
         self._row_ids = {key: f"task-{index}" for index, key in enumerate(self._upstream)}
         self.clear_options()
@@ -105,6 +107,8 @@ class WorkflowView(OptionList):
         row = Text("  ")
         row.append(f"{glyph} {key[1]}", style=style)
         row.append(f"  {status}", style="dim")
+        if self._holds.get(key):
+            row.append(f" [{self._holds[key]}]", style="dim italic")
         if self._upstream[key]:
             row.append(" ← " + ", ".join(self._upstream[key]), style="dim")
         return row
