@@ -57,14 +57,20 @@ def _copy_run(run: Run) -> Run:
     """A copy of `run` sharing nothing mutable with it, as ``model_copy(deep=True)`` makes, at a
     fraction of its cost (a workflow stores two records per task): a `Run`'s mutable fields
     are its two lists of hashes, its timings dict and its usage, whose fields are scalars."""
-    if type(run) is not Run or type(run.usage) is not RunUsage:
+    usage = run.usage
+    if (
+        type(run) is not Run
+        or type(usage) is not RunUsage
+        or run.__pydantic_extra__
+        or run.__pydantic_private__
+    ):
         return run.model_copy(deep=True)  # a subclass may hold more: copied the slow way
     copy = run.model_copy()
     fields = copy.__dict__
     fields["input_messages"] = list(run.input_messages)
     fields["output_nodes"] = list(run.output_nodes)
     fields["timings"] = dict(run.timings)
-    fields["usage"] = run.usage.model_copy()
+    fields["usage"] = usage.model_copy()
     return copy
 
 

@@ -355,7 +355,8 @@ class _Execution:
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
             await self.finish_run(run, RunStatus.DONE)
-            self.recorder.after(lambda: self.report(task, "done"))
+            if self.progress is not None:
+                self.recorder.after(lambda: self.report(task, "done"))
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
             # Told now, not once stored: the board shows the next task start after this one
