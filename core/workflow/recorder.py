@@ -121,6 +121,11 @@ class Recorder:
                     future.set_exception(error)
         self._waiters = waiting
 
+    def check(self) -> None:
+        """Raise the error of a write that failed, if any (a task must not start after one)."""
+        if self._error is not None:
+            raise self._error
+
     async def drain(self) -> None:
         """Wait until everything queued before this call is stored; raise if a write failed."""
         if self._error is not None:
