@@ -17,7 +17,7 @@ from ..errors import (
     SessionNotFound,
 )
 from ..messages import Message
-from ..runs import Run, RunStatus, RunUsage
+from ..runs import Run, RunStatus, copy_run
 from ..tree import Node, Ref, ReflogEntry
 from .base import (
     FIRST_TEXT_CHARS,
@@ -51,27 +51,6 @@ def _lookup(table: dict[str, _T], key: str, kind: str, missing: type[Exception])
     if len(matches) > 1:
         raise AmbiguousPrefix(kind, prefix, len(matches))
     return matches[0]
-
-
-def _copy_run(run: Run) -> Run:
-    """A copy of `run` sharing nothing mutable with it, as ``model_copy(deep=True)`` makes, at a
-    fraction of its cost (a workflow stores two records per task): a `Run`'s mutable fields
-    are its two lists of hashes, its timings dict and its usage, whose fields are scalars."""
-    usage = run.usage
-    if (
-        type(run) is not Run
-        or type(usage) is not RunUsage
-        or run.__pydantic_extra__
-        or run.__pydantic_private__
-    ):
-        return run.model_copy(deep=True)  # a subclass may hold more: copied the slow way
-    copy = run.model_copy()
-    fields = copy.__dict__
-    fields["input_messages"] = list(run.input_messages)
-    fields["output_nodes"] = list(run.output_nodes)
-    fields["timings"] = dict(run.timings)
-    fields["usage"] = usage.model_copy()
-    return copy
 
 
 def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
@@ -382,11 +361,11 @@ class MemoryStore(Store):
                 self._imports[digest] = session_id
 
     async def put_run(self, run: Run) -> None:
-        self._runs[run.id] = _copy_run(run)
+        self._runs[run.id] = copy_run(run)
 
     async def get_run(self, run_id: str) -> Run:
         try:
-            return _copy_run(self._runs[run_id])
+            return copy_run(self._runs[run_id])
         except KeyError:
             raise RunNotFound(f"no run has id {run_id!r}") from None
 
@@ -394,7 +373,7 @@ class MemoryStore(Store):
         self, *, session_id: str | None = None, parent_run_id: str | None = None
     ) -> list[Run]:
         return [
-            _copy_run(run)
+            copy_run(run)
             for run in sorted(self._runs.values(), key=lambda run: run.started_at)
             if (session_id is None or run.session_id == session_id)
             and (parent_run_id is None or run.parent_run_id == parent_run_id)
@@ -421,4 +400,4 @@ class MemoryStore(Store):
                 and (found is None or run.started_at >= found.started_at)
             ):
                 found = run
-        return None if found is None else _copy_run(found)
+        return None if found is None else copy_run(found)

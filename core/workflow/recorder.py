@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Callable
 
 from ..messages import Message
-from ..runs import Run
+from ..runs import Run, copy_run
 from ..session import Session
 from ..tree import Node
 
@@ -83,7 +83,7 @@ class Recorder:
             target = self._queued
             nodes, messages, after = self._nodes, self._messages, self._after
             # Copies: the engine goes on changing a run while its record is written.
-            runs = [run.model_copy() for run in self._runs.values()]
+            runs = [copy_run(run) for run in self._runs.values()]
             self._nodes, self._messages, self._runs, self._after = [], [], {}, []
             try:
                 if nodes:
