@@ -40,6 +40,8 @@ class Recorder:
         self._flusher: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         """A write that failed: every later `drain` raises it, so the run cannot end as done."""
+        self._scheduled = False
+        """Whether `_start_flusher` is due at the loop's next turn."""
         self._writing = False
         """Whether a `_flush` is writing (the flusher task's or a `drain`'s): one at a time."""
 
@@ -61,7 +63,16 @@ class Recorder:
 
     def _kick(self) -> None:
         self._queued += 1
-        if self._flusher is None or self._flusher.done():
+        if not self._scheduled:
+            # The flusher task is made at the loop's next turn, and only if a write is still
+            # due then: a task that drains right after queueing (the engine before each task)
+            # has written its batch already, so most turns make no task at all.
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._start_flusher)
+
+    def _start_flusher(self) -> None:
+        self._scheduled = False
+        if self._stored < self._queued and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.ensure_future(self._flush())
 
     async def _flush(self, until: int | None = None) -> None:
