@@ -4,9 +4,12 @@
     python -m benchmarks.workflow_bench           # the same rows, printed
 
 Ramify runs each shape as one state of a `Workflow` (async tasks), in memory (a `MemoryStore`
-session) and recorded to a SQLite file; after each run the bench checks that every task's
-output is a node of the session. LangGraph (``.[bench]``) runs the same shapes as a
-`StateGraph`, without a checkpointer, with `InMemorySaver` and with `SqliteSaver` on a file.
+session) and recorded to a SQLite file, the latter with each durability: ``"sync"`` (the
+default: a task starts once its run record and inputs are stored) and ``"async"`` (records
+written while the tasks go on, LangGraph's default mode); after each run the bench checks that
+every task's output is a node of the session. LangGraph (``.[bench]``) runs the same shapes as
+a `StateGraph`, without a checkpointer, with `InMemorySaver` and with `SqliteSaver` on a file
+(its default durability, ``"async"``, and ``"sync"``).
 Its fan-out is what LangGraph's docs teach for map-reduce: a conditional edge returning one
 `Send` per item to a single worker node, whose outputs a list reducer gathers for the join.
 Ramify's fan-out is 1,000 tasks in the state (a static DAG), each feeding the join.
@@ -31,7 +34,7 @@ from typing import Annotated, Any, TypedDict
 from pydantic import BaseModel, create_model
 
 from ramify.core import MemoryStore, Session, SQLiteStore
-from ramify.core.workflow import TaskOutput, Workflow, run_workflow
+from ramify.core.workflow import Durability, TaskOutput, Workflow, run_workflow
 
 from .table import Row
 
@@ -115,18 +118,22 @@ def ramify_fan_out(width: int) -> Workflow:
     return workflow
 
 
-async def _ramify_once(workflow: Workflow, tasks: int, db: Path | None) -> tuple[float, float]:
+async def _ramify_once(
+    workflow: Workflow, tasks: int, db: Path | None, durability: Durability = "sync"
+) -> tuple[float, float]:
     if db is None:
         session = await Session.create(MemoryStore())
-        return await _timed_run(workflow, session, tasks)
+        return await _timed_run(workflow, session, tasks, durability)
     async with SQLiteStore(db) as store:
         session = await Session.create(store)
-        return await _timed_run(workflow, session, tasks)
+        return await _timed_run(workflow, session, tasks, durability)
 
 
-async def _timed_run(workflow: Workflow, session: Session, tasks: int) -> tuple[float, float]:
+async def _timed_run(
+    workflow: Workflow, session: Session, tasks: int, durability: Durability
+) -> tuple[float, float]:
     started, cpu = time.perf_counter(), time.process_time()
-    result = await run_workflow(workflow, Value(value=0), session=session)
+    result = await run_workflow(workflow, Value(value=0), session=session, durability=durability)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     # Not timed: every task's output is a node of the session.
     stored = 0
@@ -137,7 +144,13 @@ async def _timed_run(workflow: Workflow, session: Session, tasks: int) -> tuple[
     return elapsed, cpu
 
 
-def _ramify(make: Callable[[], Workflow], tasks: int, recorded: bool, repeat: int) -> Timing:
+def _ramify(
+    make: Callable[[], Workflow],
+    tasks: int,
+    recorded: bool,
+    repeat: int,
+    durability: Durability = "sync",
+) -> Timing:
     def once() -> Coroutine[Any, Any, tuple[float, float]]:
         workflow = make()
         if not recorded:
@@ -145,7 +158,7 @@ def _ramify(make: Callable[[], Workflow], tasks: int, recorded: bool, repeat: in
 
         async def on_file() -> tuple[float, float]:
             with tempfile.TemporaryDirectory() as folder:
-                return await _ramify_once(workflow, tasks, Path(folder) / "bench.db")
+                return await _ramify_once(workflow, tasks, Path(folder) / "bench.db", durability)
 
         return on_file()
 
@@ -216,6 +229,7 @@ def _langgraph(
     check: Callable[[dict[str, Any]], bool],
     saver: str,
     repeat: int,
+    durability: str | None = None,
 ) -> Timing:
     timings = []
     for _ in range(repeat):
@@ -235,7 +249,7 @@ def _langgraph(
             app = make().compile(checkpointer=checkpointer)
             config = {"recursion_limit": 10_000, "configurable": {"thread_id": "bench"}}
             started, cpu = time.perf_counter(), time.process_time()
-            final = app.invoke(start, config)
+            final = app.invoke(start, config, durability=durability)
             timings.append((time.perf_counter() - started, time.process_time() - cpu))
             assert check(final), final
             if connection is not None:
@@ -283,10 +297,13 @@ def run(quick: bool = False) -> list[Row]:
     for name, ours, tasks, theirs, start, check in shapes:
         memory = _ramify(ours, tasks, recorded=False, repeat=repeat)
         on_disk = _ramify(ours, tasks, recorded=True, repeat=repeat)
+        on_disk_async = _ramify(ours, tasks, recorded=True, repeat=repeat, durability="async")
         anchors: dict[str, Timing | None] = {"none": None, "memory": None, "sqlite": None}
+        sqlite_sync = None
         if LANGGRAPH_ERROR is None:
             for saver in anchors:
                 anchors[saver] = _langgraph(theirs, start, check, saver, repeat)
+            sqlite_sync = _langgraph(theirs, start, check, "sqlite", repeat, durability="sync")
         plain, in_memory_saver, sqlite_saver = anchors["none"], anchors["memory"], anchors["sqlite"]
         fastest = None
         if plain is not None and in_memory_saver is not None:
@@ -310,8 +327,22 @@ def run(quick: bool = False) -> list[Row]:
                 None if sqlite_saver is None else sqlite_saver[0],
                 RECORDED_GOAL,
                 version,
-                "vs LangGraph + SqliteSaver on a file; Ramify writes every task output as a node "
-                f"and every task run to a SQLiteStore file (LangGraph CPU {_cpu(sqlite_saver)})",
+                "Ramify's default durability (a task starts once its run and inputs are stored) "
+                "vs LangGraph + SqliteSaver on a file in its default (async) durability; Ramify "
+                "writes every task output as a node and every task run to a SQLiteStore file "
+                f"(LangGraph CPU {_cpu(sqlite_saver)}; LangGraph with durability='sync' "
+                f"{_ms(sqlite_sync)})",
+            )
+        )
+        rows.append(
+            _row(
+                f"{name}, recorded to SQLite, async durability",
+                on_disk_async,
+                None if sqlite_saver is None else sqlite_saver[0],
+                RECORDED_GOAL,
+                version,
+                "both in async durability (records written while the tasks go on): Ramify "
+                "durability='async' vs LangGraph + SqliteSaver's default",
             )
         )
     return rows

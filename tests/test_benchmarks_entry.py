@@ -242,8 +242,10 @@ def test_quick_workflow_run_checks_every_output_is_a_node_with_or_without_langgr
     assert [row.name for row in measured] == [
         "chain of 10 tasks, in memory",
         "chain of 10 tasks, recorded to SQLite",
+        "chain of 10 tasks, recorded to SQLite, async durability",
         "fan-out to 50 tasks + join, in memory",
         "fan-out to 50 tasks + join, recorded to SQLite",
+        "fan-out to 50 tasks + join, recorded to SQLite, async durability",
     ]
     if workflow_bench.LANGGRAPH_ERROR is None:
         assert all(row.anchor is not None and row.ratio is not None for row in measured)
@@ -263,6 +265,6 @@ def test_workflow_section_skips_langgraph_side_when_it_is_not_installed(
     rows = entry.workflow_rows(quick=True)
     assert rows[0].name == "LangGraph: skipped (ModuleNotFoundError: no langgraph)"
     measured = rows[1:]
-    assert len(measured) == 4
+    assert len(measured) == 6
     assert all(row.ours is not None and row.anchor is None for row in measured)
     assert all(row.met is None for row in measured)

@@ -17,7 +17,7 @@ from ..errors import (
     SessionNotFound,
 )
 from ..messages import Message
-from ..runs import Run, RunStatus
+from ..runs import Run, RunStatus, copy_run
 from ..tree import Node, Ref, ReflogEntry
 from .base import (
     FIRST_TEXT_CHARS,
@@ -361,11 +361,11 @@ class MemoryStore(Store):
                 self._imports[digest] = session_id
 
     async def put_run(self, run: Run) -> None:
-        self._runs[run.id] = run.model_copy(deep=True)
+        self._runs[run.id] = copy_run(run)
 
     async def get_run(self, run_id: str) -> Run:
         try:
-            return self._runs[run_id].model_copy(deep=True)
+            return copy_run(self._runs[run_id])
         except KeyError:
             raise RunNotFound(f"no run has id {run_id!r}") from None
 
@@ -373,7 +373,7 @@ class MemoryStore(Store):
         self, *, session_id: str | None = None, parent_run_id: str | None = None
     ) -> list[Run]:
         return [
-            run.model_copy(deep=True)
+            copy_run(run)
             for run in sorted(self._runs.values(), key=lambda run: run.started_at)
             if (session_id is None or run.session_id == session_id)
             and (parent_run_id is None or run.parent_run_id == parent_run_id)
@@ -400,4 +400,4 @@ class MemoryStore(Store):
                 and (found is None or run.started_at >= found.started_at)
             ):
                 found = run
-        return None if found is None else found.model_copy(deep=True)
+        return None if found is None else copy_run(found)

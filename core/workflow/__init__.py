@@ -16,6 +16,7 @@ from .dsl import Condition, RetryPolicy, State, Task, Workflow, WorkflowRegistry
 from .durable import WorkflowRunInfo, find_workflow_run, rerun_task, resume_workflow, workflow_runs
 from .engine import (
     DEFAULT_STEP_LIMIT,
+    Durability,
     Progress,
     WorkflowProgress,
     WorkflowResult,
@@ -41,6 +42,7 @@ __all__ = [
     "Condition",
     "DependencyScope",
     "Depends",
+    "Durability",
     "Memory",
     "MemoryEntry",
     "NetworkAnswerMissing",

@@ -113,10 +113,11 @@ class DependencyScope:
 
     async def arguments(self, function: Callable[..., Any]) -> dict[str, Any]:
         """Keyword arguments for each of `function`'s `Depends` parameters."""
-        return {
-            name: await self.resolve(depends)
-            for name, depends in dependency_parameters(function).items()
-        }
+        return await self.resolve_all(dependency_parameters(function))
+
+    async def resolve_all(self, parameters: dict[str, Depends]) -> dict[str, Any]:
+        """Keyword arguments for `parameters` (name -> its `Depends`)."""
+        return {name: await self.resolve(depends) for name, depends in parameters.items()}
 
     async def aclose(self) -> None:
         """Tear down every generator dependency, last set up first."""

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from .depends import Depends
+from .depends import Depends, dependency_parameters
 from .errors import WorkflowDefinitionError, where
 
 if TYPE_CHECKING:
@@ -158,6 +158,10 @@ class Task:
         )
         assert output_model is not None
         self.output_model: type[BaseModel] = output_model
+        # Read once here: a signature costs more than a small task, and a workflow built
+        # from a factory gives each task a function of its own.
+        self.dependencies: dict[str, Depends] = dependency_parameters(function)
+        self.is_async = inspect.iscoroutinefunction(function)
 
     @property
     def place(self) -> str:

@@ -26,7 +26,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -52,6 +52,7 @@ from .watch import TaskEvent, TaskStatus, TaskTokens, WorkflowWatcher, bind_toke
 
 __all__ = [
     "DEFAULT_STEP_LIMIT",
+    "Durability",
     "Progress",
     "WorkflowProgress",
     "WorkflowResult",
@@ -98,6 +99,14 @@ class WorkflowProgress:
 Progress = Callable[[WorkflowProgress], None]
 """Called in the event loop's thread at each step; it must not block."""
 
+Durability = Literal["sync", "async"]
+"""When a run's records are stored. ``"sync"``: a task starts once its run record and its
+inputs are stored (a run killed at any moment is found with its running task recorded, and
+a task reported done before the next starts has its output stored); one write per task of a
+chain. ``"async"`` (LangGraph's default mode): records are written while the tasks go on, in
+batches; a kill can lose the records of the last moments (resuming runs those tasks again),
+and everything is stored when the run ends."""
+
 
 async def call_condition(
     function: Callable[..., Any],
@@ -127,6 +136,7 @@ class _Execution:
         reusable: frozenset[str] = frozenset(),
         progress: Progress | None = None,
         watcher: WorkflowWatcher | None = None,
+        durability: Durability = "sync",
     ) -> None:
         self.workflow = workflow
         self.tasks_on = tasks_on
@@ -140,6 +150,7 @@ class _Execution:
         self.reusable = reusable
         self.progress = progress
         self.recorder = Recorder(session)
+        self.durability = durability
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
@@ -321,9 +332,12 @@ class _Execution:
                 await asyncio.sleep(policy.delay)
             run = last_run = self.new_run(agent, parent)
             self.recorder.run(run)
-            # Stored before the task runs (in one batch with whatever else is queued, such
-            # as its inputs): a run killed now is found running, with its inputs recorded.
-            await self.recorder.drain()
+            if self.durability == "sync":
+                # Stored before the task runs (in one batch with whatever else is queued, such
+                # as its inputs): a run killed now is found running, with its inputs recorded.
+                await self.recorder.drain()
+            else:
+                self.recorder.check()  # no task starts once a write has failed
             self.report(task, "started")
             self.attempt_runs[(task.state.name, task.name)] = run.id
             self.tell(task, TaskStatus.RUNNING, run_id=run.id, attempt=attempt + 1)
@@ -355,7 +369,8 @@ class _Execution:
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
             await self.finish_run(run, RunStatus.DONE)
-            self.recorder.after(lambda: self.report(task, "done"))
+            if self.progress is not None:
+                self.recorder.after(lambda: self.report(task, "done"))
             self.result.outputs[(task.state.name, task.name)] = output
             self.result.nodes[(task.state.name, task.name)] = node
             # Told now, not once stored: the board shows the next task start after this one
@@ -507,6 +522,7 @@ async def run_workflow(
     source: str = "",
     progress: Progress | None = None,
     watcher: WorkflowWatcher | None = None,
+    durability: Durability = "sync",
 ) -> WorkflowResult:
     """Run `workflow` on `value`, recording it into `session` (default: a new in-memory one).
 
@@ -519,10 +535,13 @@ async def run_workflow(
     the dependencies are torn down. `tasks_on` runs the tasks it `executes` elsewhere
     (``remote_tasks(url)`` on NATS workers); their outputs are recorded here all the same.
     `watcher` is called with each task's status changes and streamed tokens (see `watch`).
+    `durability` says when the records are stored (see `Durability`).
     """
     workflow.validate()
     if step_limit < 1:
         raise ValueError("step_limit must be at least 1")
+    if durability not in ("sync", "async"):
+        raise ValueError(f"durability must be 'sync' or 'async', not {durability!r}")
     state_input = _input_dict(workflow, value)
     if session is None:
         from ..store.memory import MemoryStore
@@ -532,7 +551,15 @@ async def run_workflow(
     pid, host = this_process()
     run = Run(agent=workflow.name, session_id=session.id, pid=pid, host=host)
     result = WorkflowResult(workflow.name, session, branch, run)
-    execution = _Execution(workflow, session, result, tasks_on, progress=progress, watcher=watcher)
+    execution = _Execution(
+        workflow,
+        session,
+        result,
+        tasks_on,
+        progress=progress,
+        watcher=watcher,
+        durability=durability,
+    )
     await session.save_run(run)
 
     async def enter() -> Node:
@@ -565,6 +592,7 @@ async def continue_workflow(
     progress: Progress | None = None,
     tasks_on: TaskPlacement | None = None,
     watcher: WorkflowWatcher | None = None,
+    durability: Durability = "sync",
 ) -> WorkflowResult:
     """Run `workflow` again from `run`'s input node, as `run`, taking over `reusable` outputs.
 
@@ -574,6 +602,8 @@ async def continue_workflow(
     workflow.validate()
     if step_limit < 1:
         raise ValueError("step_limit must be at least 1")
+    if durability not in ("sync", "async"):
+        raise ValueError(f"durability must be 'sync' or 'async', not {durability!r}")
     if run.input_node is None:
         raise WorkflowError(f"{where(workflow.name)}: run {run.id} has no input node")
     entry = await session.resolve(run.input_node)
@@ -594,6 +624,7 @@ async def continue_workflow(
         reusable=reusable,
         progress=progress,
         watcher=watcher,
+        durability=durability,
     )
     await session.save_run(run)
 

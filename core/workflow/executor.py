@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,10 +53,10 @@ def task_input(task: Task, merged: Mapping[str, Any]) -> BaseModel | None:
 
 async def call_local(task: Task, value: BaseModel | None, scope: DependencyScope) -> Any:
     """Call the task's function here, its dependencies resolved in `scope`."""
-    kwargs = await scope.arguments(task.function)
+    kwargs = await scope.resolve_all(task.dependencies) if task.dependencies else {}
     if task.input_name is not None:
         kwargs[task.input_name] = value
-    if inspect.iscoroutinefunction(task.function):
+    if task.is_async:
         return await task.function(**kwargs)
     return await asyncio.to_thread(functools.partial(task.function, **kwargs))
 

@@ -2,11 +2,13 @@
 
 A task's records (its run started, its output node, its run finished) are queued, not
 written one by one: a flusher task writes whatever is queued in one `put_nodes` and one
-`put_runs`, then whatever queued meanwhile. Many tasks at once thus share a transaction, and
-a run's start and end queued together are one write. `drain` waits until what was queued
-before it is stored: the engine drains before a task runs (a run killed then is found
-running, its inputs recorded), before it moves a branch (a ref must name stored nodes) and
-when the run ends; `after` says a task is done only once its output is stored.
+`put_runs`, then whatever queued meanwhile (a `drain` with no write under way writes what
+it waits for in its caller's task instead, sparing an in-memory store a trip through the
+event loop). Many tasks at once thus share a transaction, and a run's start and end queued
+together are one write. `drain` waits until what was queued before it is stored: the
+engine drains before a task runs (a run killed then is found running, its inputs
+recorded), before it moves a branch (a ref must name stored nodes) and when the run ends;
+`after` says a task is done only once its output is stored.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 from collections.abc import Callable
 
 from ..messages import Message
-from ..runs import Run
+from ..runs import Run, copy_run
 from ..session import Session
 from ..tree import Node
 
@@ -38,6 +40,10 @@ class Recorder:
         self._flusher: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         """A write that failed: every later `drain` raises it, so the run cannot end as done."""
+        self._scheduled = False
+        """Whether `_start_flusher` is due at the loop's next turn."""
+        self._writing = False
+        """Whether a `_flush` is writing (the flusher task's or a `drain`'s): one at a time."""
 
     def node(self, node: Node, message: Message) -> None:
         self._nodes.append(node)
@@ -57,15 +63,38 @@ class Recorder:
 
     def _kick(self) -> None:
         self._queued += 1
-        if self._flusher is None or self._flusher.done():
+        if not self._scheduled:
+            # The flusher task is made at the loop's next turn, and only if a write is still
+            # due then: a task that drains right after queueing (the engine before each task)
+            # has written its batch already, so most turns make no task at all.
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._start_flusher)
+
+    def _start_flusher(self) -> None:
+        self._scheduled = False
+        if self._stored < self._queued and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.ensure_future(self._flush())
 
-    async def _flush(self) -> None:
-        while self._stored < self._queued:
+    async def _flush(self, until: int | None = None) -> None:
+        """Write batches until everything (or the first `until` items) queued is stored."""
+        if self._writing:
+            return  # the write in progress goes on with what was queued meanwhile
+        self._writing = True
+        try:
+            await self._write_queued(until)
+        finally:
+            self._writing = False
+        if self._stored < self._queued and (self._flusher is None or self._flusher.done()):
+            # What a drain left (queued while it wrote) goes to the flusher: the draining
+            # task starts its own work rather than writing everyone else's.
+            self._flusher = asyncio.ensure_future(self._flush())
+
+    async def _write_queued(self, until: int | None) -> None:
+        while self._stored < (self._queued if until is None else until):
             target = self._queued
             nodes, messages, after = self._nodes, self._messages, self._after
             # Copies: the engine goes on changing a run while its record is written.
-            runs = [run.model_copy() for run in self._runs.values()]
+            runs = [copy_run(run) for run in self._runs.values()]
             self._nodes, self._messages, self._runs, self._after = [], [], {}, []
             try:
                 if nodes:
@@ -77,6 +106,15 @@ class Recorder:
                 self._stored = target
                 self._wake(target, error)
                 continue
+            except BaseException:
+                # Cancelled mid-write (a `drain` writes in its caller's task): the batch goes
+                # back ahead of what was queued since, for the flusher to write again (a put
+                # of what is already stored changes nothing).
+                self._nodes, self._messages = nodes + self._nodes, messages + self._messages
+                self._runs = {**{run.id: run for run in runs}, **self._runs}
+                self._after = after + self._after
+                self._flusher = asyncio.ensure_future(self._flush())
+                raise
             self._stored = target
             for callback in after:
                 callback()
@@ -94,11 +132,24 @@ class Recorder:
                     future.set_exception(error)
         self._waiters = waiting
 
+    def check(self) -> None:
+        """Raise the error of a write that failed, if any (a task must not start after one)."""
+        if self._error is not None:
+            raise self._error
+
     async def drain(self) -> None:
         """Wait until everything queued before this call is stored; raise if a write failed."""
         if self._error is not None:
             raise self._error
         if self._stored >= self._queued:
+            return
+        if not self._writing:
+            # Written here rather than by the flusher task: with an in-memory store the
+            # whole drain then completes without a trip through the event loop. The
+            # flusher, when it gets its turn, finds nothing left to write.
+            await self._flush(self._queued)
+            if self._error is not None:
+                raise self._error
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((self._queued, future))

@@ -276,3 +276,22 @@ async def test_found_run_is_a_copy(store: Store) -> None:
     again = await store.find_run("s", "f" * 64, "a" * 64)
     assert again is not None
     assert again.output_nodes == ["b" * 64]
+
+
+async def test_a_stored_run_shares_nothing_mutable_with_its_writer_or_readers(store: Store) -> None:
+    run = Run(session_id="s", agent="echo", input_messages=["a" * 64], output_nodes=["b" * 64])
+    run.timings["b" * 64] = "3:10"
+    run.usage.input_tokens = 7
+    await store.put_run(run)
+    stored = run.model_dump()
+    # Changing the writer's record, or one read back, changes nothing stored.
+    run.input_messages.append("c" * 64)
+    run.output_nodes.append("c" * 64)
+    run.timings["c" * 64] = "1:1"
+    run.usage.input_tokens = 8
+    for read in (await store.get_run(run.id), (await store.list_runs())[0]):
+        assert read.model_dump() == stored
+        read.output_nodes.append("d" * 64)
+        read.timings["d" * 64] = "1:1"
+        read.usage.cost = 1.0
+    assert (await store.get_run(run.id)).model_dump() == stored

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from ramify.core import Session, SQLiteStore
+from ramify.core import MemoryStore, Session, SQLiteStore
 from ramify.core.runs import RunStatus
 from ramify.core.workflow import (
     TaskOutput,
@@ -289,3 +289,68 @@ async def test_a_rerun_whose_output_comes_out_the_same_still_reruns_its_downstre
         # third, downstream of the rerun task, ran again rather than being taken over.
         assert dict(calls) == {"first": 1, "second": 2, "third": 2}
         assert again.nodes == original.nodes
+
+
+async def test_async_durability_stores_every_record_by_the_end_of_the_run(tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+    database = tmp_path / "wf.db"
+    async with SQLiteStore(database) as store:
+        session = await Session.create(store)
+        result = await run_workflow(
+            chain(calls), Num(n=1), session=session, branch="wf", durability="async"
+        )
+        assert result.result == {"n": 1, "a": 2, "b": 21, "c": 22, "e": 200, "d": 44}
+    # Reopened from the file: every task's output is a node, every task run done and naming
+    # it, the branch at the run's last node.
+    async with SQLiteStore(database) as store:
+        session = await Session.open(store, session.id)
+        tasks = {r.agent: r for r in await session.runs(parent_run_id=result.run.id)}
+        for (state, task), node in result.nodes.items():
+            run = tasks[f"chain/{state}/{task}"]
+            assert run.status is RunStatus.DONE
+            assert run.output_nodes == [node.hash_key]
+            assert isinstance(await session.message(node.hash_key), TaskOutput)
+        assert (await session.get_run(result.run.id)).status is RunStatus.DONE
+        assert (await session.head("wf")) == result.head
+
+
+async def test_a_failed_async_run_resumes_without_rerunning_its_finished_tasks(
+    tmp_path: Path,
+) -> None:
+    failures = [RuntimeError("flaky")]
+    calls: Counter[str] = Counter()
+    wf = Workflow("flaky")
+    s = wf.state("s", final=True)
+
+    @s.task()
+    async def first(x: Num) -> A:
+        calls["first"] += 1
+        return A(a=x.n)
+
+    @s.task()
+    async def second(x: A) -> B:
+        calls["second"] += 1
+        if failures:
+            raise failures.pop()
+        return B(b=x.a)
+
+    first >> second  # type: ignore[operator]
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        with pytest.raises(WorkflowTaskFailed) as failed:
+            await run_workflow(wf, Num(n=4), session=session, durability="async")
+        result = await resume_workflow(session, wf, failed.value.result.run)
+        assert result.result == {"n": 4, "a": 4, "b": 4}
+        assert dict(calls) == {"first": 1, "second": 2}
+
+
+async def test_an_unknown_durability_is_refused_before_anything_is_recorded() -> None:
+    session = await Session.create(MemoryStore())
+    with pytest.raises(ValueError, match="durability must be 'sync' or 'async'"):
+        await run_workflow(
+            chain(Counter()),
+            Num(n=1),
+            session=session,
+            durability="eventually",  # type: ignore[arg-type]
+        )
+    assert await session.runs() == []

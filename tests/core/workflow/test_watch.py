@@ -58,9 +58,10 @@ async def test_watcher_sees_each_task_pending_waiting_running_done_in_order() ->
     assert statuses(events) == [
         ("a", "pending"),
         ("b", "pending"),
-        # a's run record is stored before a runs; b starts waiting on it meanwhile.
-        ("b", "waiting"),
+        # a's run record is stored before a runs (in memory, without a turn of the event
+        # loop); b starts waiting on it once a runs in its thread.
         ("a", "running"),
+        ("b", "waiting"),
         ("a", "done"),
         ("b", "running"),
         ("b", "done"),

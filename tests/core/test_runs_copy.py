@@ -1,0 +1,49 @@
+"""`copy_run`: a run record copied as `model_copy(deep=True)` copies it, only cheaper."""
+
+from __future__ import annotations
+
+from ramify.core.runs import Run, RunStatus, RunUsage, copy_run
+
+
+def _run() -> Run:
+    run = Run(
+        agent="echo",
+        session_id="s",
+        input_node="a" * 64,
+        input_messages=["b" * 64],
+        output_nodes=["c" * 64],
+        status=RunStatus.DONE,
+        usage=RunUsage(input_tokens=3, output_tokens=5, cost=0.01),
+        pid=7,
+        host="here",
+    )
+    run.timings["c" * 64] = "3:10"
+    return run
+
+
+def test_a_copied_run_equals_its_deep_copy_and_shares_nothing_mutable() -> None:
+    run = _run()
+    copy = copy_run(run)
+    deep = run.model_copy(deep=True)
+    assert type(copy) is Run
+    assert copy == deep == run
+    assert copy.model_fields_set == deep.model_fields_set
+    assert copy.model_dump_json() == deep.model_dump_json()
+    copy.input_messages.append("d" * 64)
+    copy.output_nodes.append("d" * 64)
+    copy.timings["d" * 64] = "1:1"
+    assert copy.usage is not run.usage
+    copy.usage.cost = 1.0
+    copy.status = RunStatus.ERROR
+    assert run == deep
+
+
+def test_a_subclass_is_copied_deeply_the_general_way() -> None:
+    class Tagged(Run):
+        tags: list[str] = []
+
+    run = Tagged(agent="echo", tags=["x"])
+    copy = copy_run(run)
+    assert type(copy) is Tagged
+    copy.tags.append("y")
+    assert run.tags == ["x"]
