@@ -14,6 +14,7 @@ overlap: the first to start freezes, the last to end thaws.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +22,8 @@ __all__ = ["old_objects_held"]
 
 _holders = 0
 _froze = False
+# Event loops in several threads may run recorded networks at once.
+_lock = threading.Lock()
 
 
 @contextmanager
@@ -28,15 +31,17 @@ def old_objects_held() -> Iterator[None]:
     """Keep the objects that exist now out of the collector's passes until the last holder
     leaves (see the module doc)."""
     global _holders, _froze
-    if _holders == 0:
-        _froze = gc.isenabled() and gc.get_freeze_count() == 0
-        if _froze:
-            gc.freeze()
-    _holders += 1
+    with _lock:
+        if _holders == 0:
+            _froze = gc.isenabled() and gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
+        _holders += 1
     try:
         yield
     finally:
-        _holders -= 1
-        if _holders == 0 and _froze:
-            _froze = False
-            gc.unfreeze()
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _froze:
+                _froze = False
+                gc.unfreeze()
