@@ -525,8 +525,9 @@ class Frozen(BaseModel):
         """Field name -> frozen value, for every field that takes part in the hash."""
         excluded = self._excluded()
         values = self._stored_values()
-        for name in excluded.intersection(values):
-            del values[name]
+        if excluded:  # most classes exclude nothing: no empty set made per call
+            for name in excluded.intersection(values):
+                del values[name]
         return values
 
     def canonical_document(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..messages import Message
@@ -30,6 +31,7 @@ from .actor import Actor
 from .conversation import Listener, NetResult, Sink, _Conversation
 from .directory import Directory
 from .messages import NetMessage
+from .old_objects import old_objects_held
 from .termination import MaxMessages, TerminationCondition
 
 if TYPE_CHECKING:
@@ -156,23 +158,25 @@ class Network(Actor):
         if recorder is not None:
             recorder.top = self
         status = RunStatus.DONE
-        try:
-            for message in messages:
-                self._start(conversation, message)
-            return await conversation.run()
-        except asyncio.CancelledError:
-            status = RunStatus.CANCELLED
-            if recorder is not None:
-                # Cancelled from outside (Esc in the IDE): the tree says so where it stopped.
-                conversation.record_stop("cancelled")
-            raise
-        except BaseException:
-            status = RunStatus.ERROR
-            raise
-        finally:
-            self._current = None
-            if recorder is not None:
-                await recorder.finish(status)
+        # A recorded run keeps all it makes: the collector passes over the older objects.
+        with old_objects_held() if recorder is not None else nullcontext():
+            try:
+                for message in messages:
+                    self._start(conversation, message)
+                return await conversation.run()
+            except asyncio.CancelledError:
+                status = RunStatus.CANCELLED
+                if recorder is not None:
+                    # Cancelled from outside (Esc in the IDE): the tree says so where it stopped.
+                    conversation.record_stop("cancelled")
+                raise
+            except BaseException:
+                status = RunStatus.ERROR
+                raise
+            finally:
+                self._current = None
+                if recorder is not None:
+                    await recorder.finish(status)
 
     def _start(self, conversation: _Conversation, message: Message | str) -> None:
         if isinstance(message, str):

@@ -1,12 +1,14 @@
 """`NetRecorder`: a network conversation written to the session tree as it happens.
 
-Every message becomes a node under the message it answers (its `reply_to`), sent by the actor
-that wrote it, with the run of that actor (one `Run` per actor per network run, a child of
-the network's run). Nodes are written in batches, one transaction each, at most
-`FLUSH_EVERY` messages or `FLUSH_AFTER` seconds apart and always when the network stops, so
-a fast network does not pay a commit per message. At the end the branch moves to the last
-message, so it shows that message's ancestry (for a contract net: the request, the CFP, the
-winning proposal, the accept, the inform); the other exchanges stay in the tree beside it.
+Every message becomes a node under the message it answers (its `reply_to`), sent by the actor that
+wrote it, with the run of that actor (one `Run` per actor per network run, a child of the network's
+run). Nodes are written in batches, one transaction each, at most `FLUSH_EVERY` messages or
+`FLUSH_AFTER` seconds apart and always when the network stops, so a fast network does not pay a
+commit per message. A batch queued behind one still being written takes the next ones in until its
+turn comes: when SQLite falls behind, it catches up in fewer, larger transactions rather than a
+queue of small ones. At the end the branch moves to the last message, so it shows that message's
+ancestry (for a contract net: the request, the CFP, the winning proposal, the accept, the inform);
+the other exchanges stay in the tree beside it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class NetRecorder:
         self._runs: dict[int, Run] = {}
         self._last_flush = time.monotonic()
         self._writing: asyncio.Future[None] | None = None
+        # The batch of `_writing` while it waits for the batch before it (not started yet).
+        self._waiting: tuple[list[Node], list[Message]] | None = None
         self.last_node: str | None = None
         # The network being run (set by `Network.run`); its own messages go on `run`.
         self.top: Actor | None = None
@@ -157,12 +161,24 @@ class NetRecorder:
             return
         nodes, messages = self._nodes, self._messages
         self._nodes, self._messages = [], []
+        waiting = self._waiting
+        if waiting is not None:
+            # The last batch has not started yet: these go with it, in its transaction.
+            waiting[0].extend(nodes)
+            waiting[1].extend(messages)
+            return
+        batch = self._waiting = (nodes, messages)
         previous = self._writing
         store, session_id = self.session.store, self.session.id
 
         async def write() -> None:
-            if previous is not None:
-                await previous
+            try:
+                if previous is not None:
+                    await previous
+            finally:
+                # From here on the batch is what it is (put_nodes reads it before it awaits).
+                if self._waiting is batch:
+                    self._waiting = None
             await store.put_nodes(nodes, messages, session_id=session_id)
 
         self._writing = asyncio.ensure_future(write())

@@ -80,6 +80,11 @@ class ReplyChannel:
         if not self._accepting():
             return
         if self._pump is None and not self._ordered:
+            if isinstance(item, MessagePromise):
+                # One promise, the common reply (a network sends thousands): emitted as
+                # `flatten_sync` would, without checking it against every kind of item.
+                self._emit(item)
+                return
             if only_promises(item):
                 self._emit_all(item)
                 return
