@@ -36,6 +36,7 @@ class LaunchOptions:
     store: str | None = None
     tools: bool = False
     workflow_input: str | None = None
+    resume: bool = True
 
 
 def _warn(text: str) -> None:
@@ -198,6 +199,7 @@ async def _run(options: LaunchOptions) -> int:
         autosave=config.autosave,
         startup_notices=(*notices, *target_notices),
         background=background,
+        auto_resume=options.resume,
     )
     if workflow is not None:
         app.queue_workflow(*workflow)
