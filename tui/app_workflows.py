@@ -121,15 +121,15 @@ class WorkflowActions(_AppBase):
         async def jump_to(self, node_hash: str) -> None: ...
 
     _workflow_worker: Worker[None] | None = None
-    _workflow_to_start: tuple[Workflow, dict[str, Any]] | None = None
+    _workflow_to_start: tuple[Workflow, dict[str, Any], str] | None = None
     auto_resume = True
     """Continue a session's interrupted workflow run when it opens (``--no-resume``: not)."""
 
     # --- starting -----------------------------------------------------------------------------
 
-    def queue_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
+    def queue_workflow(self, workflow: Workflow, value: dict[str, Any], source: str = "") -> None:
         """Run `workflow` on `value` once the session is open (`ramify FILE.py:NAME`)."""
-        self._workflow_to_start = (workflow, value)
+        self._workflow_to_start = (workflow, value, source)
 
     def start_queued_workflow(self) -> None:
         """Start the workflow queued at launch, if any (called when the session is ready)."""
@@ -137,8 +137,11 @@ class WorkflowActions(_AppBase):
         if queued is not None:
             self.start_workflow(*queued)
 
-    def start_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
-        """Show `workflow` on the board and run it on `value` in the open session."""
+    def start_workflow(self, workflow: Workflow, value: dict[str, Any], source: str = "") -> None:
+        """Show `workflow` on the board and run it on `value` in the open session.
+
+        `source` (``/abs/file.py:NAME``) is recorded with the run, so `W`, `T` and reopening
+        after a crash find the definition again."""
         controller = self._need()
         if controller is None:
             return
@@ -148,7 +151,7 @@ class WorkflowActions(_AppBase):
         view = self.query_one(WorkflowView)
         view.show_workflow(workflow.name, board_of(workflow))
         view.remove_class("-hidden")
-        self._workflow_worker = self._run_workflow(controller, workflow, value)
+        self._workflow_worker = self._run_workflow(controller, workflow, value, source)
 
     # --- resuming what a dead process left -----------------------------------------------------
 
@@ -201,8 +204,9 @@ class WorkflowActions(_AppBase):
     async def action_workflow_run(self) -> None:
         """Ask for FILE.py:NAME, then for its input as JSON, and start it."""
         from ramify.tui.agent_loader import AgentSpecError, load_target_spec
+        from ramify.tui.workflow_loader import workflow_source
 
-        def asked_input(workflow: Workflow, text: str | None) -> None:
+        def asked_input(workflow: Workflow, source: str, text: str | None) -> None:
             if text is None:
                 return
             try:
@@ -210,7 +214,7 @@ class WorkflowActions(_AppBase):
             except WorkflowInputError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
-            self.start_workflow(workflow, value)
+            self.start_workflow(workflow, value, source)
 
         def asked_spec(spec: str | None) -> None:
             if spec is None:
@@ -225,7 +229,7 @@ class WorkflowActions(_AppBase):
                 return
             self.push_screen(
                 PromptScreen(f"Input for workflow {target.name} (JSON)", "{}"),
-                lambda text: asked_input(target, text),
+                lambda text: asked_input(target, workflow_source(spec), text),
             )
 
         self.push_screen(
@@ -278,7 +282,11 @@ class WorkflowActions(_AppBase):
 
     @work(group="workflow", exit_on_error=False)
     async def _run_workflow(
-        self, controller: SessionController, workflow: Workflow, value: dict[str, Any]
+        self,
+        controller: SessionController,
+        workflow: Workflow,
+        value: dict[str, Any],
+        source: str,
     ) -> None:
         session = controller.session
         branch: list[str] = []
@@ -286,7 +294,7 @@ class WorkflowActions(_AppBase):
         async def start(watch: WorkflowWatcher) -> WorkflowResult:
             branch.append(await session.free_branch_name(f"workflow-{workflow.name}"))
             return await run_workflow(
-                workflow, value, session=session, branch=branch[0], watcher=watch
+                workflow, value, session=session, branch=branch[0], source=source, watcher=watch
             )
 
         await self._watched_run(start, lambda: branch[0] if branch else None)
