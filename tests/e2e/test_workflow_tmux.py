@@ -69,18 +69,25 @@ def _count(folder: Path, task: str) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
+@pytest.mark.parametrize("started_by", ["ramify run", "the IDE"])
 def test_a_workflow_killed_mid_run_goes_on_when_the_ide_opens_its_session(
     ramify: RamifyCommand,  # noqa: F811 - the fixture
     tmp_path: Path,
+    started_by: str,
 ) -> None:
     spec = tmp_path / "gated.py"
     spec.write_text(GATED)
     (tmp_path / "hold").write_text("")  # `second` waits for ever while it is there
-    run = ramify.start("run", f"{spec}:gated", "--input", '{"n": 4}')
-    run.wait_for("second is waiting", "the second task running")
-    assert "work/first: done" in run.screen()
-    _kill_the_command(run)
-    assert run.wait_for_exit() == 128 + signal.SIGKILL
+    if started_by == "ramify run":
+        first = ramify.start("run", f"{spec}:gated", "--input", '{"n": 4}')
+        first.wait_for("second is waiting", "the second task running")
+        assert "work/first: done" in first.screen()
+    else:
+        first = ramify.start("--demo", f"{spec}:gated", "--input", '{"n": 4}')
+        first.wait_for("▶ second  running", "the second task running on the board")
+        assert "✓ first" in first.screen()
+    _kill_the_command(first)
+    assert first.wait_for_exit() == 128 + signal.SIGKILL
     (tmp_path / "hold").unlink()
 
     ide = ramify.start("--demo")  # the last session: the killed run's
