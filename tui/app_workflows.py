@@ -91,10 +91,13 @@ class WorkflowResumeFound(Message):
     """Looking for the opened session's interrupted workflow run ended (see
     `workflow_autoresume`): a run to continue, a notice why not, or None."""
 
-    def __init__(self, controller: SessionController, found: Resumable | str | None) -> None:
+    def __init__(
+        self, controller: SessionController, found: Resumable | str | None, asked: bool = False
+    ) -> None:
         super().__init__()
         self.controller = controller
         self.found = found
+        self.asked = asked  # by `W`, not on opening
 
 
 if TYPE_CHECKING:
@@ -172,6 +175,21 @@ class WorkflowActions(_AppBase):
             found = f"Could not look for an interrupted workflow run: {one_line(error)}"
         self.post_message(WorkflowResumeFound(controller, found))
 
+    def resume_workflow_at(self, controller: SessionController, node: str) -> None:
+        """`W`: resume the workflow run that wrote `node` on the board."""
+        self._find_workflow_run_at(controller, node)
+
+    @work(group="workflow-resume", exclusive=True, exit_on_error=False)
+    async def _find_workflow_run_at(self, controller: SessionController, node: str) -> None:
+        from ramify.tui.workflow_autoresume import workflow_run_at
+
+        found: Resumable | str
+        try:
+            found = await workflow_run_at(controller.session, node)
+        except Exception as error:  # a store trouble: one line, the session stays usable
+            found = f"Could not resume the workflow run: {one_line(error)}"
+        self.post_message(WorkflowResumeFound(controller, found, asked=True))
+
     def on_workflow_resume_found(self, event: WorkflowResumeFound) -> None:
         from ramify.tui.workflow_autoresume import resuming_notice
 
@@ -182,6 +200,9 @@ class WorkflowActions(_AppBase):
             self.notify(found, severity="warning", timeout=12)
             return
         name = found.workflow.name
+        if self.workflow_running and event.asked:
+            self.notify("A workflow is running already; cancel it first (Esc).", severity="warning")
+            return
         if self.workflow_running:
             self.notify(
                 f"Workflow {name} was interrupted; W on its run resumes it once this one ends.",

@@ -28,9 +28,9 @@ from ramify.tui.sanitize import one_line, snippet
 if TYPE_CHECKING:
     from ramify.core import Session
     from ramify.core.runs import Run
-    from ramify.core.workflow import Workflow
+    from ramify.core.workflow import Workflow, WorkflowInput
 
-__all__ = ["Resumable", "interrupted_workflow", "resuming_notice"]
+__all__ = ["Resumable", "interrupted_workflow", "resuming_notice", "workflow_run_at"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +88,54 @@ async def interrupted_workflow(session: Session) -> Resumable | str | None:
     others = sum(1 for other, _ in candidates[:-1] if other.status is RunStatus.INTERRUPTED)
     if run.status is RunStatus.WAITING or await _waits_on_a_person(session, run):
         return f"Workflow {name} waits for an answer: w shows it; W resumes the run after"
+    return await _prepared(session, run, message, others, "was interrupted and ")
+
+
+async def workflow_run_at(session: Session, key: str) -> Resumable | str:
+    """The workflow run that wrote node `key` (or is named by it) ready to resume, as `W`
+    asks: a notice instead when it cannot be (not a workflow run, running in a live process,
+    its definition cannot be loaded)."""
+    from ramify.core.recording import mark_interrupted_runs
+    from ramify.core.runs import RunStatus
+    from ramify.core.workflow import WorkflowInput, WorkflowResumeError, find_workflow_run
+
+    await mark_interrupted_runs(session)  # its process may have died since the session opened
+    try:
+        run = await find_workflow_run(session, key)
+    except WorkflowResumeError as error:
+        return f"{one_line(error)}; select a node a workflow run wrote"
+    assert run.input_node is not None
+    message = await session.message(run.input_node)
+    assert isinstance(message, WorkflowInput)
+    if run.status is RunStatus.RUNNING:
+        return (
+            f"Workflow {snippet(message.workflow, 40)} is running (process {run.pid}); "
+            "Esc cancels it here, or resume it once that process has ended"
+        )
+    return await _prepared(session, run, message, 0, "")
+
+
+async def _prepared(
+    session: Session, run: Run, message: WorkflowInput, others: int, how: str
+) -> Resumable | str:
+    """`run` with its definition loaded from the file it recorded, or why it cannot be
+    (`how` words the run's state in that line)."""
+    name = snippet(message.workflow, 40)
     if not message.source:
         return (
-            f"Workflow {name} was interrupted, but it was started from code (no file recorded): "
-            "resume it there with resume_workflow(session, workflow, run_id)"
+            f"Workflow {name} {how}cannot be resumed here: it was started from code (no file "
+            "recorded); resume it there with resume_workflow(session, workflow, run_id)"
         )
     try:
         workflow = await asyncio.to_thread(_load, message.source)
     except Exception as error:  # the user's file: whatever it raises is one line
         return (
-            f"Workflow {name} was interrupted and cannot be resumed: {one_line(error)}; "
+            f"Workflow {name} {how}cannot be resumed: {one_line(error)}; "
             "fix its file, then W on its run resumes it"
         )
     if workflow.name != message.workflow:
         return (
-            f"Workflow {name} was interrupted and cannot be resumed: "
+            f"Workflow {name} {how}cannot be resumed: "
             f"{snippet(message.source, 80)} now defines workflow {snippet(workflow.name, 40)}; "
             "fix its file, then W on its run resumes it"
         )

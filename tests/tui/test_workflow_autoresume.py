@@ -22,7 +22,7 @@ from ramify.core import Ramify, RunStatus, Session, SQLiteStore, Store
 from ramify.tui.app import RamifyApp
 from ramify.tui.controller import SessionController
 from ramify.tui.widgets import WorkflowView
-from tests.tui.ide import AGENTS, echo, ide, until, workers_done
+from tests.tui.ide import AGENTS, echo, ide, navigate_mode, until, workers_done
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -203,13 +203,23 @@ async def test_a_definition_that_cannot_be_loaded_is_one_line_and_runs_nothing(
     async with ide(killed, notifications=True) as (app, pilot):
         await _looked(app, pilot)
         (line,) = [t for t in _toasts(app) if "gated" in t]
-        assert line.startswith("Workflow gated was interrupted and cannot be resumed")
+        assert line.startswith("Workflow gated was interrupted and cannot be resumed: ")
         assert says in line
         assert "fix its file, then W on its run resumes it" in line
         assert "\n" not in line
         assert not app.workflow_running
         assert (await _workflow_run(killed)).status is RunStatus.INTERRUPTED
         assert _runs(tmp_path, "second") == 1
+        # Fixed, `W` on the run (its branch still ends at its input) resumes it on the board.
+        spec.write_text(GATED)
+        (tmp_path / "hold").unlink()
+        await navigate_mode(app, pilot)
+        await pilot.press("W")
+        await until(pilot, lambda: any("Resuming" in t for t in _toasts(app)))
+        board = app.query_one(WorkflowView)
+        await until(pilot, lambda: board.outcome == "done")
+        assert (await _workflow_run(killed)).status is RunStatus.DONE
+        assert (_runs(tmp_path, "first"), _runs(tmp_path, "second")) == (1, 2)
 
 
 async def test_a_run_waiting_on_a_person_is_not_resumed_blindly(
