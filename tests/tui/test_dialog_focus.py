@@ -235,6 +235,24 @@ async def test_branch_session_and_view_dialogs_hand_typing_back(store: Store) ->
         await _dialog(app, pilot, ("f7",), ConfirmScreen, escape)
         await _dialog(app, pilot, ("ctrl+o",), SessionsScreen, escape)
         await _dialog(app, pilot, ("ctrl+o",), SessionsScreen, enter)  # the open session
+        # From the sessions list: rename (its prompt), delete (its question), Ctrl+S's prompt.
+        await _open(app, pilot, ("ctrl+o",), SessionsScreen)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await _dialog_closed_by(app, pilot, escape)
+        await _open(app, pilot, ("ctrl+o",), SessionsScreen)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await _dialog_closed_by(app, pilot, _press(pilot, "n"))
+        await _dialog(app, pilot, ("ctrl+s",), PromptScreen, escape)
+        # Opening another session from the list.
+        first_session = app.controller.session.id if app.controller else None
+        await app.run_action("session_new")
+        await until(pilot, lambda: app.controller.session.id != first_session)  # type: ignore[union-attr]
+        await _open(app, pilot, ("ctrl+o",), SessionsScreen)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.controller.session.id == first_session)  # type: ignore[union-attr]
+        await _typing_goes_to_the_composer(app, pilot)
         # `o` the whole message, F2 the theme picker.
         await _dialog(app, pilot, ("o",), FullTextScreen, escape)
         await navigate_mode(app, pilot)
