@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ramify.core import SQLiteStore, Store
-from ramify.core.tools import agent_with_tools, interrupt_settings, tool
+from ramify.core.tools import agent_with_tools, interrupt_settings, pending_interrupts, tool
 from ramify.tui.app import RamifyApp
 from ramify.tui.screens import (
     ConfirmScreen,
@@ -182,6 +182,33 @@ async def test_the_approval_modal_hands_typing_back_whichever_way_it_closes(
             # Enter presses the focused button (allow once).
             await _dialog(app, pilot, ("w",), InterruptScreen, _press(pilot, close))
             await until(pilot, lambda: not isinstance(app.screen, InterruptScreen))
+
+
+async def test_a_run_that_waits_while_the_user_writes_does_not_take_their_letters(
+    store: Store,
+) -> None:
+    async with ide(store, ASKING) as (app, pilot):
+        await send(app, pilot, "what is 6*7")
+        await until(pilot, lambda: isinstance(app.screen, InterruptScreen))
+        shown = app.screen
+        await pilot.press("escape")
+        await _closed(app, pilot, shown)
+        # The user writes; the run's ask comes up (as when it ends waiting) while they do.
+        told = _told(app)
+        await pilot.press(*"draft")
+        app.offer_interrupt()
+        await settled(pilot)
+        await pilot.press(*" and more")  # "a" would have allowed the tool always
+        await settled(pilot)
+        assert len(app.screen_stack) == 1
+        assert app.query_one(Composer).text == "draft and more"
+        assert "A run waits for your answer: Ctrl+G then w shows it." in told
+        assert app.controller is not None
+        assert len(await pending_interrupts(app.controller.session)) == 1  # not answered
+        # With the message box empty it comes up; `w` always does.
+        app.query_one(Composer).text = ""
+        app.offer_interrupt()
+        await until(pilot, lambda: isinstance(app.screen, InterruptScreen))
 
 
 async def test_a_breakpoint_modal_and_prompt_hand_typing_back(store: Store) -> None:
