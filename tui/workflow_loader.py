@@ -22,7 +22,6 @@ __all__ = [
     "load_workflow_spec",
     "recorded_workflow",
     "rerun_task_at",
-    "resume_workflow_at",
     "workflow_source",
 ]
 
@@ -77,13 +76,6 @@ async def recorded_workflow(session: Session, node: str) -> Workflow:
         )
     workflow, _ = load_workflow_spec(message.source)
     return workflow
-
-
-async def resume_workflow_at(session: Session, node: str) -> WorkflowResult:
-    """Continue the workflow run that wrote `node`, with its recorded definition."""
-    from ramify.core.workflow import resume_workflow
-
-    return await resume_workflow(session, await recorded_workflow(session, node), node)
 
 
 async def rerun_task_at(session: Session, node: str, branch: str) -> WorkflowResult:
