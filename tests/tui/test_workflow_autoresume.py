@@ -280,3 +280,20 @@ async def test_a_second_ide_on_the_session_does_not_run_it_twice(
         await until(first_pilot, lambda: not first.workflow_running)
     session = await Session.open(killed, (await _workflow_run(killed)).session_id)
     assert (await session.get_run((await _workflow_run(killed)).id)).status is RunStatus.CANCELLED
+
+
+@pytest.mark.parametrize(("argv", "resume"), [([], True), (["--no-resume"], False)])
+def test_no_resume_on_the_command_line_turns_it_off(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], resume: bool
+) -> None:
+    from ramify.tui import cli, launch
+
+    seen: list[launch.LaunchOptions] = []
+
+    def run(options: launch.LaunchOptions) -> int:  # the IDE itself is not started
+        seen.append(options)
+        return 0
+
+    monkeypatch.setattr(launch, "run", run)
+    assert cli.main(["--demo", *argv]) == 0
+    assert [options.resume for options in seen] == [resume]
