@@ -1,4 +1,6 @@
-"""The IDE's workflow actions: run a workflow, watch it on the board, stream its tasks to panes.
+"""The IDE's workflow actions: run a workflow, watch it on the board, stream its tasks to panes;
+resume a recorded run there (on opening a session whose run a dead process left, or by `W`:
+what to resume is found by `workflow_autoresume`).
 
 A run is a worker calling `run_workflow` on the open session (the session layer records it).
 Its watcher runs on the app's loop and never touches a widget: status changes travel as

@@ -11,10 +11,10 @@ marked those of dead processes "interrupted") and answers with one of:
   breakpoint under it), or it runs in another live process.
 
 A run the user cancelled (Esc, or quitting the IDE) is "cancelled", and one that failed is
-"error": neither is continued on its own (`W` resumes them). Opening the same session in two
-IDEs: the first to resume writes its own process into the run ("running"), so the second,
-opening later, reads a live run and leaves it; two opening in the very same instant can
-both continue it (the store has no claim to take).
+"error": neither is continued on its own (`W` resumes them: `workflow_run_at`). Opening the
+same session in two IDEs: the first to resume writes its own process into the run
+("running"), so the second, opening later, reads a live run and leaves it; two opening in
+the very same instant can both continue it (the store has no claim to take).
 """
 
 from __future__ import annotations
