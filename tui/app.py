@@ -110,6 +110,7 @@ class RamifyApp(
         autosave: write the session back to `session_file` after every change.
         startup_notices: lines to show as warnings once the screen is up (config problems).
         background: jobs to run once the screen is up (see `BackgroundJob`).
+        auto_resume: continue a session's interrupted workflow run when it opens.
     """
 
     CSS_PATH = Path(__file__).parent / "ramify.tcss"
@@ -134,6 +135,7 @@ class RamifyApp(
         autosave: bool = True,
         startup_notices: Sequence[str] = (),
         background: Sequence[BackgroundJob] = (),
+        auto_resume: bool = True,
     ) -> None:
         timer_fix.apply()  # before any timer starts: frames come on time after a pause
         super().__init__()
@@ -146,6 +148,7 @@ class RamifyApp(
         self._save_theme = save_theme
         self._startup_notices = tuple(startup_notices)
         self._background = tuple(background)
+        self.auto_resume = auto_resume
         # The theme applied at start: its change signal is not the user picking a theme.
         self._theme_at_start: str | None = None
         self.export_directory = export_directory or Path.cwd()
@@ -246,6 +249,7 @@ class RamifyApp(
         self._watch_store(event.controller)
         self.offer_interrupt()  # a run left waiting (before a restart, too) asks again
         self.start_queued_workflow()
+        self.resume_interrupted_workflow()  # a workflow run a dead process left goes on
         gc.freeze()  # the session's shape lives as long as it is open (`_fewer_full_collections`)
 
     def on_unmount(self) -> None:

@@ -61,6 +61,13 @@ class InterruptActions(_AppBase):
 
         def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> Any: ...
 
+    def _composing(self) -> bool:
+        """Whether the user is writing a message (the message box holds text)."""
+        from ramify.tui.widgets import Composer
+
+        found = self.query(Composer)
+        return bool(found) and bool(found.first().text.strip())
+
     def _interrupt_shown(self) -> bool:
         return any(isinstance(screen, InterruptScreen) for screen in self.screen_stack)
 
@@ -78,6 +85,10 @@ class InterruptActions(_AppBase):
                 self.notify("Nothing is waiting for an answer.", timeout=3)
             return
         node, message = waiting[0]
+        if quiet and self._composing():
+            # A modal now would take the next letters typed as answers ("a" allows always).
+            self.notify("A run waits for your answer: Ctrl+G then w shows it.", timeout=8)
+            return
 
         def answered(choice: InterruptChoice | None) -> None:
             if choice is not None:

@@ -2,9 +2,10 @@
 selected task (and what follows it) on a new branch.
 
 `WorkflowRunActions` is a mixin of `RamifyApp` implementing the registry's
-`workflow.resume` and `workflow.rerun_task`. The
-work runs in a worker that only posts `WorkflowFinished`; the handler checks the branch out
-and refreshes. The definition is loaded from the file the run recorded (`workflow_loader`).
+`workflow.resume` and `workflow.rerun_task`. A resume runs on the workflow board, as one
+reopening a session starts (`WorkflowActions.resume_workflow_at`). A rerun runs in a worker
+that only posts `WorkflowFinished`; the handler checks the branch out and refreshes. The
+definition is loaded from the file the run recorded (`workflow_loader`).
 """
 
 from __future__ import annotations
@@ -48,17 +49,15 @@ class WorkflowRunActions(_AppBase):
 
         def _need(self) -> SessionController | None: ...
         async def _catch_up(self, *, tree: bool = False) -> None: ...
+        def resume_workflow_at(self, controller: SessionController, node: str) -> None: ...
 
     async def action_workflow_resume(self) -> None:
+        """Resume the selected node's workflow run on the board (as reopening does)."""
         controller = self._need()
         node = controller.selected_hash if controller else None
         if controller is None or node is None:
             return
-        from ramify.tui.workflow_loader import resume_workflow_at
-
-        session = controller.session
-        self.notify("Resuming the workflow run…", timeout=3)
-        self._workflow_job(lambda: resume_workflow_at(session, node))
+        self.resume_workflow_at(controller, node)
 
     async def action_workflow_rerun_task(self) -> None:
         controller = self._need()

@@ -1,4 +1,6 @@
-"""The IDE's workflow actions: run a workflow, watch it on the board, stream its tasks to panes.
+"""The IDE's workflow actions: run a workflow, watch it on the board, stream its tasks to panes;
+resume a recorded run there (on opening a session whose run a dead process left, or by `W`:
+what to resume is found by `workflow_autoresume`).
 
 A run is a worker calling `run_workflow` on the open session (the session layer records it).
 Its watcher runs on the app's loop and never touches a widget: status changes travel as
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -23,6 +26,8 @@ from ramify.core.workflow import (
     TaskTokens,
     Workflow,
     WorkflowError,
+    WorkflowResult,
+    WorkflowWatcher,
     run_workflow,
 )
 from ramify.tui.events import StreamClosed, StreamOpened
@@ -84,10 +89,24 @@ class WorkflowEnded(Message):
         self.error = error
 
 
+class WorkflowResumeFound(Message):
+    """Looking for the opened session's interrupted workflow run ended (see
+    `workflow_autoresume`): a run to continue, a notice why not, or None."""
+
+    def __init__(
+        self, controller: SessionController, found: Resumable | str | None, asked: bool = False
+    ) -> None:
+        super().__init__()
+        self.controller = controller
+        self.found = found
+        self.asked = asked  # by `W`, not on opening
+
+
 if TYPE_CHECKING:
     from textual.app import App
 
     from ramify.tui.controller import SessionController
+    from ramify.tui.workflow_autoresume import Resumable
 
     _AppBase = App[int]
 else:
@@ -99,6 +118,7 @@ class WorkflowActions(_AppBase):
 
     if TYPE_CHECKING:  # provided by RamifyApp and its other mixins
         inquiries: dict[str, Any]
+        controller: SessionController | None
 
         def _need(self) -> SessionController | None: ...
         async def _catch_up(self, *, tree: bool = False) -> None: ...
@@ -106,13 +126,15 @@ class WorkflowActions(_AppBase):
         async def jump_to(self, node_hash: str) -> None: ...
 
     _workflow_worker: Worker[None] | None = None
-    _workflow_to_start: tuple[Workflow, dict[str, Any]] | None = None
+    _workflow_to_start: tuple[Workflow, dict[str, Any], str] | None = None
+    auto_resume = True
+    """Continue a session's interrupted workflow run when it opens (``--no-resume``: not)."""
 
     # --- starting -----------------------------------------------------------------------------
 
-    def queue_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
+    def queue_workflow(self, workflow: Workflow, value: dict[str, Any], source: str = "") -> None:
         """Run `workflow` on `value` once the session is open (`ramify FILE.py:NAME`)."""
-        self._workflow_to_start = (workflow, value)
+        self._workflow_to_start = (workflow, value, source)
 
     def start_queued_workflow(self) -> None:
         """Start the workflow queued at launch, if any (called when the session is ready)."""
@@ -120,8 +142,11 @@ class WorkflowActions(_AppBase):
         if queued is not None:
             self.start_workflow(*queued)
 
-    def start_workflow(self, workflow: Workflow, value: dict[str, Any]) -> None:
-        """Show `workflow` on the board and run it on `value` in the open session."""
+    def start_workflow(self, workflow: Workflow, value: dict[str, Any], source: str = "") -> None:
+        """Show `workflow` on the board and run it on `value` in the open session.
+
+        `source` (``/abs/file.py:NAME``) is recorded with the run, so `W`, `T` and reopening
+        after a crash find the definition again."""
         controller = self._need()
         if controller is None:
             return
@@ -131,7 +156,67 @@ class WorkflowActions(_AppBase):
         view = self.query_one(WorkflowView)
         view.show_workflow(workflow.name, board_of(workflow))
         view.remove_class("-hidden")
-        self._workflow_worker = self._run_workflow(controller, workflow, value)
+        self._workflow_worker = self._run_workflow(controller, workflow, value, source)
+
+    # --- resuming what a dead process left -----------------------------------------------------
+
+    def resume_interrupted_workflow(self) -> None:
+        """On opening a session: continue its interrupted workflow run, if it has one."""
+        controller = self.controller
+        if controller is not None and self.auto_resume:
+            self._find_interrupted_workflow(controller)
+
+    @work(group="workflow-resume", exclusive=True, exit_on_error=False)
+    async def _find_interrupted_workflow(self, controller: SessionController) -> None:
+        from ramify.tui.workflow_autoresume import interrupted_workflow
+
+        found: Resumable | str | None
+        try:
+            found = await interrupted_workflow(controller.session)
+        except Exception as error:  # a store trouble: one line, the session stays usable
+            found = f"Could not look for an interrupted workflow run: {one_line(error)}"
+        self.post_message(WorkflowResumeFound(controller, found))
+
+    def resume_workflow_at(self, controller: SessionController, node: str) -> None:
+        """`W`: resume the workflow run that wrote `node` on the board."""
+        self._find_workflow_run_at(controller, node)
+
+    @work(group="workflow-resume", exclusive=True, exit_on_error=False)
+    async def _find_workflow_run_at(self, controller: SessionController, node: str) -> None:
+        from ramify.tui.workflow_autoresume import workflow_run_at
+
+        found: Resumable | str
+        try:
+            found = await workflow_run_at(controller.session, node)
+        except Exception as error:  # a store trouble: one line, the session stays usable
+            found = f"Could not resume the workflow run: {one_line(error)}"
+        self.post_message(WorkflowResumeFound(controller, found, asked=True))
+
+    def on_workflow_resume_found(self, event: WorkflowResumeFound) -> None:
+        from ramify.tui.workflow_autoresume import resuming_notice
+
+        found, controller = event.found, event.controller
+        if found is None or controller is not self.controller:
+            return  # nothing to do, or another session was opened meanwhile
+        if isinstance(found, str):
+            self.notify(found, severity="warning", timeout=12)
+            return
+        name = found.workflow.name
+        if self.workflow_running and event.asked:
+            self.notify("A workflow is running already; cancel it first (Esc).", severity="warning")
+            return
+        if self.workflow_running:
+            self.notify(
+                f"Workflow {name} was interrupted; W on its run resumes it once this one ends.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        view = self.query_one(WorkflowView)
+        view.show_workflow(name, board_of(found.workflow))
+        view.remove_class("-hidden")
+        self.notify(resuming_notice(found), timeout=8)
+        self._workflow_worker = self._resume_workflow_run(controller, found.workflow, found.run.id)
 
     @property
     def workflow_running(self) -> bool:
@@ -142,8 +227,9 @@ class WorkflowActions(_AppBase):
     async def action_workflow_run(self) -> None:
         """Ask for FILE.py:NAME, then for its input as JSON, and start it."""
         from ramify.tui.agent_loader import AgentSpecError, load_target_spec
+        from ramify.tui.workflow_loader import workflow_source
 
-        def asked_input(workflow: Workflow, text: str | None) -> None:
+        def asked_input(workflow: Workflow, source: str, text: str | None) -> None:
             if text is None:
                 return
             try:
@@ -151,7 +237,7 @@ class WorkflowActions(_AppBase):
             except WorkflowInputError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
-            self.start_workflow(workflow, value)
+            self.start_workflow(workflow, value, source)
 
         def asked_spec(spec: str | None) -> None:
             if spec is None:
@@ -166,7 +252,7 @@ class WorkflowActions(_AppBase):
                 return
             self.push_screen(
                 PromptScreen(f"Input for workflow {target.name} (JSON)", "{}"),
-                lambda text: asked_input(target, text),
+                lambda text: asked_input(target, workflow_source(spec), text),
             )
 
         self.push_screen(
@@ -219,8 +305,43 @@ class WorkflowActions(_AppBase):
 
     @work(group="workflow", exit_on_error=False)
     async def _run_workflow(
-        self, controller: SessionController, workflow: Workflow, value: dict[str, Any]
+        self,
+        controller: SessionController,
+        workflow: Workflow,
+        value: dict[str, Any],
+        source: str,
     ) -> None:
+        session = controller.session
+        branch: list[str] = []
+
+        async def start(watch: WorkflowWatcher) -> WorkflowResult:
+            branch.append(await session.free_branch_name(f"workflow-{workflow.name}"))
+            return await run_workflow(
+                workflow, value, session=session, branch=branch[0], source=source, watcher=watch
+            )
+
+        await self._watched_run(start, lambda: branch[0] if branch else None)
+
+    @work(group="workflow", exit_on_error=False)
+    async def _resume_workflow_run(
+        self, controller: SessionController, workflow: Workflow, run: str
+    ) -> None:
+        from ramify.core.workflow import resume_workflow
+
+        session = controller.session
+
+        async def start(watch: WorkflowWatcher) -> WorkflowResult:
+            return await resume_workflow(session, workflow, run, watcher=watch)
+
+        await self._watched_run(start, lambda: None)
+
+    async def _watched_run(
+        self,
+        start: Callable[[WorkflowWatcher], Awaitable[WorkflowResult]],
+        branch: Callable[[], str | None],
+    ) -> None:
+        """Run `start(watcher)`, its tasks streamed to panes and told to the board, and post
+        how it ended (never touches a widget). `branch()`: where it runs, once known."""
         panes: dict[tuple[str, str], tuple[str, StreamFeed]] = {}
 
         def close(key: tuple[str, str], status: MessageStatus) -> None:
@@ -245,24 +366,21 @@ class WorkflowActions(_AppBase):
                 close(key, _PANE_STATUS[event.status])
             self.post_message(WorkflowTaskChanged(event))
 
-        branch: str | None = None
         try:
-            branch = await controller.session.free_branch_name(f"workflow-{workflow.name}")
-            await run_workflow(
-                workflow, value, session=controller.session, branch=branch, watcher=watch
-            )
+            result = await start(watch)
         except asyncio.CancelledError:
             for key in list(panes):
                 close(key, MessageStatus.CANCELLED)
-            self.post_message(WorkflowEnded("cancelled", branch))
+            self.post_message(WorkflowEnded("cancelled", branch()))
             raise
         except WorkflowError as error:
-            self.post_message(WorkflowEnded("failed", branch, one_line(error)))
+            ended = error.result.branch if isinstance(error.result, WorkflowResult) else None
+            self.post_message(WorkflowEnded("failed", ended or branch(), one_line(error)))
             return
         except Exception as error:  # the user's task code: reported, never a traceback
-            self.post_message(WorkflowEnded("failed", branch, one_line(error)))
+            self.post_message(WorkflowEnded("failed", branch(), one_line(error)))
             return
-        self.post_message(WorkflowEnded("done", branch))
+        self.post_message(WorkflowEnded("done", result.branch))
 
     def on_workflow_task_changed(self, event: WorkflowTaskChanged) -> None:
         task = event.event

@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     _ide_options(parser)
     parser.add_argument("--new", action="store_true", help="start a new session")
     parser.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="do not continue the session's interrupted workflow run on opening (W still does)",
+    )
+    parser.add_argument(
         "agent",
         nargs="?",
         metavar="FILE.py:NAME",
@@ -221,6 +226,7 @@ def _main(args_list: list[str]) -> int:
             replay_file=args.file if command == "replay" else None,
             pace=getattr(args, "pace", 1.0),
             new_session=getattr(args, "new", False),
+            resume=not getattr(args, "no_resume", False),
             store=getattr(args, "store", None),
         )
     )

@@ -36,6 +36,7 @@ class LaunchOptions:
     store: str | None = None
     tools: bool = False
     workflow_input: str | None = None
+    resume: bool = True
 
 
 def _warn(text: str) -> None:
@@ -198,6 +199,7 @@ async def _run(options: LaunchOptions) -> int:
         autosave=config.autosave,
         startup_notices=(*notices, *target_notices),
         background=background,
+        auto_resume=options.resume,
     )
     if workflow is not None:
         app.queue_workflow(*workflow)
@@ -219,12 +221,15 @@ async def _run(options: LaunchOptions) -> int:
 
 def _workflow_start(
     workflow: Workflow, options: LaunchOptions
-) -> tuple[Workflow, dict[str, Any]] | None:
-    """The workflow and its input from ``--input`` (None: the input is bad, reported)."""
+) -> tuple[Workflow, dict[str, Any], str] | None:
+    """The workflow, its input from ``--input`` and the source to record (None: the input is
+    bad, reported)."""
     from ramify.tui.app_workflows import WorkflowInputError, parse_workflow_input
+    from ramify.tui.workflow_loader import workflow_source
 
     try:
-        return workflow, parse_workflow_input(options.workflow_input or "")
+        value = parse_workflow_input(options.workflow_input or "")
+        return workflow, value, workflow_source(options.agent_spec or "")
     except WorkflowInputError as error:
         _warn(f"--input: {error}")
         return None

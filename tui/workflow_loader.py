@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from ramify.core import Session
     from ramify.core.workflow import Workflow, WorkflowResult
 
-__all__ = ["load_workflow_spec", "recorded_workflow", "rerun_task_at", "resume_workflow_at"]
+__all__ = [
+    "load_workflow_spec",
+    "recorded_workflow",
+    "rerun_task_at",
+    "workflow_source",
+]
 
 
 def load_workflow_spec(spec: str) -> tuple[Workflow, str]:
@@ -33,10 +38,16 @@ def load_workflow_spec(spec: str) -> tuple[Workflow, str]:
             "name an object made with Workflow(...) (a function that builds one: call it at "
             "module level, wf = build())"
         )
-    source = spec.strip().rpartition(":")[0]
+    return target, workflow_source(spec)
+
+
+def workflow_source(spec: str) -> str:
+    """What a run records of where ``path/to/file.py:NAME`` (or ``module:NAME``) is defined:
+    a file by its absolute path, so the run can be resumed from any folder."""
+    source, _, name = spec.strip().rpartition(":")
     if source.endswith(".py"):
         source = str(Path(source).expanduser().resolve())
-    return target, f"{source}:{name}"
+    return f"{source}:{name}"
 
 
 def _available(module: ModuleType) -> str:
@@ -65,13 +76,6 @@ async def recorded_workflow(session: Session, node: str) -> Workflow:
         )
     workflow, _ = load_workflow_spec(message.source)
     return workflow
-
-
-async def resume_workflow_at(session: Session, node: str) -> WorkflowResult:
-    """Continue the workflow run that wrote `node`, with its recorded definition."""
-    from ramify.core.workflow import resume_workflow
-
-    return await resume_workflow(session, await recorded_workflow(session, node), node)
 
 
 async def rerun_task_at(session: Session, node: str, branch: str) -> WorkflowResult:

@@ -35,6 +35,7 @@ from .errors import WorkflowResumeError, where
 from .executor import TaskPlacement
 from .nested import nested_agents
 from .records import StateOutput, TaskError, TaskOutput, WorkflowInput
+from .watch import WorkflowWatcher
 
 __all__ = [
     "WorkflowRunInfo",
@@ -104,10 +105,12 @@ async def resume_workflow(
     step_limit: int = DEFAULT_STEP_LIMIT,
     progress: Progress | None = None,
     tasks_on: TaskPlacement | None = None,
+    watcher: WorkflowWatcher | None = None,
 ) -> WorkflowResult:
     """Continue `run` (a `Run`, its id, or a node it wrote) from what it recorded.
 
-    Finished tasks are not run again. A finished run replays to the same result without
+    Finished tasks are not run again (a `watcher` sees them done at once, with their recorded
+    outputs). A finished run replays to the same result without
     running anything; a failed one runs its failed task again. Raises `WorkflowResumeError`
     when the run is still going in a live process or belongs to another workflow, and
     otherwise as `run_workflow` does.
@@ -133,6 +136,7 @@ async def resume_workflow(
         step_limit=step_limit,
         progress=progress,
         tasks_on=tasks_on,
+        watcher=watcher,
     )
 
 
