@@ -234,11 +234,11 @@ async def test_the_rerun_prompt_hands_typing_back(store: Store) -> None:
         await _dialog(app, pilot, ("r",), PromptScreen, _press(pilot, "enter"))
 
 
-async def test_branch_session_and_view_dialogs_hand_typing_back(store: Store) -> None:
+async def test_the_branch_dialogs_hand_typing_back(store: Store) -> None:
     async with ide(store) as (app, pilot):
         await send(app, pilot, "first question")
         await _dialog(app, pilot, ("f",), PromptScreen, _answer(app, pilot, "side"))
-        escape, enter = _press(pilot, "escape"), _press(pilot, "enter")
+        escape = _press(pilot, "escape")
         # F3 rename: the picker, then the name.
         await _dialog(app, pilot, ("f3",), PickScreen, escape)
         await _open(app, pilot, ("f3",), PickScreen)
@@ -255,6 +255,12 @@ async def test_branch_session_and_view_dialogs_hand_typing_back(store: Store) ->
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await _dialog_closed_by(app, pilot, _press(pilot, close))
+
+
+async def test_the_session_dialogs_hand_typing_back(store: Store) -> None:
+    async with ide(store) as (app, pilot):
+        await send(app, pilot, "first question")
+        escape, enter = _press(pilot, "escape"), _press(pilot, "enter")
         # F6 rename the session, F7 delete it (declined), Ctrl+O the sessions list.
         await _dialog(app, pilot, ("f6",), PromptScreen, escape)
         await _dialog(app, pilot, ("f6",), PromptScreen, _answer(app, pilot, "a title"))
@@ -280,6 +286,12 @@ async def test_branch_session_and_view_dialogs_hand_typing_back(store: Store) ->
         await pilot.press("down", "enter")
         await until(pilot, lambda: app.controller.session.id == first_session)  # type: ignore[union-attr]
         await _typing_goes_to_the_composer(app, pilot)
+
+
+async def test_the_view_dialogs_hand_typing_back(store: Store) -> None:
+    async with ide(store) as (app, pilot):
+        await send(app, pilot, "first question")
+        escape = _press(pilot, "escape")
         # `o` the whole message, F2 the theme picker.
         await _dialog(app, pilot, ("o",), FullTextScreen, escape)
         await navigate_mode(app, pilot)
