@@ -23,6 +23,7 @@ from ramify.core.workflow import (
     TaskTokens,
     Workflow,
     WorkflowError,
+    WorkflowWaiting,
     run_workflow,
 )
 from ramify.tui.events import StreamClosed, StreamOpened
@@ -75,7 +76,8 @@ class WorkflowTaskChanged(Message):
 
 
 class WorkflowEnded(Message):
-    """The workflow run ended: `outcome` is done, cancelled or failed: why."""
+    """The workflow run ended: `outcome` is done, cancelled, failed (`error`: why) or waiting
+    (at a task's breakpoint; `error`: an answer that was refused)."""
 
     def __init__(self, outcome: str, branch: str | None, error: str | None = None) -> None:
         super().__init__()
@@ -104,6 +106,7 @@ class WorkflowActions(_AppBase):
         async def _catch_up(self, *, tree: bool = False) -> None: ...
         async def switch_branch(self, name: str | None) -> None: ...
         async def jump_to(self, node_hash: str) -> None: ...
+        def offer_interrupt(self, quiet: bool = True) -> Any: ...
 
     _workflow_worker: Worker[None] | None = None
     _workflow_to_start: tuple[Workflow, dict[str, Any]] | None = None
@@ -256,6 +259,9 @@ class WorkflowActions(_AppBase):
                 close(key, MessageStatus.CANCELLED)
             self.post_message(WorkflowEnded("cancelled", branch))
             raise
+        except WorkflowWaiting:
+            self.post_message(WorkflowEnded("waiting", branch))
+            return
         except WorkflowError as error:
             self.post_message(WorkflowEnded("failed", branch, one_line(error)))
             return
@@ -274,7 +280,8 @@ class WorkflowActions(_AppBase):
         view = self.query_one(WorkflowView)
         view.finish(event.outcome)
         if event.error:
-            self.notify(f"Workflow failed: {event.error}", severity="error", markup=False)
+            failed = "Workflow failed: " if event.outcome == "failed" else ""
+            self.notify(f"{failed}{event.error}", severity="error", markup=False)
         controller = self._need()
         if controller is None:
             return
@@ -283,6 +290,8 @@ class WorkflowActions(_AppBase):
         if event.branch is not None and event.branch in controller.heads:
             await self.switch_branch(event.branch)
         await self._catch_up(tree=True)
+        if event.outcome == "waiting":
+            self.offer_interrupt()  # the breakpoint's question, as for an agent's run
 
     async def on_workflow_view_task_chosen(self, event: WorkflowView.TaskChosen) -> None:
         if event.node is None:
