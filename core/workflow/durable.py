@@ -132,7 +132,8 @@ async def resume_workflow(
         raise WorkflowResumeError(
             f"{where(workflow.name)}: run {record.id[:12]} waits at the breakpoint "
             f"{message.point} task {message.target} (node {node.hash_key[:12]}); answer it "
-            "first: w in the IDE, or answer_task_breakpoint(session, workflow, node)"
+            f"first: `ramify workflow resume {record.id[:12]} --continue` (--edit JSON to "
+            "change it), w in the IDE, or answer_task_breakpoint(session, workflow, node)"
         )
     return await continue_recorded(
         session, workflow, record, step_limit=step_limit, progress=progress, tasks_on=tasks_on
