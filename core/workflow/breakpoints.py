@@ -62,7 +62,8 @@ Point = Literal["before", "after"]
 
 KEY_PREFIX = "task "
 """How the key of a task's interrupt starts (``task before WF/STATE/TASK``): the IDE tells a
-workflow's interrupt from an agent's by it."""
+workflow's interrupt from an agent's by it (equal to `tools.interrupts.TASK_KEY_PREFIX`,
+spelled out here so that importing the engine imports no tools)."""
 
 EDITED = "edited at a breakpoint"
 """The fingerprint of the run that records a task's output edited at a breakpoint."""

@@ -17,9 +17,11 @@ from ramify.core.store.location import resolve_database_path
 from ramify.core.tools import (
     InterruptAnswer,
     InterruptMessage,
+    answer_interrupt,
     interrupt_settings,
     pending_interrupts,
 )
+from ramify.core.tools.interrupts import TASK_KEY_PREFIX
 from ramify.core.workflow import (
     TaskStatus,
     Workflow,
@@ -29,6 +31,7 @@ from ramify.core.workflow import (
     resume_workflow,
     run_workflow,
 )
+from ramify.core.workflow.breakpoints import KEY_PREFIX
 from ramify.tui.cli import main
 
 
@@ -145,6 +148,9 @@ async def test_a_bad_edit_is_refused_and_nothing_is_lost(tmp_path: Path) -> None
     async with SQLiteStore(tmp_path / "wf.db") as store:
         session = await Session.create(store)
         node, _ = await _stop(session, wf, "after", "b")
+        with pytest.raises(ValueError, match="answer_task_breakpoint"):
+            await answer_interrupt(session, node, "continue", agent=None)
+        assert KEY_PREFIX == TASK_KEY_PREFIX
         for bad in ('{"b": "many"}', "[1, 2]", "not json"):
             with pytest.raises(ValueError, match="nothing was changed"):
                 await answer_task_breakpoint(session, wf, node, edited=bad)
