@@ -244,3 +244,16 @@ def test_runs_waiting_lists_a_workflow_stopped_at_a_breakpoint(
     [line] = capsys.readouterr().out.strip().split("\n")[1:]
     assert line.split()[4:6] == ["waiting", "bp"]
     assert f"waits at {node[:12]}: Breakpoint before task bp/s/c" in line
+
+
+async def test_a_nested_workflow_s_tasks_are_not_stopped_inside_it(tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+    outer = Workflow("outer")
+    only = outer.state("only", final=True)
+    only.subworkflow(chain(calls), name="inner")
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        interrupt_settings(session).add_breakpoint("before", "b", "task")
+        result = await run_workflow(outer, Num(n=1), session=session)
+        assert result.run.status is RunStatus.DONE
+        assert dict(calls) == {"a": 1, "b": 1, "c": 1}
