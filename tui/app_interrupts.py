@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from ramify.core.recording import RecordedReplies
     from ramify.core.tools import InterruptMessage
+    from ramify.core.workflow import Workflow
 
     _AppBase = App[int]
 else:
@@ -58,6 +59,7 @@ class InterruptActions(_AppBase):
     """Approvals and breakpoints for `RamifyApp` (see the module docstring)."""
 
     controller: SessionController | None
+    board_workflow: Workflow | None = None  # `WorkflowActions` sets it
 
     if TYPE_CHECKING:
 
@@ -98,7 +100,10 @@ class InterruptActions(_AppBase):
         from ramify.core.workflow.breakpoints import KEY_PREFIX
 
         if message.key.startswith(KEY_PREFIX):
-            self._continue_workflow(controller, node, choice.edited)
+            shown = self.board_workflow
+            name = message.target.split("/", 1)[0]
+            known = shown if shown is not None and shown.name == name else None
+            self._continue_workflow(controller, node, choice.edited, known)
             return
 
         async def start() -> RecordedReplies:
@@ -116,9 +121,14 @@ class InterruptActions(_AppBase):
 
     @work(group="workflow", exit_on_error=False)
     async def _continue_workflow(
-        self, controller: SessionController, node: str, edited: str | None
+        self,
+        controller: SessionController,
+        node: str,
+        edited: str | None,
+        known: Workflow | None,
     ) -> None:
-        """Answer a workflow task's breakpoint; post how the run ended (never a widget)."""
+        """Answer a workflow task's breakpoint with the definition `known` (the board's), else
+        the one its run recorded; post how the run ended (never touches a widget)."""
         from ramify.core.workflow import TaskEvent, WorkflowWaiting, answer_task_breakpoint
         from ramify.tui.app_workflows import WorkflowEnded, WorkflowTaskChanged
         from ramify.tui.workflow_loader import recorded_workflow
@@ -129,7 +139,7 @@ class InterruptActions(_AppBase):
 
         session = controller.session
         try:
-            workflow = await recorded_workflow(session, node)
+            workflow = known or await recorded_workflow(session, node)
             result = await answer_task_breakpoint(
                 session, workflow, node, edited=edited, watcher=watch
             )

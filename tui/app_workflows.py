@@ -110,6 +110,9 @@ class WorkflowActions(_AppBase):
 
     _workflow_worker: Worker[None] | None = None
     _workflow_to_start: tuple[Workflow, dict[str, Any]] | None = None
+    board_workflow: Workflow | None = None
+    """The workflow last started on the board (a breakpoint's answer continues it with this
+    definition when its run recorded no file)."""
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class WorkflowActions(_AppBase):
             self.notify("A workflow is running already; cancel it first (Esc).", severity="warning")
             return
         view = self.query_one(WorkflowView)
+        self.board_workflow = workflow
         view.show_workflow(workflow.name, board_of(workflow))
         view.remove_class("-hidden")
         self._workflow_worker = self._run_workflow(controller, workflow, value)
@@ -272,9 +276,10 @@ class WorkflowActions(_AppBase):
 
     def on_workflow_task_changed(self, event: WorkflowTaskChanged) -> None:
         task = event.event
-        self.query_one(WorkflowView).update_task(
-            task.state, task.task, task.status.value, task.node
-        )
+        status = task.status.value
+        if task.status is TaskStatus.WAITING and task.node is not None:
+            status = "breakpoint"  # waiting at its interrupt node, not for its inputs
+        self.query_one(WorkflowView).update_task(task.state, task.task, status, task.node)
 
     async def on_workflow_ended(self, event: WorkflowEnded) -> None:
         view = self.query_one(WorkflowView)
