@@ -157,8 +157,11 @@ class TaskBreakpoints:
             return merged if answer.edited is None else {**merged, **_json_object(answer.edited)}
         if not self.stops("before", task, workflow):
             return merged
-        value = task_input(task, merged)
-        pending = json.dumps(merged) if value is None else value.model_dump_json()
+        try:
+            value = task_input(task, merged)
+        except WorkflowError:
+            return merged  # its input does not fit: the task fails as it would without a stop
+        pending = json.dumps(merged, default=str) if value is None else value.model_dump_json()
         await self._hit(execution, task, "before", parent, pending)
         raise TaskHalted
 

@@ -26,6 +26,7 @@ from ramify.core.workflow import (
     TaskStatus,
     Workflow,
     WorkflowResumeError,
+    WorkflowTaskFailed,
     WorkflowWaiting,
     answer_task_breakpoint,
     resume_workflow,
@@ -257,3 +258,21 @@ async def test_a_nested_workflow_s_tasks_are_not_stopped_inside_it(tmp_path: Pat
         result = await run_workflow(outer, Num(n=1), session=session)
         assert result.run.status is RunStatus.DONE
         assert dict(calls) == {"a": 1, "b": 1, "c": 1}
+
+
+async def test_a_task_whose_input_does_not_fit_fails_as_usual_rather_than_stop(
+    tmp_path: Path,
+) -> None:
+    wf = Workflow("misfit")
+    s = wf.state("s", final=True)
+
+    @s.task()
+    async def needs(x: A) -> B:
+        return B(b=x.a)
+
+    async with SQLiteStore(tmp_path / "wf.db") as store:
+        session = await Session.create(store)
+        interrupt_settings(session).add_breakpoint("before", "needs", "task")
+        with pytest.raises(WorkflowTaskFailed, match="does not fit A"):
+            await run_workflow(wf, Num(n=1), session=session)
+        assert await pending_interrupts(session) == []
