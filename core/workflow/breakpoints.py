@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..tools.interrupts import InterruptAnswer, InterruptMessage
     from ..tools.policy import InterruptSettings
     from .dsl import Task, Workflow
-    from .engine import Progress, WorkflowResult
+    from .engine import Progress, WorkflowResult, _Execution
     from .watch import WorkflowWatcher
 
 __all__ = [
@@ -143,7 +143,7 @@ class TaskBreakpoints:
         return None
 
     async def before(
-        self, execution: Any, task: Task, parent: Node, merged: dict[str, Any]
+        self, execution: _Execution, task: Task, parent: Node, merged: dict[str, Any]
     ) -> dict[str, Any]:
         """What `task` reads (the answer's edit, if any); raises `TaskHalted` when it stops."""
         workflow = execution.workflow.name
@@ -165,13 +165,13 @@ class TaskBreakpoints:
         await self._hit(execution, task, "before", parent, pending)
         raise TaskHalted
 
-    async def after(self, execution: Any, task: Task, node: Node, output: BaseModel) -> None:
+    async def after(self, execution: _Execution, task: Task, node: Node, output: BaseModel) -> None:
         """Raise `TaskHalted` (an interrupt left under `node`) when `task` stops after."""
         if self.stops("after", task, execution.workflow.name):
             await self._hit(execution, task, "after", node, output.model_dump_json())
             raise TaskHalted
 
-    async def held(self, execution: Any, task: Task, node: Node) -> None:
+    async def held(self, execution: _Execution, task: Task, node: Node) -> None:
         """Raise `TaskHalted` when the reused output `node` waits at an unanswered breakpoint
         (several tasks stopped at once: the run shows one, the others wait on in the tree)."""
         key = _key("after", task_name(execution.workflow.name, task.state.name, task.name))
@@ -181,7 +181,7 @@ class TaskBreakpoints:
             raise TaskHalted
 
     async def _hit(
-        self, execution: Any, task: Task, point: Point, under: Node, pending: str
+        self, execution: _Execution, task: Task, point: Point, under: Node, pending: str
     ) -> None:
         from ..tools.interrupts import InterruptMessage
 
