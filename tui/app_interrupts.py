@@ -6,7 +6,9 @@ breakpoints.
 opens with a run waiting (after a restart too), the modal (`InterruptScreen`) comes up; the
 answer goes to the session layer (`answer_interrupt`), which runs the agent on from the
 interrupt in a run of its own. A tool loop and a plain model agent (the demo model, a
-configured model) wait and go on alike.
+configured model) wait and go on alike. A workflow task's breakpoint is answered by
+`answer_task_breakpoint` instead, with the definition the run recorded: the run continues
+from the tree and the board follows it, as a run started here does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from ramify.core.recording import RecordedReplies
     from ramify.core.tools import InterruptMessage
+    from ramify.core.workflow import Workflow
 
     _AppBase = App[int]
 else:
@@ -33,11 +36,11 @@ else:
 
 
 def parse_breakpoint(typed: str) -> tuple[str, str, str]:
-    """``before|after [tool|agent|any] GLOB`` as (point, kind, pattern); the kind is ``any``
-    when left out. What is wrong is left to `InterruptSettings.add_breakpoint` to say."""
+    """``before|after [tool|agent|task|any] GLOB`` as (point, kind, pattern); the kind is
+    ``any`` when left out. What is wrong is left to `InterruptSettings.add_breakpoint` to say."""
     point, _, rest = typed.strip().partition(" ")
     first, _, pattern = rest.strip().partition(" ")
-    if first in ("tool", "agent", "any") and pattern.strip():
+    if first in ("tool", "agent", "task", "any") and pattern.strip():
         return point, first, pattern.strip()
     return point, "any", rest.strip()
 
@@ -56,6 +59,7 @@ class InterruptActions(_AppBase):
     """Approvals and breakpoints for `RamifyApp` (see the module docstring)."""
 
     controller: SessionController | None
+    board_workflow: Workflow | None = None  # `WorkflowActions` sets it
 
     if TYPE_CHECKING:
 
@@ -92,12 +96,26 @@ class InterruptActions(_AppBase):
 
         def answered(choice: InterruptChoice | None) -> None:
             if choice is not None:
-                self._answer(controller, node, choice)
+                self._answer(controller, node, choice, message)
 
         self.push_screen(InterruptScreen(interrupt_view(node, message)), answered)
 
-    def _answer(self, controller: SessionController, node: str, choice: InterruptChoice) -> None:
+    def _answer(
+        self,
+        controller: SessionController,
+        node: str,
+        choice: InterruptChoice,
+        message: InterruptMessage,
+    ) -> None:
         from ramify.core.tools import answer_interrupt
+        from ramify.core.workflow.breakpoints import KEY_PREFIX
+
+        if message.key.startswith(KEY_PREFIX):
+            shown = self.board_workflow
+            name = message.target.split("/", 1)[0]
+            known = shown if shown is not None and shown.name == name else None
+            self._continue_workflow(controller, node, choice.edited, known)
+            return
 
         async def start() -> RecordedReplies:
             stopped = await controller.session.resolve(node)
@@ -112,12 +130,48 @@ class InterruptActions(_AppBase):
 
         self._drive(start)
 
+    @work(group="workflow", exit_on_error=False)
+    async def _continue_workflow(
+        self,
+        controller: SessionController,
+        node: str,
+        edited: str | None,
+        known: Workflow | None,
+    ) -> None:
+        """Answer a workflow task's breakpoint with the definition `known` (the board's), else
+        the one its run recorded; post how the run ended (never touches a widget)."""
+        from ramify.core.workflow import TaskEvent, WorkflowWaiting, answer_task_breakpoint
+        from ramify.tui.app_workflows import WorkflowEnded, WorkflowTaskChanged
+        from ramify.tui.workflow_loader import recorded_workflow
+
+        def watch(event: object) -> None:
+            if isinstance(event, TaskEvent):
+                self.post_message(WorkflowTaskChanged(event))
+
+        session = controller.session
+        try:
+            workflow = known or await recorded_workflow(session, node)
+            result = await answer_task_breakpoint(
+                session, workflow, node, edited=edited, watcher=watch
+            )
+        except WorkflowWaiting as waiting:
+            branch = None if waiting.result is None else waiting.result.branch
+            self.post_message(WorkflowEnded("waiting", branch))
+            return
+        except ValueError as error:  # a bad edit: nothing was written, the run still waits
+            self.post_message(WorkflowEnded("waiting", None, one_line(error)))
+            return
+        except Exception as error:  # the user's task code: reported, never a traceback
+            self.post_message(WorkflowEnded("failed", None, one_line(error)))
+            return
+        self.post_message(WorkflowEnded("done", result.branch))
+
     def action_interrupt_answer(self) -> None:
         """Show the waiting interrupt again (it was left with Esc)."""
         self.offer_interrupt(quiet=False)
 
     def action_breakpoint_add(self) -> None:
-        """Ask for ``before|after [tool|agent] NAME`` and set that breakpoint for this session."""
+        """Ask for ``before|after [tool|agent|task] NAME``; set that breakpoint for this session."""
         controller = self.controller
         if controller is None:
             return
@@ -140,8 +194,8 @@ class InterruptActions(_AppBase):
 
         self.push_screen(
             PromptScreen(
-                "Breakpoint: before|after [tool|agent] a name or glob (both kinds if left out)",
-                placeholder="before calculator · after agent gpt-*",
+                "Breakpoint: before|after [tool|agent|task] a name or glob (all if left out)",
+                placeholder="before calculator · after agent gpt-* · before task summarize",
             ),
             typed,
         )

@@ -27,6 +27,7 @@ from ramify.core.workflow import (
     Workflow,
     WorkflowError,
     WorkflowResult,
+    WorkflowWaiting,
     WorkflowWatcher,
     run_workflow,
 )
@@ -80,7 +81,8 @@ class WorkflowTaskChanged(Message):
 
 
 class WorkflowEnded(Message):
-    """The workflow run ended: `outcome` is done, cancelled or failed: why."""
+    """The workflow run ended: `outcome` is done, cancelled, failed (`error`: why) or waiting
+    (at a task's breakpoint; `error`: an answer that was refused)."""
 
     def __init__(self, outcome: str, branch: str | None, error: str | None = None) -> None:
         super().__init__()
@@ -124,11 +126,15 @@ class WorkflowActions(_AppBase):
         async def _catch_up(self, *, tree: bool = False) -> None: ...
         async def switch_branch(self, name: str | None) -> None: ...
         async def jump_to(self, node_hash: str) -> None: ...
+        def offer_interrupt(self, quiet: bool = True) -> Any: ...
 
     _workflow_worker: Worker[None] | None = None
     _workflow_to_start: tuple[Workflow, dict[str, Any], str] | None = None
     auto_resume = True
     """Continue a session's interrupted workflow run when it opens (``--no-resume``: not)."""
+    board_workflow: Workflow | None = None
+    """The workflow last started on the board (a breakpoint's answer continues it with this
+    definition when its run recorded no file)."""
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -154,6 +160,7 @@ class WorkflowActions(_AppBase):
             self.notify("A workflow is running already; cancel it first (Esc).", severity="warning")
             return
         view = self.query_one(WorkflowView)
+        self.board_workflow = workflow
         view.show_workflow(workflow.name, board_of(workflow))
         view.remove_class("-hidden")
         self._workflow_worker = self._run_workflow(controller, workflow, value, source)
@@ -373,6 +380,9 @@ class WorkflowActions(_AppBase):
                 close(key, MessageStatus.CANCELLED)
             self.post_message(WorkflowEnded("cancelled", branch()))
             raise
+        except WorkflowWaiting:
+            self.post_message(WorkflowEnded("waiting", branch()))
+            return
         except WorkflowError as error:
             ended = error.result.branch if isinstance(error.result, WorkflowResult) else None
             self.post_message(WorkflowEnded("failed", ended or branch(), one_line(error)))
@@ -384,15 +394,17 @@ class WorkflowActions(_AppBase):
 
     def on_workflow_task_changed(self, event: WorkflowTaskChanged) -> None:
         task = event.event
-        self.query_one(WorkflowView).update_task(
-            task.state, task.task, task.status.value, task.node
-        )
+        status = task.status.value
+        if task.status is TaskStatus.WAITING and task.node is not None:
+            status = "breakpoint"  # waiting at its interrupt node, not for its inputs
+        self.query_one(WorkflowView).update_task(task.state, task.task, status, task.node)
 
     async def on_workflow_ended(self, event: WorkflowEnded) -> None:
         view = self.query_one(WorkflowView)
         view.finish(event.outcome)
         if event.error:
-            self.notify(f"Workflow failed: {event.error}", severity="error", markup=False)
+            failed = "Workflow failed: " if event.outcome == "failed" else ""
+            self.notify(f"{failed}{event.error}", severity="error", markup=False)
         controller = self._need()
         if controller is None:
             return
@@ -401,6 +413,8 @@ class WorkflowActions(_AppBase):
         if event.branch is not None and event.branch in controller.heads:
             await self.switch_branch(event.branch)
         await self._catch_up(tree=True)
+        if event.outcome == "waiting":
+            self.offer_interrupt()  # the breakpoint's question, as for an agent's run
 
     async def on_workflow_view_task_chosen(self, event: WorkflowView.TaskChosen) -> None:
         if event.node is None:

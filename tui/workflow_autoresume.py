@@ -86,7 +86,10 @@ async def interrupted_workflow(session: Session) -> Resumable | str | None:
         )
     run, message = candidates[-1]
     others = sum(1 for other, _ in candidates[:-1] if other.status is RunStatus.INTERRUPTED)
-    if run.status is RunStatus.WAITING or await _waits_on_a_person(session, run):
+    if run.status is RunStatus.WAITING:
+        # Stopped at a task's breakpoint: answering it continues the run from the tree.
+        return f"Workflow {name} waits at a breakpoint: w answers it and the run goes on"
+    if await _waits_on_a_person(session, run):
         return f"Workflow {name} waits for an answer: w shows it; W resumes the run after"
     return await _prepared(session, run, message, others, "was interrupted and ")
 

@@ -1,5 +1,9 @@
 """`ramify run FILE.py:NAME --input JSON` and `ramify workflow list|resume [RUN]`.
 
+A run stopped at a task's breakpoint (``ramify run --break before:TASK``, or one set in the
+IDE) ends waiting; `ramify workflow resume RUN` then says so, and ``--continue`` (with
+``--edit JSON``: the task's input before it, its output after it) answers it and goes on.
+
 A run records where its workflow is defined (the file's absolute path and the name), so
 `ramify workflow resume` loads the same definition again from any folder. Task progress goes
 to stderr as ``state/task: status`` lines, the final result to stdout as JSON. Every failure
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ramify.core import Session, Store
-    from ramify.core.workflow import WorkflowProgress, WorkflowResult, WorkflowRunInfo
+    from ramify.core.workflow import Workflow, WorkflowProgress, WorkflowResult, WorkflowRunInfo
 
 __all__ = ["add_run_options", "add_workflow_commands", "run_command", "workflow_command"]
 
@@ -43,6 +47,14 @@ def add_run_options(parser: argparse.ArgumentParser, store_option: Callable[...,
     parser.add_argument(
         "--input", default="{}", metavar="JSON", help="the workflow's input, a JSON object"
     )
+    parser.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        metavar="before|after:TASK",
+        help="stop before or after the tasks matching TASK (a name or glob; repeatable)",
+    )
     store_option(parser)
 
 
@@ -57,6 +69,17 @@ def add_workflow_commands(
     )
     resume.add_argument(
         "run", nargs="?", help="run id or prefix (default: the latest run that did not finish)"
+    )
+    resume.add_argument(
+        "--continue",
+        dest="answer",
+        action="store_true",
+        help="answer the breakpoint the run waits at, and go on",
+    )
+    resume.add_argument(
+        "--edit",
+        metavar="JSON",
+        help="with --continue: the task's input (before it) or output (after it) instead",
     )
     store_option(resume)
 
@@ -74,6 +97,12 @@ def run_command(args: argparse.Namespace) -> int:
         return _fail(f"--input is not JSON ({error}); pass an object, e.g. {example}", USAGE)
     if not isinstance(value, dict):
         return _fail(f"--input must be a JSON object, e.g. {example}", USAGE)
+    breaks = []
+    for typed in args.breaks:
+        point, _, pattern = typed.partition(":")
+        if point not in ("before", "after") or not pattern.strip():
+            return _fail(f"--break {typed!r}: write before:TASK or after:TASK", USAGE)
+        breaks.append((point, pattern.strip()))
     try:
         workflow, source = load_workflow_spec(args.workflow)
         workflow.validate()
@@ -85,9 +114,13 @@ def run_command(args: argparse.Namespace) -> int:
 
     async def body(store: Store) -> int:
         from ramify.core import Session
+        from ramify.core.tools import interrupt_settings
         from ramify.core.workflow import run_workflow
 
         session = await Session.create(store, title=f"workflow {workflow.name}")
+        settings = interrupt_settings(session)
+        for point, pattern in breaks:
+            settings.add_breakpoint(point, pattern, "task")
         branch = await session.free_branch_name(f"workflow-{workflow.name}")
         return await _report(
             session,
@@ -132,6 +165,13 @@ def workflow_command(args: argparse.Namespace) -> int:
 
         assert info.run.session_id is not None
         session = await Session.open(store, info.run.session_id)
+        if args.answer or args.edit is not None:
+            return await _report(
+                session,
+                lambda progress: _continue_waiting(
+                    session, workflow, info.run.id, args.edit, progress
+                ),
+            )
         return await _report(
             session,
             lambda progress: resume_workflow(session, workflow, info.run.id, progress=progress),
@@ -140,11 +180,37 @@ def workflow_command(args: argparse.Namespace) -> int:
     return _with_store(resume, args.store)
 
 
+async def _continue_waiting(
+    session: Session,
+    workflow: Workflow,
+    run_id: str,
+    edited: str | None,
+    progress: Callable[[WorkflowProgress], None],
+) -> WorkflowResult:
+    """Answer the breakpoint run `run_id` waits at (with `edited`), and go on."""
+    from ramify.core.workflow import WorkflowResumeError, answer_task_breakpoint
+    from ramify.core.workflow.breakpoints import waiting_interrupt
+
+    waiting = await waiting_interrupt(session, await session.get_run(run_id))
+    if waiting is None:
+        raise _Failed(
+            f"run {run_id[:12]} waits at no breakpoint; resume it without --continue", USAGE
+        )
+    try:
+        return await answer_task_breakpoint(
+            session, workflow, waiting[0], edited=edited, progress=progress
+        )
+    except WorkflowResumeError:
+        raise
+    except ValueError as error:
+        raise _Failed(f"--edit: {error}", USAGE) from None
+
+
 async def _report(
     session: Session, start: Callable[[Callable[[WorkflowProgress], None]], Awaitable[Any]]
 ) -> int:
     """Run `start(progress)`, printing progress lines, then the result or one error line."""
-    from ramify.core.workflow import WorkflowError, WorkflowResult
+    from ramify.core.workflow import WorkflowError, WorkflowResult, WorkflowWaiting
 
     announced: list[str] = []
 
@@ -156,6 +222,12 @@ async def _report(
 
     try:
         result: WorkflowResult = await start(progress)
+    except WorkflowWaiting as error:
+        waiting = error.result.run.id[:12] if isinstance(error.result, WorkflowResult) else "RUN"
+        raise _Failed(
+            f"{error}: `ramify workflow resume {waiting} --continue` (--edit JSON to change it), "
+            "or w in the IDE"
+        ) from None
     except WorkflowError as error:
         run = error.result.run.id if isinstance(error.result, WorkflowResult) else None
         hint = f"; fix it and run `ramify workflow resume {run[:12]}`" if run else ""

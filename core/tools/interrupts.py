@@ -9,6 +9,9 @@ the answer. The agent reads the answer from its history and goes on from what is
 (the tool loop from the assistant message and its calls; a plain model agent past a breakpoint
 after its reply ends at once): the model is not asked again for what it already said.
 Answering the same interrupt again differently appends a sibling answer, on a new branch.
+A workflow task's breakpoint is the same `InterruptMessage` (its key starts ``task ``),
+listed here too; it is answered with `ramify.core.workflow.answer_task_breakpoint`, which
+continues the workflow run rather than an agent.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ INTERRUPT_ROLE = "interrupt"
 Decision = Literal["allow_once", "allow_always", "reject", "continue"]
 
 _APPROVAL_DECISIONS = ("allow_once", "allow_always", "reject")
+
+#: How the key of a workflow task's breakpoint starts (``task before WF/STATE/TASK``).
+TASK_KEY_PREFIX = "task "
 
 
 class InterruptMessage(Message):
@@ -163,6 +169,11 @@ async def answer_interrupt(
     message = await session.message(node)
     if not isinstance(message, InterruptMessage):
         raise ValueError(f"node {node[:12]} is not an interrupt; pick one from pending_interrupts")
+    if message.key.startswith(TASK_KEY_PREFIX):
+        raise ValueError(
+            "a workflow task's breakpoint: answer it with answer_task_breakpoint(session, "
+            "workflow, node) (w in the IDE)"
+        )
     if message.kind == "approval" and decision not in _APPROVAL_DECISIONS:
         raise ValueError("an approval is answered allow_once, allow_always or reject")
     if message.kind == "breakpoint" and decision != "continue":

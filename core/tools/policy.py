@@ -7,10 +7,11 @@ asked about, any other is allowed. The agent's ``policies`` (by tool name or glo
 default, and a session's own choices (an ``allow always`` answer, `InterruptSettings`)
 override those. A denied call gets an error result the model reads.
 
-Breakpoints (``before`` or ``after``, a glob over tool names, agent aliases or both: the
-breakpoint's ``kind`` is ``tool``, ``agent`` or ``any``) stop a run before a tool call runs,
-after its result, before a model step of an agent or after one: the tool loop's steps, and
-the one step of a plain model agent (`ramify.core.llm.agents`). A session's breakpoints and
+Breakpoints (``before`` or ``after``, a glob over tool names, agent aliases, workflow task
+names or all: the breakpoint's ``kind`` is ``tool``, ``agent``, ``task`` or ``any``) stop a
+run before a tool call runs, after its result, before a model step of an agent or after one:
+the tool loop's steps, and the one step of a plain model agent (`ramify.core.llm.agents`);
+before or after a workflow task (`ramify.core.workflow.breakpoints`). A session's breakpoints and
 choices are kept in a small JSON file beside the default database
 (``interrupts/<session id>.json``), so they survive a restart.
 """
@@ -40,11 +41,12 @@ __all__ = [
 
 Policy = Literal["allow", "ask", "deny"]
 Point = Literal["before", "after"]
-#: What a breakpoint's glob is matched against: tool names, agent aliases, or both.
-BreakpointKind = Literal["tool", "agent", "any"]
+#: What a breakpoint's glob is matched against: tool names, agent aliases, workflow tasks
+#: (``ramify.core.workflow.breakpoints``), or all of them.
+BreakpointKind = Literal["tool", "agent", "task", "any"]
 
 POLICIES: tuple[Policy, ...] = ("allow", "ask", "deny")
-KINDS: tuple[BreakpointKind, ...] = ("tool", "agent", "any")
+KINDS: tuple[BreakpointKind, ...] = ("tool", "agent", "task", "any")
 
 
 def default_policy(tool: Tool) -> Policy:
@@ -102,9 +104,10 @@ class Breakpoint:
 
 
 def _kind(value: str) -> BreakpointKind:
-    if value not in KINDS:
-        raise ValueError(f"a breakpoint is for a tool, an agent or any, not {value!r}")
-    return "tool" if value == "tool" else "agent" if value == "agent" else "any"
+    for kind in KINDS:
+        if value == kind:
+            return kind
+    raise ValueError(f"a breakpoint is for a tool, an agent, a task or any, not {value!r}")
 
 
 def _settings_dir() -> Path:

@@ -5,11 +5,13 @@ runs them with `run_workflow`, which records every task execution as a `Run` and
 as a node of a `Session`. `resume_workflow` continues a run from those records after its
 process died; `rerun_task` reruns one task and what follows it on a new branch. A state's
 task may hold a whole sub-workflow or agent network (`State.subworkflow`, `State.network`;
-see `nested`), so machines nest.
+see `nested`), so machines nest. A breakpoint before or after a task (kind ``task``) stops a
+run waiting in the tree until `answer_task_breakpoint` continues it (see `breakpoints`).
 """
 
 from __future__ import annotations
 
+from .breakpoints import WorkflowWaiting, answer_task_breakpoint
 from .builtins import Memory, MemoryEntry, current_session, current_store, memory, model_agent
 from .depends import DependencyScope, Depends
 from .dsl import Condition, RetryPolicy, State, Task, Workflow, WorkflowRegistry
@@ -71,7 +73,9 @@ __all__ = [
     "WorkflowResumeError",
     "WorkflowRunInfo",
     "WorkflowTaskFailed",
+    "WorkflowWaiting",
     "WorkflowWatcher",
+    "answer_task_breakpoint",
     "check_input",
     "current_session",
     "current_store",

@@ -14,7 +14,9 @@ A run leaves its outputs in the tree as it goes (see `records`), and each task e
   (agent ``WORKFLOW/(reused)``), so resuming the rerun takes them over again.
 
 Conditions are evaluated again on the recorded results, so they should be pure functions of
-them. The definition is the caller's to load: `WorkflowInput.source` names the file and
+them. A run waiting at a task's breakpoint is continued by answering it
+(`breakpoints.answer_task_breakpoint`); `resume_workflow` says so rather than go past it.
+The definition is the caller's to load: `WorkflowInput.source` names the file and
 object it came from (`workflow_runs` lists it).
 """
 
@@ -29,6 +31,7 @@ from ..runs import Run, RunStatus
 from ..session import Session
 from ..store.base import Store
 from ..tree import Node
+from .breakpoints import waiting_interrupt
 from .dsl import Workflow
 from .engine import DEFAULT_STEP_LIMIT, Progress, WorkflowResult, continue_workflow
 from .errors import WorkflowResumeError, where
@@ -39,6 +42,7 @@ from .watch import WorkflowWatcher
 
 __all__ = [
     "WorkflowRunInfo",
+    "continue_recorded",
     "find_workflow_run",
     "rerun_task",
     "resume_workflow",
@@ -124,6 +128,31 @@ async def resume_workflow(
             f"{where(workflow.name)}: run {record.id[:12]} is still running (process "
             f"{record.pid} on {record.host}); resume it once that process has ended"
         )
+    waiting = await waiting_interrupt(session, record)
+    if waiting is not None:
+        node, message = waiting
+        raise WorkflowResumeError(
+            f"{where(workflow.name)}: run {record.id[:12]} waits at the breakpoint "
+            f"{message.point} task {message.target} (node {node.hash_key[:12]}); answer it "
+            f"first: `ramify workflow resume {record.id[:12]} --continue` (--edit JSON to "
+            "change it), w in the IDE, or answer_task_breakpoint(session, workflow, node)"
+        )
+    return await continue_recorded(
+        session, workflow, record, step_limit=step_limit, progress=progress, tasks_on=tasks_on
+    )
+
+
+async def continue_recorded(
+    session: Session,
+    workflow: Workflow,
+    record: Run,
+    *,
+    step_limit: int = DEFAULT_STEP_LIMIT,
+    progress: Progress | None = None,
+    tasks_on: TaskPlacement | None = None,
+    watcher: WorkflowWatcher | None = None,
+) -> WorkflowResult:
+    """Continue the workflow run `record` on its branch, taking over what it recorded."""
     branch = await _run_branch(session, record)
     if branch is None:
         branch = await session.free_branch_name(f"workflow-{workflow.name}")

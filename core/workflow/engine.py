@@ -36,6 +36,7 @@ from ..recording import this_process
 from ..runs import Run, RunStatus
 from ..session import Session
 from ..tree import Node
+from .breakpoints import TaskBreakpoints, TaskHalted, WorkflowWaiting
 from .depends import DependencyScope
 from .dsl import State, Task, Workflow
 from .errors import (
@@ -151,6 +152,15 @@ class _Execution:
         self.progress = progress
         self.recorder = Recorder(session)
         self.durability = durability
+        self.breakpoints = TaskBreakpoints.load(session, result.run.id, continuing=bool(reusable))
+        self.waiting_at: Node | None = None
+        """The breakpoint the run stopped at (see `breakpoints`): no task starts once set."""
+
+    def halt(self, task: Task, node: Node) -> None:
+        """`task` stopped at the interrupt `node`; the run ends waiting once the others end."""
+        if self.waiting_at is None:
+            self.waiting_at = node
+        self.tell(task, TaskStatus.WAITING, node=node.hash_key)
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
@@ -260,6 +270,12 @@ class _Execution:
             # Report the task that failed, not the siblings cancelled because of it.
             failures = [e for e in group_error.exceptions if isinstance(e, WorkflowError)]
             raise (failures[0] if failures else group_error.exceptions[0]) from None
+        if self.waiting_at is not None:
+            raise WorkflowWaiting(
+                f"{where(self.workflow.name, state.name)}: waiting at a breakpoint "
+                f"(node {self.waiting_at.hash_key[:12]}); answer it to go on",
+                node=self.waiting_at,
+            )
         merged = dict(state_input)
         outputs = [ready[name].result() for name in state.tasks]
         for output, _ in outputs:
@@ -301,6 +317,11 @@ class _Execution:
     ) -> None:
         try:
             await self.attempt_task(task, state_input, entry, ready)
+        except TaskHalted:
+            # What reads this task's output does not start either; the exception is read here
+            # so a future nobody awaits does not warn.
+            ready[task.name].set_exception(TaskHalted())
+            ready[task.name].exception()
         except asyncio.CancelledError:
             key = (task.state.name, task.name)
             self.tell(task, TaskStatus.CANCELLED, run_id=self.attempt_runs.get(key))
@@ -323,6 +344,10 @@ class _Execution:
         joined = tuple(node.hash_key for _, node in upstream[1:])
         if await self.reuse(task, parent, joined, ready):
             return
+        if self.waiting_at is not None:
+            raise TaskHalted  # a run stopped at a breakpoint starts nothing more
+        if self.breakpoints is not None:
+            merged = await self.breakpoints.before(self, task, parent, merged)
         policy = task.retry or self.workflow.retry
         agent = f"{self.workflow.name}/{task.state.name}/{task.name}"
         last_run: Run | None = None
@@ -376,6 +401,8 @@ class _Execution:
             # Told now, not once stored: the board shows the next task start after this one
             # ends. The node lands with the batch a few milliseconds later (`Recorder`).
             self.tell(task, TaskStatus.DONE, run_id=run.id, attempt=attempt + 1, node=node.hash_key)
+            if self.breakpoints is not None:
+                await self.breakpoints.after(self, task, node, output)
             ready[task.name].set_result((output, node))
             return
         assert last_run is not None
@@ -438,6 +465,8 @@ class _Execution:
         self.result.nodes[(task.state.name, task.name)] = node
         self.report(task, "reused")
         self.tell(task, TaskStatus.DONE, node=node.hash_key)
+        if self.breakpoints is not None:
+            await self.breakpoints.held(self, task, node)
         ready[task.name].set_result((output, node))
         return True
 
@@ -661,6 +690,11 @@ async def _drive(
             state = await execution.next_state(state, state_input)
     except asyncio.CancelledError:
         await asyncio.shield(_close(execution, RunStatus.CANCELLED, None))
+        raise
+    except WorkflowWaiting as error:
+        error.result = result
+        result.head = error.node
+        await asyncio.shield(_close(execution, RunStatus.WAITING, None))
         raise
     except WorkflowError as error:
         error.result = result

@@ -269,6 +269,9 @@ class SubWorkflowBody:
             watcher=_prefixed_watcher(outer.watcher, prefix),
         )
         inner.recorder = outer.recorder
+        # Breakpoints stop the outer machine's tasks only: a stop inside would fail the
+        # nested task rather than wait (not yet supported, see `breakpoints`).
+        inner.breakpoints = None
 
         async def enter() -> Node:
             # The same input under the same node is the same node (hashes are content):

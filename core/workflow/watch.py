@@ -9,7 +9,8 @@ streamed text is for showing live only: the task's output node is what it return
 Statuses, per task and state execution: `PENDING` as its state starts, `WAITING` while it
 waits on upstream tasks (only a task that has some), `RUNNING` per attempt, then `DONE`
 (with its output node), `FAILED` (after the last attempt, with its error node) or
-`CANCELLED`.
+`CANCELLED`. `WAITING` with a `node` is a task stopped at a breakpoint (the node is its
+interrupt, see `breakpoints`): the run ends waiting for an answer.
 """
 
 from __future__ import annotations

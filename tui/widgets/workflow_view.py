@@ -13,10 +13,12 @@ from ramify.tui.workflow_board import BoardState
 
 __all__ = ["WorkflowView"]
 
-# Status (the values of `ramify.core.workflow.TaskStatus`) -> glyph and style.
+# Status (the values of `ramify.core.workflow.TaskStatus`, and ``breakpoint``: waiting at one,
+# not for its inputs) -> glyph and style.
 _GLYPHS = {
     "pending": ("·", "dim"),
     "waiting": ("…", "yellow"),
+    "breakpoint": ("⏸", "bold yellow"),
     "running": ("▶", "bold reverse"),
     "done": ("✓", "green"),
     "failed": ("✗", "bold red"),

@@ -178,7 +178,7 @@ def test_bad_breakpoints_and_policies_say_what_to_do(tmp_path: object) -> None:
         settings.add_breakpoint("during", "x")
     with pytest.raises(ValueError, match="glob"):
         settings.add_breakpoint("before", " ")
-    with pytest.raises(ValueError, match="a tool, an agent or any"):
+    with pytest.raises(ValueError, match="a tool, an agent, a task or any"):
         settings.add_breakpoint("before", "x", kind="model")
     with pytest.raises(ValueError, match="allow, ask or deny"):
         settings.set_policy("x", "maybe")
