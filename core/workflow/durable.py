@@ -138,7 +138,13 @@ async def resume_workflow(
             "change it), w in the IDE, or answer_task_breakpoint(session, workflow, node)"
         )
     return await continue_recorded(
-        session, workflow, record, step_limit=step_limit, progress=progress, tasks_on=tasks_on
+        session,
+        workflow,
+        record,
+        step_limit=step_limit,
+        progress=progress,
+        tasks_on=tasks_on,
+        watcher=watcher,
     )
 
 
