@@ -343,6 +343,22 @@ class Store(ABC):
         for run in runs:
             await self.put_run(run)
 
+    async def put_nodes_and_runs(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        runs: Sequence[Run],
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        """`put_nodes` then `put_runs`: a workflow task's records (its run started with its
+        inputs, or its output with its run ended). This default makes two writes; the SQLite
+        store overrides it with one transaction in one trip to its thread."""
+        if nodes or messages:
+            await self.put_nodes(nodes, messages, session_id=session_id)
+        if runs:
+            await self.put_runs(runs)
+
     @abstractmethod
     async def get_run(self, run_id: str) -> Run:
         """A run by id; raises `RunNotFound`."""

@@ -97,10 +97,8 @@ class Recorder:
             runs = [copy_run(run) for run in self._runs.values()]
             self._nodes, self._messages, self._runs, self._after = [], [], {}, []
             try:
-                if nodes:
-                    await self.session.store.put_nodes(nodes, messages, session_id=self.session.id)
-                if runs:
-                    await self.session.save_runs(runs)
+                # One write (one transaction on SQLite): a task's run and its nodes.
+                await self.session.save_nodes_and_runs(nodes, messages, runs)
             except Exception as error:
                 self._error = error
                 self._stored = target
