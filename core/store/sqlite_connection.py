@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -110,8 +111,8 @@ class SQLiteConnection(Store):
         thread back to back. The bodies are the same coroutines `_write` runs, driven in the
         thread over `_InThread`, whose methods never suspend. aiosqlite has no public "run
         this in your thread", so its `_execute` is used where it exists, `_write` otherwise.
-        A cancel waits for the hop to end (committed or rolled back whole) before it is
-        raised, so the lock is never released inside a transaction.
+        A cancel waits for the thread to end the transaction (committed or rolled back
+        whole) before it is raised, so the lock is never released inside a transaction.
         """
         db = self._conn()
         execute = getattr(db, "_execute", None)
@@ -138,19 +139,15 @@ class SQLiteConnection(Store):
                 raise
 
         async with self._lock:
-            hop = asyncio.ensure_future(execute(transaction))
-            cancelled = False
-            while not hop.done():
-                try:
-                    await asyncio.shield(hop)
-                except asyncio.CancelledError:
-                    cancelled = True
             try:
-                hop.result()
+                # Awaited directly: a task and a shield around it cost two more loop turns.
+                await execute(transaction)
+            except asyncio.CancelledError:
+                # The thread ends the transaction anyway; the lock waits for that.
+                await _queued_ahead_done(execute)
+                raise
             except sqlite3.Error as error:
                 raise store_error(error, self.file_path) from error
-            if cancelled:
-                raise asyncio.CancelledError
 
 
 class _InThread:
@@ -179,6 +176,15 @@ def _finish(step: Awaitable[Any]) -> Any:
         return done.value
     coroutine.close()
     raise RuntimeError("a transaction body suspended in aiosqlite's thread")
+
+
+async def _queued_ahead_done(execute: Callable[..., Awaitable[Any]]) -> None:
+    """Wait, through further cancels, until what is queued for aiosqlite's thread has run
+    (its queue runs in order, so a no-op queued now runs after it)."""
+    done = asyncio.ensure_future(execute(lambda: None))
+    while not done.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(done)
 
 
 async def _end_transaction(db: aiosqlite.Connection) -> bool:
