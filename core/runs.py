@@ -7,11 +7,19 @@ import time
 import uuid
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Run", "RunStatus", "RunUsage", "copy_run", "decode_timings", "encode_timings"]
+__all__ = [
+    "Run",
+    "RunStatus",
+    "RunUsage",
+    "copy_run",
+    "decode_timings",
+    "encode_timings",
+    "fresh_run",
+]
 
 
 class RunStatus(StrEnum):
@@ -99,6 +107,21 @@ def copy_run(run: Run) -> Run:
     fields["timings"] = dict(run.timings)
     fields["usage"] = _copied(usage, dict(usage.__dict__))
     return _copied(run, fields)
+
+
+def fresh_run(template: Run, **changes: Any) -> Run:
+    """A new run record with `template`'s values, a new id, started now, and `changes`,
+    which the caller vouches are of their fields' types (they are not validated): what
+    ``Run(...)`` builds from the same values at a fraction of its cost (a workflow makes one
+    per task, each like the last)."""
+    run = copy_run(template)
+    fields = run.__dict__
+    fields["id"] = _new_run_id()
+    fields["started_at"] = _now()
+    fields.update(changes)
+    fields_set = template.__pydantic_fields_set__ | changes.keys()
+    object.__setattr__(run, "__pydantic_fields_set__", fields_set)
+    return run
 
 
 _M = TypeVar("_M", bound=BaseModel)

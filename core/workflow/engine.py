@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import RefConflict
 from ..messages import Message
 from ..recording import this_process
-from ..runs import Run, RunStatus
+from ..runs import Run, RunStatus, fresh_run
 from ..session import Session
 from ..tree import Node
 from .depends import DependencyScope
@@ -123,6 +123,9 @@ async def call_condition(
     return bool(value)
 
 
+_TASK_OUTPUT_ROLE = TaskOutput.model_fields["role"].default
+
+
 class _Execution:
     """One run of a workflow: its session, branch, dependency scope and records so far."""
 
@@ -151,6 +154,7 @@ class _Execution:
         self.progress = progress
         self.recorder = Recorder(session)
         self.durability = durability
+        self._run_template: Run | None = None
 
     def report(self, task: Task, status: str) -> None:
         if self.progress is not None:
@@ -187,12 +191,16 @@ class _Execution:
             self.watcher(event)
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
-        node = Node(
-            message=message.hash_key,
-            parent=None if parent is None else parent.hash_key,
-            sender=self.workflow.name,
-            run_id=run_id,
-            created_at=time.time(),
+        # Unvalidated where the values allow (`from_own_fields`): both hashes are ours.
+        node = Node.from_own_fields(
+            {
+                "message": message.hash_key,
+                "parent": None if parent is None else parent.hash_key,
+                "sender": self.workflow.name,
+                "forwarded_from": None,
+                "run_id": run_id,
+                "created_at": time.time(),
+            }
         )
         self.recorder.node(node, message)
         self.result.head = node
@@ -228,13 +236,19 @@ class _Execution:
             )
 
     def new_run(self, agent: str, input_node: Node | None) -> Run:
-        return Run(
+        if self._run_template is None:
+            self._run_template = Run(
+                agent=agent,
+                session_id=self.session.id,
+                parent_run_id=self.result.run.id,
+                pid=self.pid,
+                host=self.host,
+            )
+        # Copied from the template, not validated: a run per task, each like the last.
+        return fresh_run(
+            self._run_template,
             agent=agent,
-            session_id=self.session.id,
-            parent_run_id=self.result.run.id,
             input_node=None if input_node is None else input_node.hash_key,
-            pid=self.pid,
-            host=self.host,
         )
 
     async def finish_run(self, run: Run, status: RunStatus, error: str | None = None) -> None:
@@ -359,12 +373,15 @@ class _Execution:
                 continue
             finally:
                 reset_tokens(streaming)
-            message = TaskOutput(
-                text=output.model_dump_json(),
-                workflow=self.workflow.name,
-                state=task.state.name,
-                task=task.name,
-                joined=joined,
+            message = TaskOutput.from_own_fields(
+                {
+                    "text": output.model_dump_json(),
+                    "role": _TASK_OUTPUT_ROLE,
+                    "workflow": self.workflow.name,
+                    "state": task.state.name,
+                    "task": task.name,
+                    "joined": joined,
+                }
             )
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
