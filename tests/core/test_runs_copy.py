@@ -1,6 +1,9 @@
-"""`copy_run`: a run record copied as `model_copy(deep=True)` copies it, only cheaper."""
+"""`copy_run`: a run record copied as `model_copy(deep=True)` copies it, only cheaper; and
+`fresh_run` and run ids, the other cheap ways a workflow makes its records."""
 
 from __future__ import annotations
+
+import uuid
 
 from ramify.core.runs import Run, RunStatus, RunUsage, copy_run, fresh_run
 
@@ -65,3 +68,13 @@ def test_a_fresh_run_is_the_run_its_values_build_with_a_new_id_and_shares_nothin
     assert template.output_nodes == ["c" * 64]
     assert "e" * 64 not in template.timings
     assert Run.model_validate_json(fresh.model_dump_json()) == fresh
+
+
+def test_run_ids_are_distinct_uuid4_hex() -> None:
+    ids = [Run(agent="a").id for _ in range(1000)]
+    assert len(set(ids)) == len(ids)
+    for run_id in ids:
+        parsed = uuid.UUID(hex=run_id)
+        assert parsed.hex == run_id
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
