@@ -353,7 +353,10 @@ class Store(ABC):
     ) -> None:
         """`put_nodes` then `put_runs`: a workflow task's records (its run started with its
         inputs, or its output with its run ended). This default makes two writes; the SQLite
-        store overrides it with one transaction in one trip to its thread."""
+        store overrides it with one transaction in one trip to its thread. The runs are
+        handed over: a store may keep these very objects (the in-memory store does, sparing a
+        copy), so the caller must not change them afterwards (the workflow recorder passes
+        copies)."""
         if nodes or messages:
             await self.put_nodes(nodes, messages, session_id=session_id)
         if runs:

@@ -35,6 +35,7 @@ from ..messages import Message
 from ..recording import this_process
 from ..runs import Run, RunStatus, fresh_run
 from ..session import Session
+from ..store.node_rows import node_hash
 from ..tree import Node
 from .depends import DependencyScope
 from .dsl import State, Task, Workflow
@@ -191,17 +192,22 @@ class _Execution:
             self.watcher(event)
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
-        # Unvalidated where the values allow (`from_own_fields`): both hashes are ours.
-        node = Node.from_own_fields(
-            {
-                "message": message.hash_key,
-                "parent": None if parent is None else parent.hash_key,
-                "sender": self.workflow.name,
-                "forwarded_from": None,
-                "run_id": run_id,
-                "created_at": time.time(),
-            }
-        )
+        sender = self.workflow.name
+        fields = {
+            "message": message.hash_key,
+            "parent": None if parent is None else parent.hash_key,
+            "sender": sender,
+            "forwarded_from": None,
+            "run_id": run_id,
+            "created_at": time.time(),
+        }
+        # Not validated: both hashes are ours. An ASCII name (no lone surrogate) is hashed
+        # as the store re-hashes node rows (`node_hash`, pinned equal to `Node.hash_key`).
+        if sender.isascii():
+            key = node_hash((fields["message"], fields["parent"], sender, None))
+            node = Node.from_stored_fields(fields, key)
+        else:
+            node = Node.from_own_fields(fields)
         self.recorder.node(node, message)
         self.result.head = node
         return node
