@@ -70,7 +70,16 @@ class Recorder:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._start_flusher)
 
-    def _start_flusher(self) -> None:
+    def _start_flusher(self, waited: bool = False) -> None:
+        if self._writing:
+            # The write under way hands on what is left when it ends (`_flush`).
+            self._scheduled = False
+            return
+        if not waited:
+            # One more turn: a task woken in this one (the next of a chain) may drain and
+            # write the batch itself, and a flusher task made now would find nothing to do.
+            asyncio.get_running_loop().call_soon(self._start_flusher, True)
+            return
         self._scheduled = False
         if self._stored < self._queued and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.ensure_future(self._flush())
