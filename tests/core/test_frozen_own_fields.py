@@ -34,7 +34,13 @@ def _node(**changes: object) -> dict[str, object]:
 
 
 def test_own_fields_build_the_instance_validation_builds() -> None:
-    for cls, fields in ((TaskOutput, _OUTPUT), (Node, _node()), (Node, _node(parent=None))):
+    cases = (
+        (TaskOutput, _OUTPUT),
+        (TaskOutput, {**_OUTPUT, "text": 'a "quoted"\n\ttext\\ \u0001', "joined": ()}),
+        (Node, _node()),
+        (Node, _node(parent=None, created_at=None, run_id=None)),
+    )
+    for cls, fields in cases:
         fast = cls.from_own_fields(dict(fields))
         validated = cls(**fields)
         assert type(fast) is cls
