@@ -352,8 +352,8 @@ class Store(ABC):
         session_id: str | None = None,
     ) -> None:
         """`put_nodes` then `put_runs`: a workflow task's records (its run started with its
-        inputs, or its output with its run ended). This default makes two writes; the SQLite
-        store overrides it with one transaction in one trip to its thread. The runs are
+        inputs, or its output with its run ended). This default makes two writes; the database
+        stores make it one transaction (SQLite's in one trip to its thread). The runs are
         handed over: a store may keep these very objects (the in-memory store does, sparing a
         copy), so the caller must not change them afterwards (the workflow recorder passes
         copies)."""
