@@ -55,6 +55,12 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
 
 
 def _new_run_id() -> str:
+    # `_pooled_run_id` looked up at call time (not bound as the default factory), so a
+    # script that builds example sessions can fix the ids (sessions/generate.py).
+    return _pooled_run_id()
+
+
+def _pooled_run_id() -> str:
     try:
         bits = _ID_POOL.pop()
     except IndexError:

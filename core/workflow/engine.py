@@ -243,7 +243,11 @@ class _Execution:
 
     def new_run(self, agent: str, input_node: Node | None) -> Run:
         if self._run_template is None:
+            # No id or clock read of its own: a script fixing both sees the ids and times
+            # `Run(...)` would have drawn.
             self._run_template = Run(
+                id="",
+                started_at=0.0,
                 agent=agent,
                 session_id=self.session.id,
                 parent_run_id=self.result.run.id,
