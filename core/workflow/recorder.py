@@ -1,8 +1,9 @@
 """Group commit for a workflow run's records: nodes and runs written in batches.
 
 A task's records (its run started, its output node, its run finished) are queued, not
-written one by one: a flusher task writes whatever is queued in one `put_nodes` and one
-`put_runs`, then whatever queued meanwhile (a `drain` with no write under way writes what
+written one by one: a flusher task writes whatever is queued in one
+`Store.put_nodes_and_runs` (one transaction, on SQLite one trip to its thread), then
+whatever queued meanwhile (a `drain` with no write under way writes what
 it waits for in its caller's task instead, sparing an in-memory store a trip through the
 event loop). Many tasks at once thus share a transaction, and a run's start and end queued
 together are one write. `drain` waits until what was queued before it is stored: the
