@@ -608,6 +608,53 @@ class Frozen(BaseModel):
         object.__setattr__(instance, "_hash_key", hash_key)
         return instance
 
+    @classmethod
+    def from_own_fields(cls, fields: dict[str, Any]) -> Self:
+        """An instance built from field values its caller made, skipping validation when
+        every value is already frozen as validation would leave it: every declared field
+        given, each None, a bool, a finite float, an ASCII str or a tuple of ASCII strs
+        (ASCII holds no lone surrogate); anything else, or a pydantic whose instance state
+        differs, is validated as ``cls(**fields)`` is. For a library's own records only:
+        field validators and `model_post_init` checks are skipped, the caller vouches for
+        what they check (a `Node`'s full hashes). The hash is `canonical_document`'s, spelled
+        out for these values (a test pins the two equal); ~6 us saved per message or node a
+        workflow records.
+        """
+        layout = _layout(cls)
+        template = layout.private_template
+        if not (_BUILD_DIRECTLY and template is not None and fields.keys() == layout.fields):
+            return cls(**fields)
+        for value in fields.values():
+            kind = type(value)
+            if kind is str:
+                if not value.isascii():
+                    return cls(**fields)
+            elif kind is tuple:
+                if not all(type(item) is str and item.isascii() for item in value):
+                    return cls(**fields)
+            elif kind is float:
+                if not math.isfinite(value):
+                    return cls(**fields)
+            elif value is not None and kind is not bool:
+                return cls(**fields)
+        instance = cls.__new__(cls)
+        object.__setattr__(instance, "__dict__", fields)
+        object.__setattr__(instance, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(instance, "__pydantic_extra__", {} if layout.extra_allowed else None)
+        object.__setattr__(instance, "__pydantic_private__", dict(template))
+        # Hashed now, by `canonical_document`'s steps for these values (no extra, foreign or
+        # excluded-by-a-foreign-class field; a tuple of strs is a JSON array), without its
+        # lookups and the slot miss `hash_key` pays first.
+        excluded = _excluded_fields(cls)
+        document = {
+            name: list(value) if type(value) is tuple else value
+            for name, value in fields.items()
+            if name not in excluded
+        }
+        document["$type"] = cls.type_tag
+        object.__setattr__(instance, "_hash_key", _sha256_hex(_encode_canonical(document)))
+        return instance
+
 
 def _private_template(cls: type[Frozen]) -> dict[str, Any] | None:
     """The private attributes' defaults, when every one is a plain constant, else None."""

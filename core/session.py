@@ -507,6 +507,18 @@ class Session:
         await self._ensure_stored()
         await self.store.put_runs(runs)
 
+    async def save_nodes_and_runs(
+        self, nodes: Sequence[Node], messages: Sequence[Message], runs: Sequence[Run]
+    ) -> None:
+        """Store nodes (joining this session) and run records (tagged with it) in one write
+        where the store can (`Store.put_nodes_and_runs`)."""
+        for run in runs:
+            if run.session_id is None:
+                run.session_id = self.id
+        if runs:
+            await self._ensure_stored()
+        await self.store.put_nodes_and_runs(nodes, messages, runs, session_id=self.id)
+
     async def get_run(self, run_id: str) -> Run:
         """A run of this store by id; raises `RunNotFound`."""
         return await self.store.get_run(run_id)

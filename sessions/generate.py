@@ -78,14 +78,13 @@ def fixed_world(seed: str) -> Iterator[FakeClock]:
     CLOCK.now = START
     counter = iter(range(1, 1_000_000))
 
-    def run_id() -> SimpleNamespace:
-        digest = hashlib.sha256(f"{seed}/{next(counter)}".encode()).hexdigest()
-        return SimpleNamespace(hex=digest[:32])
+    def run_id() -> str:
+        return hashlib.sha256(f"{seed}/{next(counter)}".encode()).hexdigest()[:32]
 
     with contextlib.ExitStack() as stack:
         for module in (session_module, recording, runs, calls, context, memory):
             stack.enter_context(mock.patch.object(module, "time", CLOCK))
-        stack.enter_context(mock.patch.object(runs, "uuid", SimpleNamespace(uuid4=run_id)))
+        stack.enter_context(mock.patch.object(runs, "_pooled_run_id", run_id))
         stack.enter_context(
             mock.patch.object(recording, "this_process", lambda: (4242, "example-host"))
         )

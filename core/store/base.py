@@ -343,6 +343,25 @@ class Store(ABC):
         for run in runs:
             await self.put_run(run)
 
+    async def put_nodes_and_runs(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        runs: Sequence[Run],
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        """`put_nodes` then `put_runs`: a workflow task's records (its run started with its
+        inputs, or its output with its run ended). This default makes two writes; the database
+        stores make it one transaction (SQLite's in one trip to its thread). The runs are
+        handed over: a store may keep these very objects (the in-memory store does, sparing a
+        copy), so the caller must not change them afterwards (the workflow recorder passes
+        copies)."""
+        if nodes or messages:
+            await self.put_nodes(nodes, messages, session_id=session_id)
+        if runs:
+            await self.put_runs(runs)
+
     @abstractmethod
     async def get_run(self, run_id: str) -> Run:
         """A run by id; raises `RunNotFound`."""

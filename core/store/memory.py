@@ -363,6 +363,19 @@ class MemoryStore(Store):
     async def put_run(self, run: Run) -> None:
         self._runs[run.id] = copy_run(run)
 
+    async def put_nodes_and_runs(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        runs: Sequence[Run],
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        if nodes or messages:
+            await self.put_nodes(nodes, messages, session_id=session_id)
+        for run in runs:
+            self._runs[run.id] = run  # handed over (see `Store.put_nodes_and_runs`): no copy
+
     async def get_run(self, run_id: str) -> Run:
         try:
             return copy_run(self._runs[run_id])

@@ -31,7 +31,14 @@ from .base import SessionRecord, check_prefix, full_hash_or_none, search_terms
 from .damage import report_damage
 from .node_rows import NodeRows
 from .postgres_history import history_writer
-from .postgres_records import Body, PostgresRecords, ref_mover, run_writer, session_writer
+from .postgres_records import (
+    Body,
+    PostgresRecords,
+    ref_mover,
+    run_writer,
+    runs_writer,
+    session_writer,
+)
 from .record_rows import verified_message
 
 if TYPE_CHECKING:
@@ -110,6 +117,28 @@ class PostgresStore(PostgresRecords):
         session_id: str | None = None,
     ) -> None:
         await self._write(self._nodes_writer(nodes, messages, session_id))
+
+    async def put_nodes_and_runs(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        runs: Sequence[Run],
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        parts: list[Body[None]] = []
+        if nodes or messages:
+            parts.append(self._nodes_writer(nodes, messages, session_id))
+        if runs:
+            parts.append(runs_writer(runs))
+        if not parts:
+            return
+
+        async def body(db: asyncpg.Connection) -> None:
+            for part in parts:
+                await part(db)
+
+        await self._write(body)
 
     def _nodes_writer(
         self, nodes: Sequence[Node], messages: Sequence[Message], session_id: str | None

@@ -16,7 +16,7 @@ from .base import SessionRecord, check_prefix, full_hash_or_none, search_terms
 from .damage import report_damage
 from .node_rows import NodeRows
 from .record_rows import verified_message
-from .sqlite_records import SQLiteRecords, ref_mover, run_writer, session_writer
+from .sqlite_records import SQLiteRecords, ref_mover, run_writer, runs_writer, session_writer
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -233,6 +233,22 @@ class SQLiteStore(SQLiteRecords):
                 )
 
         return body
+
+    async def put_nodes_and_runs(
+        self,
+        nodes: Sequence[Node],
+        messages: Sequence[Message],
+        runs: Sequence[Run],
+        *,
+        session_id: str | None = None,
+    ) -> None:
+        parts: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = []
+        if nodes or messages:
+            parts.append(self._nodes_writer(nodes, messages, session_id))
+        if runs:
+            parts.append(runs_writer(runs))
+        if parts:
+            await self._write_in_one_hop(parts)
 
     # --- imports ---
 

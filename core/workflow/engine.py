@@ -33,8 +33,9 @@ from pydantic import BaseModel, ValidationError
 from ..errors import RefConflict
 from ..messages import Message
 from ..recording import this_process
-from ..runs import Run, RunStatus
+from ..runs import Run, RunStatus, fresh_run
 from ..session import Session
+from ..store.node_rows import node_hash
 from ..tree import Node
 from .breakpoints import TaskBreakpoints, TaskHalted, WorkflowWaiting
 from .depends import DependencyScope
@@ -124,6 +125,9 @@ async def call_condition(
     return bool(value)
 
 
+_TASK_OUTPUT_ROLE = TaskOutput.model_fields["role"].default
+
+
 class _Execution:
     """One run of a workflow: its session, branch, dependency scope and records so far."""
 
@@ -155,6 +159,7 @@ class _Execution:
         self.breakpoints = TaskBreakpoints.load(session, result.run.id, continuing=bool(reusable))
         self.waiting_at: Node | None = None
         """The breakpoint the run stopped at (see `breakpoints`): no task starts once set."""
+        self._run_template: Run | None = None
 
     def halt(self, task: Task, node: Node) -> None:
         """`task` stopped at the interrupt `node`; the run ends waiting once the others end."""
@@ -197,13 +202,22 @@ class _Execution:
             self.watcher(event)
 
     async def write(self, message: Any, parent: Node | None, run_id: str) -> Node:
-        node = Node(
-            message=message.hash_key,
-            parent=None if parent is None else parent.hash_key,
-            sender=self.workflow.name,
-            run_id=run_id,
-            created_at=time.time(),
-        )
+        sender = self.workflow.name
+        fields = {
+            "message": message.hash_key,
+            "parent": None if parent is None else parent.hash_key,
+            "sender": sender,
+            "forwarded_from": None,
+            "run_id": run_id,
+            "created_at": time.time(),
+        }
+        # Not validated: both hashes are ours. An ASCII name (no lone surrogate) is hashed
+        # as the store re-hashes node rows (`node_hash`, pinned equal to `Node.hash_key`).
+        if sender.isascii():
+            key = node_hash((fields["message"], fields["parent"], sender, None))
+            node = Node.from_stored_fields(fields, key)
+        else:
+            node = Node.from_own_fields(fields)
         self.recorder.node(node, message)
         self.result.head = node
         return node
@@ -238,13 +252,23 @@ class _Execution:
             )
 
     def new_run(self, agent: str, input_node: Node | None) -> Run:
-        return Run(
+        if self._run_template is None:
+            # No id or clock read of its own: a script fixing both sees the ids and times
+            # `Run(...)` would have drawn.
+            self._run_template = Run(
+                id="",
+                started_at=0.0,
+                agent=agent,
+                session_id=self.session.id,
+                parent_run_id=self.result.run.id,
+                pid=self.pid,
+                host=self.host,
+            )
+        # Copied from the template, not validated: a run per task, each like the last.
+        return fresh_run(
+            self._run_template,
             agent=agent,
-            session_id=self.session.id,
-            parent_run_id=self.result.run.id,
             input_node=None if input_node is None else input_node.hash_key,
-            pid=self.pid,
-            host=self.host,
         )
 
     async def finish_run(self, run: Run, status: RunStatus, error: str | None = None) -> None:
@@ -384,12 +408,15 @@ class _Execution:
                 continue
             finally:
                 reset_tokens(streaming)
-            message = TaskOutput(
-                text=output.model_dump_json(),
-                workflow=self.workflow.name,
-                state=task.state.name,
-                task=task.name,
-                joined=joined,
+            message = TaskOutput.from_own_fields(
+                {
+                    "text": output.model_dump_json(),
+                    "role": _TASK_OUTPUT_ROLE,
+                    "workflow": self.workflow.name,
+                    "state": task.state.name,
+                    "task": task.name,
+                    "joined": joined,
+                }
             )
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]

@@ -1,8 +1,9 @@
 """Group commit for a workflow run's records: nodes and runs written in batches.
 
 A task's records (its run started, its output node, its run finished) are queued, not
-written one by one: a flusher task writes whatever is queued in one `put_nodes` and one
-`put_runs`, then whatever queued meanwhile (a `drain` with no write under way writes what
+written one by one: a flusher task writes whatever is queued in one
+`Store.put_nodes_and_runs` (one transaction, on SQLite one trip to its thread), then
+whatever queued meanwhile (a `drain` with no write under way writes what
 it waits for in its caller's task instead, sparing an in-memory store a trip through the
 event loop). Many tasks at once thus share a transaction, and a run's start and end queued
 together are one write. `drain` waits until what was queued before it is stored: the
@@ -70,7 +71,16 @@ class Recorder:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._start_flusher)
 
-    def _start_flusher(self) -> None:
+    def _start_flusher(self, waited: bool = False) -> None:
+        if self._writing:
+            # The write under way hands on what is left when it ends (`_flush`).
+            self._scheduled = False
+            return
+        if not waited:
+            # One more turn: a task woken in this one (the next of a chain) may drain and
+            # write the batch itself, and a flusher task made now would find nothing to do.
+            asyncio.get_running_loop().call_soon(self._start_flusher, True)
+            return
         self._scheduled = False
         if self._stored < self._queued and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.ensure_future(self._flush())
@@ -97,10 +107,8 @@ class Recorder:
             runs = [copy_run(run) for run in self._runs.values()]
             self._nodes, self._messages, self._runs, self._after = [], [], {}, []
             try:
-                if nodes:
-                    await self.session.store.put_nodes(nodes, messages, session_id=self.session.id)
-                if runs:
-                    await self.session.save_runs(runs)
+                # One write (one transaction on SQLite): a task's run and its nodes.
+                await self.session.save_nodes_and_runs(nodes, messages, runs)
             except Exception as error:
                 self._error = error
                 self._stored = target

@@ -10,6 +10,7 @@ no transaction was left open and that every write is either committed or absent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,10 @@ import pytest
 from ramify.core import (
     InteractionContext,
     MessagePromise,
+    Node,
+    NodeNotFound,
     Ramify,
+    Run,
     Session,
     SQLiteStore,
     UserMessage,
@@ -172,3 +176,35 @@ async def _committed_nodes(path: Path) -> int:
         return int(other.execute("SELECT count(*) FROM nodes").fetchone()[0])
     finally:
         other.close()
+
+
+async def test_randomly_timed_cancels_of_a_batch_of_nodes_and_runs_write_all_or_none(
+    store: SQLiteStore,
+) -> None:
+    rng = random.Random(17)
+    tracer = _CancelAtStatement()
+    await store._conn().set_trace_callback(tracer)
+    batches: list[tuple[Node, Run]] = []
+    for index in range(ROUNDS):
+        message = UserMessage(text=f"batch {index}")
+        node = Node(message=message.hash_key, sender="wf")
+        run = Run(session_id="s", agent="wf/task", output_nodes=[node.hash_key])
+        batches.append((node, run))
+        task = asyncio.ensure_future(store.put_nodes_and_runs([node], [message], [run]))
+        if index % 2:
+            tracer.arm(rng.randrange(1, 12), task.cancel)
+        else:
+            await _turns(rng.randrange(0, 4))
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        tracer.arm(0, task.cancel)
+        await _assert_not_wedged(store)
+    stored_runs = {run.id for run in await store.list_runs(session_id="s")}
+    for node, run in batches:
+        try:
+            await store.get_node(node.hash_key)
+            has_node = True
+        except NodeNotFound:
+            has_node = False
+        assert has_node == (run.id in stored_runs)
