@@ -26,9 +26,11 @@ from ramify.tui.screens.interrupt import InterruptChoice, InterruptScreen, Inter
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from textual.worker import Worker
+
     from ramify.core.recording import RecordedReplies
     from ramify.core.tools import InterruptMessage
-    from ramify.core.workflow import Workflow
+    from ramify.core.workflow import Workflow, WorkflowResult, WorkflowWatcher
 
     _AppBase = App[int]
 else:
@@ -64,6 +66,18 @@ class InterruptActions(_AppBase):
     if TYPE_CHECKING:
 
         def _drive(self, start: Callable[[], Awaitable[RecordedReplies]]) -> Any: ...
+
+        # `WorkflowActions`: a continued workflow run is the board's, as any other.
+        _workflow_worker: Worker[None] | None
+
+        @property
+        def workflow_running(self) -> bool: ...
+
+        async def _watched_run(
+            self,
+            start: Callable[[WorkflowWatcher], Awaitable[WorkflowResult]],
+            branch: Callable[[], str | None],
+        ) -> None: ...
 
     def _composing(self) -> bool:
         """Whether the user is writing a message (the message box holds text)."""
@@ -114,7 +128,14 @@ class InterruptActions(_AppBase):
             shown = self.board_workflow
             name = message.target.split("/", 1)[0]
             known = shown if shown is not None and shown.name == name else None
-            self._continue_workflow(controller, node, choice.edited, known)
+            if self.workflow_running:
+                self.notify(
+                    "A workflow is running already; cancel it first (Esc), then w.",
+                    severity="warning",
+                )
+                return
+            # The board's worker, so Esc cancels the continued run like any other.
+            self._workflow_worker = self._continue_workflow(controller, node, choice.edited, known)
             return
 
         async def start() -> RecordedReplies:
@@ -139,32 +160,28 @@ class InterruptActions(_AppBase):
         known: Workflow | None,
     ) -> None:
         """Answer a workflow task's breakpoint with the definition `known` (the board's), else
-        the one its run recorded; post how the run ended (never touches a widget)."""
-        from ramify.core.workflow import TaskEvent, WorkflowWaiting, answer_task_breakpoint
-        from ramify.tui.app_workflows import WorkflowEnded, WorkflowTaskChanged
+        the one its run recorded, and run on as the board's runs do: tasks stream to panes,
+        Esc cancels (never touches a widget)."""
+        from ramify.core.workflow import answer_task_breakpoint
+        from ramify.tui.app_workflows import StillWaiting, WorkflowEnded
         from ramify.tui.workflow_loader import recorded_workflow
-
-        def watch(event: object) -> None:
-            if isinstance(event, TaskEvent):
-                self.post_message(WorkflowTaskChanged(event))
 
         session = controller.session
         try:
             workflow = known or await recorded_workflow(session, node)
-            result = await answer_task_breakpoint(
-                session, workflow, node, edited=edited, watcher=watch
-            )
-        except WorkflowWaiting as waiting:
-            branch = None if waiting.result is None else waiting.result.branch
-            self.post_message(WorkflowEnded("waiting", branch))
-            return
-        except ValueError as error:  # a bad edit: nothing was written, the run still waits
+        except Exception as error:  # its file is gone or broken: the run still waits
             self.post_message(WorkflowEnded("waiting", None, one_line(error)))
             return
-        except Exception as error:  # the user's task code: reported, never a traceback
-            self.post_message(WorkflowEnded("failed", None, one_line(error)))
-            return
-        self.post_message(WorkflowEnded("done", result.branch))
+
+        async def start(watch: WorkflowWatcher) -> WorkflowResult:
+            try:
+                return await answer_task_breakpoint(
+                    session, workflow, node, edited=edited, watcher=watch
+                )
+            except ValueError as error:  # a bad edit: nothing was written, the run still waits
+                raise StillWaiting(one_line(error)) from None
+
+        await self._watched_run(start, lambda: None)
 
     def action_interrupt_answer(self) -> None:
         """Show the waiting interrupt again (it was left with Esc)."""

@@ -80,6 +80,11 @@ class WorkflowTaskChanged(Message):
         self.event = event
 
 
+class StillWaiting(Exception):
+    """An answer to a task's breakpoint was refused before anything ran (a bad edit, say):
+    the run still waits there; the message says what to fix."""
+
+
 class WorkflowEnded(Message):
     """The workflow run ended: `outcome` is done, cancelled, failed (`error`: why) or waiting
     (at a task's breakpoint; `error`: an answer that was refused)."""
@@ -380,8 +385,12 @@ class WorkflowActions(_AppBase):
                 close(key, MessageStatus.CANCELLED)
             self.post_message(WorkflowEnded("cancelled", branch()))
             raise
-        except WorkflowWaiting:
-            self.post_message(WorkflowEnded("waiting", branch()))
+        except WorkflowWaiting as waiting:
+            stopped = None if waiting.result is None else waiting.result.branch
+            self.post_message(WorkflowEnded("waiting", stopped or branch()))
+            return
+        except StillWaiting as refused:
+            self.post_message(WorkflowEnded("waiting", branch(), str(refused)))
             return
         except WorkflowError as error:
             ended = error.result.branch if isinstance(error.result, WorkflowResult) else None

@@ -4,6 +4,7 @@ the workflow loaded from the file the run recorded)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -131,3 +132,45 @@ async def test_a_board_run_stopped_after_a_task_shows_it_waiting_and_continues_w
         path = await controller.session.path_messages(controller.branch)
         assert json.loads(path[-1][1].text)["answer"] == "EDITED"
         assert await pending_interrupts(controller.session) == []
+
+
+async def test_a_run_continued_from_a_breakpoint_is_the_boards_and_esc_cancels_it(
+    tmp_path: Path,
+) -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+    workflow = Workflow("held")
+    only = workflow.state("only", final=True)
+
+    @only.task()
+    def planner(ask: Ask) -> Plan:
+        return Plan(plan=ask.question)
+
+    @only.task()
+    async def writer(plan: Plan) -> Answer:
+        started.set()
+        await release.wait()  # never set: only Esc ends this task
+        return Answer(answer=plan.plan)
+
+    planner >> writer  # type: ignore[operator]
+    async with SQLiteStore(tmp_path / "ide.db") as store, ide(store) as (app, pilot):
+        controller = app.controller
+        assert controller is not None
+        interrupt_settings(controller.session).add_breakpoint("before", "writer", "task")
+        app.start_workflow(workflow, {"question": "how"})
+        view = app.query_one(WorkflowView)
+        await until(pilot, lambda: _modal(app) is not None)
+        assert not app.workflow_running
+        modal = _modal(app)
+        assert modal is not None
+        modal.query_one("#interrupt-continue").focus()
+        await pilot.press("enter")
+        await until(pilot, started.is_set)
+        assert app.workflow_running
+        assert view.statuses[("only", "writer")] == "running"
+        view.focus()
+        await pilot.press("escape")
+        await until(pilot, lambda: view.outcome == "cancelled")
+        assert not app.workflow_running
+        runs = {run.agent: run for run in await controller.session.runs()}
+        assert runs["held/only/writer"].status is RunStatus.CANCELLED
