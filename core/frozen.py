@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 
+from .fast_json import fast_encoder
 from .typed_values import LEAF_TYPES, MARKERS, decode_leaf, encode_leaf, normalize_leaf
 
 __all__ = [
@@ -211,44 +212,8 @@ _CANONICAL_ENCODER = json.JSONEncoder(
 )
 
 
-def _c_canonical_encoder() -> Any:
-    """The C encoder `_CANONICAL_ENCODER.encode` makes afresh on every call (~1 us of a
-    short message's 2 us), made once; None where CPython's `_json` is missing or differs.
-
-    Without a circular-reference check (``markers=None``): a frozen value is built from the
-    leaves up, so it cannot contain itself. Its output is the encoder's: the golden vectors
-    in ``tests/core/test_frozen_golden.py`` hash through it."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    encoder = _CANONICAL_ENCODER
-    try:
-        built = make(
-            None,
-            encoder.default,
-            json.encoder.encode_basestring,
-            None,
-            encoder.key_separator,
-            encoder.item_separator,
-            True,
-            False,
-            False,
-        )
-        probe = {"b": [1, 2.5, "é\n"], "a": None}
-        if "".join(built(probe, 0)) != encoder.encode(probe):
-            return None
-    except (TypeError, ValueError):
-        return None
-    return built
-
-
-_C_CANONICAL = _c_canonical_encoder()
-
-
-def _encode_canonical(document: Any) -> str:
-    if _C_CANONICAL is None:
-        return _CANONICAL_ENCODER.encode(document)
-    return "".join(_C_CANONICAL(document, 0))
+# The golden vectors in ``tests/core/test_frozen_golden.py`` hash through it.
+_encode_canonical = fast_encoder(_CANONICAL_ENCODER, {"b": [1, 2.5, "é\n"], "a": None})
 
 
 def _canonical(value: Any) -> Any:

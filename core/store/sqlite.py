@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AmbiguousPrefix, MessageNotFound, MissingParent, NodeNotFound
+from ..fast_json import fast_encoder
 from ..messages import Message
 from ..runs import Run
 from ..tree import Node
@@ -29,37 +30,10 @@ _N_NODE_COLUMNS = ", ".join(f"n.{name.strip()}" for name in _NODE_COLUMNS.split(
 
 # Built once: `json.dumps` with options builds a new encoder on every call.
 _DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_encode_data = fast_encoder(
+    _DATA_JSON, {"b": [1, 2.5, "é\n", float("nan")], "a": None, "c": {"d": True}}
+)
 
-
-def _c_data_encoder() -> Callable[[Any], str] | None:
-    """`_DATA_JSON.encode` for a dict, without the C encoder it makes afresh on every call
-    (~1 us of a short message's 2 us); None where CPython's `_json` is missing or differs.
-    No circular-reference check: `to_data` builds a tree."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    encoder = _DATA_JSON
-    try:
-        built = make(
-            None,
-            encoder.default,
-            json.encoder.encode_basestring,
-            None,
-            encoder.key_separator,
-            encoder.item_separator,
-            False,
-            False,
-            True,
-        )
-        probe = {"b": [1, 2.5, "é\n", float("nan")], "a": None, "c": {"d": True}}
-        if "".join(built(probe, 0)) != encoder.encode(probe):
-            return None
-    except (TypeError, ValueError):
-        return None
-    return lambda data: "".join(built(data, 0))
-
-
-_encode_data: Callable[[Any], str] = _c_data_encoder() or _DATA_JSON.encode
 _IMPORTED_SESSION = (
     "SELECT i.session_id FROM imports i JOIN sessions s ON s.id = i.session_id WHERE i.digest = ?"
 )
