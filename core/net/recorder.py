@@ -179,7 +179,9 @@ class NetRecorder:
                 # From here on the batch is what it is (put_nodes reads it before it awaits).
                 if self._waiting is batch:
                     self._waiting = None
-            await store.put_nodes(nodes, messages, session_id=session_id)
+            # One transaction in one trip to SQLite's thread (`put_nodes` pays a loop turn
+            # per statement, and the network's handlers keep the loop busy).
+            await store.put_nodes_and_runs(nodes, messages, (), session_id=session_id)
 
         self._writing = asyncio.ensure_future(write())
 
@@ -193,16 +195,29 @@ class NetRecorder:
 
     async def finish(self, status: RunStatus, error: str | None = None) -> None:
         """Write what is queued, the actors' runs, and move the branch to the last message."""
+        now = time.time()
+        runs = list(self._runs.values())
+        for run in runs:
+            run.status = status
+            run.error = error
+            run.ended_at = now
+        nodes, messages = self._nodes, self._messages
+        self._nodes, self._messages = [], []
         try:
+            if self._waiting is not None:
+                # A batch has not started yet: the last nodes go with it.
+                self._waiting[0].extend(nodes)
+                self._waiting[1].extend(messages)
+                nodes, messages = [], []
             await self.flush()
-        finally:
-            now = time.time()
-            for run in self._runs.values():
-                run.status = status
-                run.error = error
-                run.ended_at = now
-            # One write for every actor's run (a contract net ends ~100 of them at once).
-            await self.session.save_runs(list(self._runs.values()))
+            # The last nodes and every actor's run (a contract net ends ~100 at once) in one
+            # write; the runs are handed over to the store, done with here.
+            await self.session.save_nodes_and_runs(nodes, messages, runs)
+        except BaseException:
+            # The actors' runs are stored whatever became of their messages (a failed write
+            # above was rolled back whole).
+            await self.session.save_runs(runs)
+            raise
         if self.last_node is not None:
             await self._move_branch(self.last_node)
 

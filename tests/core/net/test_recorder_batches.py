@@ -16,23 +16,25 @@ from ramify.core.tree import Node
 
 
 class _CountingStore(SQLiteStore):
-    """A real SQLite store that notes the size of every `put_nodes` batch as it starts."""
+    """A real SQLite store that notes the size of every batch of nodes as its write starts
+    (the recorder writes them with `put_nodes_and_runs`, in one trip to SQLite's thread)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.batches: list[int] = []
         self.started = asyncio.Event()
 
-    async def put_nodes(
+    async def put_nodes_and_runs(
         self,
         nodes: Sequence[Node],
-        messages: Sequence[Message] = (),
+        messages: Sequence[Message],
+        runs: Sequence[Run],
         *,
         session_id: str | None = None,
     ) -> None:
         self.batches.append(len(nodes))
         self.started.set()
-        await super().put_nodes(nodes, messages, session_id=session_id)
+        await super().put_nodes_and_runs(nodes, messages, runs, session_id=session_id)
 
 
 async def _recorder(store: SQLiteStore) -> tuple[Session, NetRecorder, UserMessage]:
