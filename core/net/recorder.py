@@ -140,10 +140,6 @@ class NetRecorder:
         self.last_node = key
         return key
 
-    def writing(self) -> bool:
-        """Whether a batch is being written in the background."""
-        return self._writing is not None and not self._writing.done()
-
     def due(self) -> bool:
         """Whether enough is queued, or long enough, to write a batch now."""
         if not self._nodes:
