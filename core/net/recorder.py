@@ -67,7 +67,8 @@ class NetRecorder:
         self._last_flush = time.monotonic()
         self._writing: asyncio.Future[None] | None = None
         # The batch of `_writing` while it waits for the batch before it (not started yet).
-        self._waiting: tuple[list[Node], list[Message]] | None = None
+        # Its third list takes the actors' runs when the network ends before it starts.
+        self._waiting: tuple[list[Node], list[Message], list[Run]] | None = None
         self.last_node: str | None = None
         # The network being run (set by `Network.run`); its own messages go on `run`.
         self.top: Actor | None = None
@@ -140,10 +141,6 @@ class NetRecorder:
         self.last_node = key
         return key
 
-    def writing(self) -> bool:
-        """Whether a batch is being written in the background."""
-        return self._writing is not None and not self._writing.done()
-
     def due(self) -> bool:
         """Whether enough is queued, or long enough, to write a batch now."""
         if not self._nodes:
@@ -167,7 +164,8 @@ class NetRecorder:
             waiting[0].extend(nodes)
             waiting[1].extend(messages)
             return
-        batch = self._waiting = (nodes, messages)
+        runs: list[Run] = []
+        batch = self._waiting = (nodes, messages, runs)
         previous = self._writing
         store, session_id = self.session.store, self.session.id
 
@@ -176,10 +174,12 @@ class NetRecorder:
                 if previous is not None:
                     await previous
             finally:
-                # From here on the batch is what it is (put_nodes reads it before it awaits).
+                # From here on the batch is what it is (the store reads it before it awaits).
                 if self._waiting is batch:
                     self._waiting = None
-            await store.put_nodes(nodes, messages, session_id=session_id)
+            # One transaction in one trip to SQLite's thread (`put_nodes` pays a loop turn
+            # per statement, and the network's handlers keep the loop busy).
+            await store.put_nodes_and_runs(nodes, messages, runs, session_id=session_id)
 
         self._writing = asyncio.ensure_future(write())
 
@@ -193,16 +193,32 @@ class NetRecorder:
 
     async def finish(self, status: RunStatus, error: str | None = None) -> None:
         """Write what is queued, the actors' runs, and move the branch to the last message."""
+        now = time.time()
+        runs = list(self._runs.values())
+        for run in runs:
+            run.status = status
+            run.error = error
+            run.ended_at = now
+        nodes, messages = self._nodes, self._messages
+        self._nodes, self._messages = [], []
         try:
-            await self.flush()
-        finally:
-            now = time.time()
-            for run in self._runs.values():
-                run.status = status
-                run.error = error
-                run.ended_at = now
-            # One write for every actor's run (a contract net ends ~100 of them at once).
-            await self.session.save_runs(list(self._runs.values()))
+            # The last nodes and every actor's run (a contract net ends ~100 at once) in one
+            # write: the batch that has not started yet, if any, else one of their own. The
+            # runs are handed over to the store, done with here.
+            waiting = self._waiting
+            if waiting is not None:
+                waiting[0].extend(nodes)
+                waiting[1].extend(messages)
+                waiting[2].extend(runs)
+                await self.flush()
+            else:
+                await self.flush()
+                await self.session.save_nodes_and_runs(nodes, messages, runs)
+        except BaseException:
+            # The actors' runs are stored whatever became of their messages (a failed write
+            # above was rolled back whole).
+            await self.session.save_runs(runs)
+            raise
         if self.last_node is not None:
             await self._move_branch(self.last_node)
 
