@@ -610,15 +610,63 @@ class Frozen(BaseModel):
         # Hashed now, by `canonical_document`'s steps for these values (no extra, foreign or
         # excluded-by-a-foreign-class field; a tuple of strs is a JSON array), without its
         # lookups and the slot miss `hash_key` pays first.
-        excluded = _excluded_fields(cls)
-        document = {
-            name: list(value) if type(value) is tuple else value
-            for name, value in fields.items()
-            if name not in excluded
-        }
-        document["$type"] = cls.type_tag
-        object.__setattr__(instance, "_hash_key", _sha256_hex(_encode_canonical(document)))
+        text = _plain_document(cls, fields)
+        if text is None:
+            excluded = _excluded_fields(cls)
+            document = {
+                name: list(value) if type(value) is tuple else value
+                for name, value in fields.items()
+                if name not in excluded
+            }
+            document["$type"] = cls.type_tag
+            text = _encode_canonical(document)
+        object.__setattr__(instance, "_hash_key", _sha256_hex(text))
         return instance
+
+
+# Class -> its hashed keys in canonical (sorted) order, each with its JSON text up to the
+# value (``"name":``); the ``$type`` entry is written whole (name None).
+_PLAIN_KEYS: dict[type[Frozen], list[tuple[str | None, str]]] = {}
+_encode_text = json.encoder.encode_basestring  # the canonical encoder's way (ensure_ascii=False)
+
+
+def _plain_document(cls: type[Frozen], fields: dict[str, Any]) -> str | None:
+    """`_encode_canonical` of `from_own_fields`' document, spelled out (keys sorted, compact,
+    each text JSON-encoded as the canonical encoder writes it) when every hashed value is
+    None, a bool, an ASCII str or a tuple of ASCII strs; None for anything else (a float
+    goes the general way). A test pins the two equal; a workflow hashes one per task."""
+    try:
+        keys = _PLAIN_KEYS[cls]
+    except KeyError:
+        names = sorted([*(fields.keys() - _excluded_fields(cls)), "$type"])
+        keys = [
+            (None, f"{_encode_text(name)}:{_encode_text(cls.type_tag)}")
+            if name == "$type"
+            else (name, f"{_encode_text(name)}:")
+            for name in names
+        ]
+        _PLAIN_KEYS[cls] = keys
+    encode = _encode_text
+    parts = []
+    for name, prefix in keys:
+        if name is None:
+            parts.append(prefix)
+            continue
+        value = fields[name]
+        kind = type(value)
+        if kind is str:
+            parts.append(prefix + encode(value))
+        elif value is None:
+            parts.append(prefix + "null")
+        elif kind is tuple:
+            parts.append(prefix + "[" + ",".join([encode(item) for item in value]) + "]")
+        elif value is True:
+            parts.append(prefix + "true")
+        elif value is False:
+            parts.append(prefix + "false")
+        else:
+            return None
+    return "{" + ",".join(parts) + "}"
 
 
 def _private_template(cls: type[Frozen]) -> dict[str, Any] | None:

@@ -271,11 +271,20 @@ class _Execution:
             input_node=None if input_node is None else input_node.hash_key,
         )
 
-    async def finish_run(self, run: Run, status: RunStatus, error: str | None = None) -> None:
+    async def finish_run(
+        self,
+        run: Run,
+        status: RunStatus,
+        error: str | None = None,
+        *,
+        handed_over: bool = False,
+    ) -> None:
+        """Record `run` as ended; `handed_over`: nothing changes that object again (see
+        `Recorder.run`)."""
         run.status = status
         run.error = error
         run.ended_at = time.time()
-        self.recorder.run(run)
+        self.recorder.run(run, handed_over=handed_over)
 
     async def run_state(
         self, state: State, state_input: dict[str, Any], entry: Node
@@ -329,7 +338,7 @@ class _Execution:
         )
         node = await self.write(message, sinks[-1], run.id)
         run.output_nodes = [node.hash_key]
-        await self.finish_run(run, RunStatus.DONE)
+        await self.finish_run(run, RunStatus.DONE, handed_over=True)
         return merged, node
 
     async def run_task(
@@ -420,7 +429,9 @@ class _Execution:
             )
             node = await self.write(message, parent, run.id)
             run.output_nodes = [node.hash_key]
-            await self.finish_run(run, RunStatus.DONE)
+            # A run no nested machine or placement was given ends here: nothing holds it.
+            owned = task.nested is None and self.tasks_on is None
+            await self.finish_run(run, RunStatus.DONE, handed_over=owned)
             if self.progress is not None:
                 self.recorder.after(lambda: self.report(task, "done"))
             self.result.outputs[(task.state.name, task.name)] = output

@@ -32,7 +32,8 @@ class Recorder:
         self.session = session
         self._nodes: list[Node] = []
         self._messages: list[Message] = []
-        self._runs: dict[str, Run] = {}
+        self._runs: dict[str, tuple[Run, bool]] = {}
+        """Run id -> its latest record, and whether it was handed over (see `run`)."""
         self._after: list[Callable[[], None]] = []
         self._queued = 0
         """How many items were ever queued; `_stored` how many of them are stored."""
@@ -51,9 +52,12 @@ class Recorder:
         self._messages.append(message)
         self._kick()
 
-    def run(self, run: Run) -> None:
+    def run(self, run: Run, *, handed_over: bool = False) -> None:
+        """Queue `run`'s record. Written as a copy taken at write time (its caller goes on
+        changing it), unless `handed_over`: the caller never changes that object again, so
+        the store may keep it as it is (a finished task's record: a copy saved per task)."""
         # A later save of the same run supersedes an earlier one not yet written.
-        self._runs[run.id] = run
+        self._runs[run.id] = (run, handed_over)
         self._kick()
 
     def after(self, callback: Callable[[], None]) -> None:
@@ -104,7 +108,9 @@ class Recorder:
             target = self._queued
             nodes, messages, after = self._nodes, self._messages, self._after
             # Copies: the engine goes on changing a run while its record is written.
-            runs = [copy_run(run) for run in self._runs.values()]
+            runs = [
+                run if handed_over else copy_run(run) for run, handed_over in self._runs.values()
+            ]
             self._nodes, self._messages, self._runs, self._after = [], [], {}, []
             try:
                 # One write (one transaction on SQLite): a task's run and its nodes.
@@ -119,7 +125,7 @@ class Recorder:
                 # back ahead of what was queued since, for the flusher to write again (a put
                 # of what is already stored changes nothing).
                 self._nodes, self._messages = nodes + self._nodes, messages + self._messages
-                self._runs = {**{run.id: run for run in runs}, **self._runs}
+                self._runs = {**{run.id: (run, True) for run in runs}, **self._runs}
                 self._after = after + self._after
                 self._flusher = asyncio.ensure_future(self._flush())
                 raise

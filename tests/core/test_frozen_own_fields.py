@@ -66,3 +66,29 @@ def test_values_validation_would_change_or_refuse_are_validated() -> None:
     # A field left out takes its default through validation.
     defaulted = TaskOutput.from_own_fields({k: v for k, v in _OUTPUT.items() if k != "role"})
     assert defaulted.role == "assistant"
+
+
+def test_the_spelled_out_hash_is_the_canonical_encoders() -> None:
+    # Every JSON escape an ASCII text can need, None and bools (a model of its own: no
+    # record has a bool field), empty and longer tuples.
+    from ramify.core.frozen import Frozen
+
+    class Flagged(Frozen):
+        type_tag = "test.Flagged"
+        text: str
+        note: str | None = None
+        on: bool = False
+        names: tuple[str, ...] = ()
+
+    texts = ("", 'a "quoted"\n\ttext\\ \u0001\u001f\u007f/', "{}", "$hash")
+    for text in texts:
+        for note in (None, text, "plain"):
+            for on in (True, False):
+                for names in ((), (text,), (text, "x", "")):
+                    fields = {"text": text, "note": note, "on": on, "names": names}
+                    assert Flagged.from_own_fields(dict(fields)).hash_key == (
+                        Flagged(**fields).hash_key
+                    )
+    for text in texts:
+        fields = {**_OUTPUT, "text": text, "task": text, "joined": (text,), "role": None}
+        assert TaskOutput.from_own_fields(dict(fields)).hash_key == TaskOutput(**fields).hash_key
