@@ -16,7 +16,13 @@ CANONICAL = json.JSONEncoder(
 )
 DATA = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-leaves = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
 documents = st.recursive(
     leaves,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
