@@ -61,7 +61,8 @@ async def interrupted_workflow(session: Session) -> Resumable | str | None:
     from ramify.core.workflow import WorkflowInput
 
     candidates: list[tuple[Run, WorkflowInput]] = []
-    for run in await session.runs():
+    every = await session.runs()
+    for run in every:
         if run.parent_run_id is not None or run.input_node is None:
             continue
         if run.status not in (RunStatus.INTERRUPTED, RunStatus.WAITING, RunStatus.RUNNING):
@@ -89,7 +90,7 @@ async def interrupted_workflow(session: Session) -> Resumable | str | None:
     if run.status is RunStatus.WAITING:
         # Stopped at a task's breakpoint: answering it continues the run from the tree.
         return f"Workflow {name} waits at a breakpoint: w answers it and the run goes on"
-    if await _waits_on_a_person(session, run):
+    if _waits_on_a_person(every, run):
         return f"Workflow {name} waits for an answer: w shows it; W resumes the run after"
     return await _prepared(session, run, message, others, "was interrupted and ")
 
@@ -153,13 +154,18 @@ def _load(source: str) -> Workflow:
     return workflow
 
 
-async def _waits_on_a_person(session: Session, run: Run) -> bool:
-    """Whether a run under `run` (a task, an agent it called) stopped at an interrupt."""
+def _waits_on_a_person(every: list[Run], run: Run) -> bool:
+    """Whether a run under `run` (a task, an agent it called) stopped at an interrupt, read
+    from `every` run of the session (already loaded: no query per descendant)."""
     from ramify.core.runs import RunStatus
 
+    children: dict[str, list[Run]] = {}
+    for each in every:
+        if each.parent_run_id is not None:
+            children.setdefault(each.parent_run_id, []).append(each)
     todo = [run.id]
     while todo:
-        for child in await session.runs(parent_run_id=todo.pop()):
+        for child in children.get(todo.pop(), ()):
             if child.status is RunStatus.WAITING:
                 return True
             todo.append(child.id)

@@ -210,9 +210,8 @@ class NetRecorder:
                 waiting[0].extend(nodes)
                 waiting[1].extend(messages)
                 waiting[2].extend(runs)
-                await self.flush()
-            else:
-                await self.flush()
+            await self.flush()
+            if waiting is None:
                 await self.session.save_nodes_and_runs(nodes, messages, runs)
         except BaseException:
             # The actors' runs are stored whatever became of their messages (a failed write
