@@ -103,7 +103,8 @@ async def _looks(app: RamifyApp) -> _Looks:
         len(_told(app)),
         app.query_one(Inspector).has_class("-hidden"),
         app.query_one(WorkflowView).has_class("-hidden"),
-        len(app.workers._workers),
+        # The store watch's look, every half second, is no reaction to a key: not counted.
+        sum(1 for worker in app.workers._workers if worker.group != "watch"),
     )
 
 
